@@ -1,0 +1,1 @@
+"""What the platform's services share: contracts, programme constants, database and outbox helpers."""

@@ -1,0 +1,69 @@
+"""Database access for a nameko service on SQLAlchemy 2.
+
+`Database` is a small dependency provider: one engine per container, one session per worker,
+closed when the worker ends. Each service declares its models on its own `DeclarativeBase`.
+"""
+import eventlet.patcher
+from nameko.extensions import DependencyProvider
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.orm import sessionmaker
+
+DATABASE_URL_KEY = "DATABASE_URL"
+
+if eventlet.patcher.is_monkey_patched("socket"):
+    # psycopg2 waits in C; this makes it yield to other green threads instead.
+    from psycogreen.eventlet import patch_psycopg
+    patch_psycopg()
+
+
+def make_engine(url, **options):
+    """An engine for `url`: SQLite files get a busy timeout and WAL, PostgreSQL a bounded pool."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **options)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    options.setdefault("pool_size", 10)
+    options.setdefault("max_overflow", 20)
+    options.setdefault("pool_pre_ping", True)
+    return create_engine(url, **options)
+
+
+def _sqlite_pragmas(dbapi_connection, _record):
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def is_reachable(engine):
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return True
+    except Exception:
+        return False
+
+
+class Database(DependencyProvider):
+    """Gives each worker `self.db`, a SQLAlchemy session bound to the service's DATABASE_URL."""
+
+    def setup(self):
+        self.engine = make_engine(self.container.config[DATABASE_URL_KEY])
+        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions = {}
+
+    def stop(self):
+        self.engine.dispose()
+
+    def kill(self):
+        self.engine.dispose()
+
+    def get_dependency(self, worker_ctx):
+        session = self.sessionmaker()
+        self.sessions[worker_ctx] = session
+        return session
+
+    def worker_teardown(self, worker_ctx):
+        session = self.sessions.pop(worker_ctx, None)
+        if session is not None:
+            session.close()

@@ -1,0 +1,143 @@
+"""Transactional outbox and idempotent consumers.
+
+A service never publishes directly. It calls `record_event` inside the transaction that changes its
+state; `OutboxRelay` (a nameko extension running in the same container) publishes unsent rows with
+publisher confirms and marks them sent. A consumer wraps its effect in `first_delivery`, which
+records the event id in the same transaction, so a redelivered event changes nothing.
+"""
+import datetime as dt
+import logging
+import threading
+import uuid
+
+from nameko.amqp.publish import Publisher
+from nameko.events import event_handler
+from nameko.extensions import DependencyProvider
+from nameko.standalone.events import get_event_exchange
+from sqlalchemy import JSON, DateTime, String, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from common.db import DATABASE_URL_KEY, make_engine
+
+log = logging.getLogger(__name__)
+REQUEST_ID = "request_id"
+
+
+def utcnow():
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class OutboxEventMixin:
+    """Columns of a service's `outbox` table; each service maps it on its own Base."""
+    __tablename__ = "outbox"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(64))
+    envelope: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class ProcessedEventMixin:
+    """Event ids a service's consumers have applied: the record that makes them idempotent."""
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    consumer: Mapped[str] = mapped_column(String(64), primary_key=True)
+    processed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+def record_event(session, outbox_model, event_type, data, request_id=None):
+    """Add `event_type` with `data` to the outbox in the caller's transaction; returns the row."""
+    event_id = uuid.uuid4().hex
+    now = utcnow()
+    envelope = {
+        "event_id": event_id,
+        "event_type": event_type.name,
+        "occurred_at": now.isoformat(),
+        "request_id": request_id,
+        "data": event_type.dump(data),
+    }
+    row = outbox_model(id=event_id, event_type=event_type.name, envelope=envelope, created_at=now)
+    session.add(row)
+    return row
+
+
+def first_delivery(session, processed_model, envelope, consumer):
+    """True the first time `consumer` sees this event (and records it in the session's
+    transaction); False for a redelivery. The caller commits with its own effect."""
+    key = {"event_id": envelope["event_id"], "consumer": consumer}
+    if session.get(processed_model, key) is not None:
+        return False
+    session.add(processed_model(**key, processed_at=utcnow()))
+    try:
+        session.flush()
+    except IntegrityError:  # a competing copy of the service got there first
+        session.rollback()
+        return False
+    return True
+
+
+def handles(event_type, **options):
+    """`@event_handler` for a declared event, with reliable delivery."""
+    return event_handler(event_type.source, event_type.name, **options)
+
+
+class OutboxRelay(DependencyProvider):
+    """Publishes a service's outbox: polls, and wakes at once after any worker of the service ends."""
+
+    batch_size = 200
+
+    def __init__(self, outbox_model, interval=0.5):
+        self.outbox_model = outbox_model
+        self.interval = interval
+
+    def setup(self):
+        config = self.container.config
+        self.engine = make_engine(config[DATABASE_URL_KEY])
+        self.exchange = get_event_exchange(self.container.service_name, config)
+        self.publisher = Publisher(config["AMQP_URI"], declare=[self.exchange])
+        self.wake = threading.Event()
+        self.running = False
+
+    def start(self):
+        self.running = True
+        self.container.spawn_managed_thread(self.run)
+
+    def stop(self):
+        self.running = False
+        self.wake.set()
+        self.engine.dispose()
+
+    kill = stop
+
+    def worker_teardown(self, worker_ctx):
+        self.wake.set()
+
+    def run(self):
+        while self.running:
+            self.wake.wait(self.interval)
+            self.wake.clear()
+            try:
+                while self.running and self.publish_batch() == self.batch_size:
+                    pass
+            except Exception:
+                log.exception("outbox relay of %s failed; retrying", self.container.service_name)
+
+    def publish_batch(self):
+        """Publish up to a batch of unsent events in order; returns how many were sent."""
+        model = self.outbox_model
+        with Session(self.engine) as session, session.begin():
+            rows = session.scalars(
+                select(model).where(model.sent_at.is_(None)).order_by(model.created_at)
+                .limit(self.batch_size).with_for_update(skip_locked=True)
+            ).all()
+            for row in rows:
+                self.publisher.publish(
+                    row.envelope, exchange=self.exchange, routing_key=row.event_type,
+                    message_id=row.id,
+                    extra_headers={"nameko." + REQUEST_ID: row.envelope.get(REQUEST_ID) or row.id},
+                )
+                row.sent_at = utcnow()
+            return len(rows)

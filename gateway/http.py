@@ -1,0 +1,175 @@
+"""The gateway's HTTP layer on nameko's web entrypoint.
+
+Every answer is JSON, errors included: ``{"error": {"code", "message", "fields"}}``. Unknown routes,
+wrong methods, malformed bodies and failures deep in a service all come back in that shape. Routes
+are declared with `route`, which also records them for the OpenAPI document, so the schema that
+validates a request is the one that documents it.
+"""
+import functools
+import json
+import logging
+import re
+import uuid
+from dataclasses import dataclass, field
+
+from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer, WsgiApp
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.wrappers import Request, Response
+
+from common.auth import CONTEXT_KEY, read_token
+from common.errors import DomainError, ServiceUnavailable, ValidationFailed
+from common.outbox import REQUEST_ID
+from common.validation import load
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1024 * 1024
+JSON_TYPE = "application/json"
+REQUEST_ID_HEADER = "X-Request-Id"
+
+
+def error_response(status, code, message, fields=None, headers=None):
+    body = {"error": {"code": code, "message": message, "fields": fields or {}}}
+    return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=JSON_TYPE,
+                    headers=headers)
+
+
+def response_for_http_exception(exc):
+    code = re.sub(r"[^a-z]+", "_", (exc.name or "error").lower()).strip("_")
+    headers = None
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+        headers = {"Allow": ", ".join(exc.valid_methods)}
+    message = "no such route" if isinstance(exc, NotFound) else exc.description
+    return error_response(exc.code, code, message, headers=headers)
+
+
+def bearer_token(request):
+    authorization = request.headers.get("Authorization", "")
+    return authorization[len("Bearer "):].strip() if authorization.startswith("Bearer ") else None
+
+
+class JsonWsgiApp(WsgiApp):
+    """Like nameko's, but routing failures (404, 405) answer in the JSON error shape."""
+
+    def __call__(self, environ, start_response):
+        request = Request(environ, shallow=True)
+        request.max_content_length = MAX_BODY_BYTES
+        adapter = self.url_map.bind_to_environ(environ)
+        try:
+            provider, values = adapter.match()
+            request.path_values = values
+            response = provider.handle_request(request)
+        except HTTPException as exc:
+            response = response_for_http_exception(exc)
+        if isinstance(response, Response):
+            response.headers.setdefault(REQUEST_ID_HEADER, environ.get("gateway.request_id", ""))
+        return response(environ, start_response)
+
+
+class JsonWebServer(WebServer):
+    def get_wsgi_app(self):
+        return JsonWsgiApp(self)
+
+    def context_data_from_headers(self, request):
+        """Carries the bearer token and a request id into every RPC and event of this request."""
+        request_id = request.headers.get(REQUEST_ID_HEADER) or uuid.uuid4().hex
+        if not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", request_id):
+            request_id = uuid.uuid4().hex
+        request.environ["gateway.request_id"] = request_id
+        context = {REQUEST_ID: request_id}
+        token = bearer_token(request)
+        if token:
+            context[CONTEXT_KEY] = token
+        return context
+
+
+class JsonHttpEntrypoint(HttpRequestHandler):
+    server = JsonWebServer()
+
+    def response_from_exception(self, exc):
+        if isinstance(exc, DomainError):
+            return error_response(exc.status, exc.code, exc.message, exc.fields)
+        if isinstance(exc, HTTPException):
+            return response_for_http_exception(exc)
+        log.error("unhandled error in the gateway", exc_info=(type(exc), exc, exc.__traceback__))
+        return error_response(500, "internal_error", "the request could not be completed")
+
+
+http = JsonHttpEntrypoint.decorator
+
+
+@dataclass
+class RouteSpec:
+    method: str
+    path: str
+    summary: str
+    tag: str
+    body: type | None = None
+    query: type | None = None
+    response: type | None = None
+    many: bool = False
+    status: int = 200
+    public: bool = False
+    errors: tuple = field(default_factory=tuple)
+    produces: str = JSON_TYPE
+
+
+ROUTES = []
+
+
+class UnsupportedMediaType(DomainError):
+    status = 415
+    code = "unsupported_media_type"
+
+    def __init__(self, message="the body must be application/json", fields=None):
+        super().__init__(message, fields or {"Content-Type": ["expected application/json"]})
+
+
+def read_json(request, schema_cls):
+    """The request body through `schema_cls`; 415 for a wrong content type, 400 for bad JSON."""
+    if request.mimetype != JSON_TYPE:
+        raise UnsupportedMediaType()
+    raw = request.get_data(cache=False)
+    try:
+        payload = json.loads(raw or b"null")
+    except (ValueError, RecursionError):
+        raise ValidationFailed("the body is not valid JSON", {"_body": ["malformed JSON"]})
+    if not isinstance(payload, dict):
+        raise ValidationFailed("the body must be a JSON object", {"_body": ["expected an object"]})
+    return load(schema_cls, payload)
+
+
+def route(method, path, *, summary, tag, body=None, query=None, response=None, many=False, status=200,
+          public=False, errors=(), produces=JSON_TYPE):
+    """Declare a gateway route: an HTTP entrypoint whose handler gets validated `body`/`query`
+    and returns data shaped by `response` (or a werkzeug Response as it is)."""
+    spec = RouteSpec(method, path, summary, tag, body, query, response, many, status, public, errors,
+                     produces)
+    ROUTES.append(spec)
+
+    def decorate(handler):
+        @functools.wraps(handler)
+        def entrypoint(self, request, **path_values):
+            if not public:
+                read_token(self.config["AUTH_SECRET"], bearer_token(request))
+            kwargs = dict(path_values)
+            if body is not None:
+                kwargs["body"] = read_json(request, body)
+            if query is not None:
+                kwargs["query"] = load(query, request.args.to_dict())
+            result = handler(self, request, **kwargs)
+            if isinstance(result, Response):
+                return result
+            if response is not None:
+                result = response(many=many).dump(result)
+            return Response(json.dumps(result, ensure_ascii=False), status=status, mimetype=JSON_TYPE)
+
+        return http(method, path)(entrypoint)
+
+    return decorate
+
+
+def service_unavailable(service):
+    return ServiceUnavailable(f"the {service} service did not answer in time",
+                              {"service": [service]})

@@ -1,0 +1,20 @@
+"""The gateway: HTTP under /api/v1, validated with the contracts, answered by the services over RPC.
+
+It holds no business state. Each group of routes is a mixin in gateway/routes/.
+"""
+from nameko.dependency_providers import Config
+
+from gateway.routes.reference import ReferenceRoutes
+from gateway.routes.system import SystemRoutes
+from gateway.rpc import TimedRpc
+
+
+class GatewayService(SystemRoutes, ReferenceRoutes):
+    name = "gateway"
+
+    config = Config()
+    registry = TimedRpc("registry")
+    placement = TimedRpc("placement")
+    timesheet = TimedRpc("timesheet")
+    payments = TimedRpc("payments")
+    credits = TimedRpc("credits")

@@ -1,0 +1,62 @@
+"""Operations on the platform's databases: `python -m ops.manage migrate|seed|revision`.
+
+Each service's DATABASE_URL comes from <SERVICE>_DATABASE_URL, as in its config.yml.
+"""
+import argparse
+import os
+import sys
+
+from alembic import command
+
+from common.migrations import alembic_config, upgrade
+
+SERVICES = ("registry", "placement", "timesheet", "payments", "credits")
+
+
+def database_url(service):
+    return os.environ.get(f"{service.upper()}_DATABASE_URL", f"sqlite:///var/{service}.db")
+
+
+def migrate(services):
+    os.makedirs("var", exist_ok=True)
+    for service in services:
+        upgrade(service, database_url(service))
+        print(f"{service}: database at head")
+
+
+def seed():
+    from sqlalchemy.orm import Session
+
+    from common.db import make_engine
+    from services.registry.repository import seed_reference_data
+
+    with Session(make_engine(database_url("registry"))) as session, session.begin():
+        seed_reference_data(session)
+    print("registry: regions and universities seeded")
+
+
+def revision(service, message):
+    """A new migration for `service`, generated from the difference between its models and its head."""
+    command.revision(alembic_config(service, database_url(service)), message=message, autogenerate=True)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m ops.manage")
+    commands = parser.add_subparsers(dest="command", required=True)
+    migrate_cmd = commands.add_parser("migrate", help="upgrade every service's database to head")
+    migrate_cmd.add_argument("services", nargs="*", default=list(SERVICES))
+    commands.add_parser("seed", help="load regions and a few universities")
+    revision_cmd = commands.add_parser("revision", help="generate a migration for a service")
+    revision_cmd.add_argument("service", choices=SERVICES)
+    revision_cmd.add_argument("message")
+    args = parser.parse_args(argv)
+    if args.command == "migrate":
+        migrate(args.services)
+    elif args.command == "seed":
+        seed()
+    else:
+        revision(args.service, args.message)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""The test harness: a real RabbitMQ (one fresh vhost per test) and real databases.
+
+eventlet must patch the standard library before anything imports sockets or threads, or tests on
+the real broker hang; hence the first lines.
+"""
+import eventlet
+
+eventlet.monkey_patch()  # noqa: E402
+
+import os  # noqa: E402
+import shutil  # noqa: E402
+import uuid  # noqa: E402
+
+import pytest  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from common.migrations import upgrade  # noqa: E402
+from tests.harness import SERVICES, Platform  # noqa: E402
+
+TEST_POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
+
+
+class PostgresDatabases:
+    """Per-test databases cloned from a template migrated once per session (fast: no DDL per test)."""
+
+    def __init__(self, admin_url):
+        self.admin_url = admin_url
+        self.engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        self.templates = {}
+
+    def url(self, name):
+        return self.admin_url.rsplit("/", 1)[0] + "/" + name
+
+    def template(self, service):
+        if service not in self.templates:
+            name = f"tpl_{service}_{uuid.uuid4().hex[:8]}"
+            self._execute(f'CREATE DATABASE "{name}"')
+            upgrade(service, self.url(name))
+            create_engine(self.url(name)).dispose()
+            self.templates[service] = name
+        return self.templates[service]
+
+    def create(self, service):
+        name = f"t_{service}_{uuid.uuid4().hex[:10]}"
+        self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template(service)}"')
+        return self.url(name)
+
+    def drop(self, url):
+        name = url.rsplit("/", 1)[1]
+        self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def close(self):
+        for name in self.templates.values():
+            self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.engine.dispose()
+
+    def _execute(self, sql):
+        with self.engine.connect() as connection:
+            connection.execute(text(sql))
+
+
+class SqliteDatabases:
+    """Per-test SQLite files copied from a template migrated once per session."""
+
+    def __init__(self, folder):
+        self.folder = folder
+        self.templates = {}
+
+    def template(self, service):
+        if service not in self.templates:
+            path = os.path.join(self.folder, f"template_{service}.db")
+            upgrade(service, f"sqlite:///{path}")
+            self.templates[service] = path
+        return self.templates[service]
+
+    def create(self, service):
+        path = os.path.join(self.folder, f"{service}_{uuid.uuid4().hex[:10]}.db")
+        shutil.copyfile(self.template(service), path)
+        return f"sqlite:///{path}"
+
+    def drop(self, url):
+        path = url[len("sqlite:///"):]
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(path + suffix):
+                os.remove(path + suffix)
+
+    def close(self):
+        pass
+
+
+@pytest.fixture(scope="session")
+def database_factory(tmp_path_factory):
+    """Makes a fresh, migrated database for a service: PostgreSQL when TEST_POSTGRES_URL is set
+    (as `./platform test` does), SQLite files otherwise."""
+    factory = PostgresDatabases(TEST_POSTGRES_URL) if TEST_POSTGRES_URL \
+        else SqliteDatabases(str(tmp_path_factory.mktemp("databases")))
+    yield factory
+    factory.close()
+
+
+@pytest.fixture
+def service_databases(database_factory):
+    urls = {service: database_factory.create(service) for service in SERVICES}
+    yield urls
+    for url in urls.values():
+        database_factory.drop(url)
+
+
+@pytest.fixture
+def platform(rabbit_config, web_config, service_databases, container_factory):
+    """All five services and the gateway in this process, on a fresh vhost and fresh databases."""
+    platform = Platform(rabbit_config, web_config, service_databases, container_factory)
+    platform.start()
+    yield platform
+    platform.close()

@@ -1,0 +1,120 @@
+"""The platform as the tests see it: services in containers on a real broker, the gateway over HTTP.
+
+Tests talk to the gateway with `platform.http` (a requests session on its base URL), mint tokens for
+any role with `platform.token(...)`, read a service's database with `platform.session(service)`,
+publish a declared event with `platform.publish(...)`, and wait with `eventually(...)`.
+"""
+import time
+import uuid
+
+import eventlet
+import requests
+from nameko.constants import WEB_SERVER_CONFIG_KEY
+from nameko.standalone.events import event_dispatcher
+from sqlalchemy.orm import Session
+
+from common.auth import issue_token
+from common.db import make_engine
+from gateway.service import GatewayService
+from services.credits.service import CreditsService
+from services.payments.service import PaymentsService
+from services.placement.service import PlacementService
+from services.registry.service import RegistryService
+from services.timesheet.service import TimesheetService
+
+SERVICES = ("registry", "placement", "timesheet", "payments", "credits")
+SERVICE_CLASSES = {
+    "registry": RegistryService,
+    "placement": PlacementService,
+    "timesheet": TimesheetService,
+    "payments": PaymentsService,
+    "credits": CreditsService,
+}
+AUTH_SECRET = "test-secret-" + uuid.uuid4().hex
+
+
+def eventually(check, timeout=15.0, interval=0.05):
+    """`check()`'s first truthy answer; fails with its last answer when `timeout` passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = check()
+        if answer:
+            return answer
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met in {timeout}s; last answer: {answer!r}")
+        time.sleep(interval)
+
+
+class BaseUrlSession(requests.Session):
+    def __init__(self, base_url):
+        super().__init__()
+        self.base_url = base_url
+
+    def request(self, method, url, *args, **kwargs):
+        return super().request(method, self.base_url + url, *args, **kwargs)
+
+
+class Platform:
+    def __init__(self, rabbit_config, web_config, database_urls, container_factory):
+        self.amqp_uri = rabbit_config["AMQP_URI"]
+        self.database_urls = database_urls
+        self.container_factory = container_factory
+        self.web_address = web_config[WEB_SERVER_CONFIG_KEY]
+        self.containers = {}
+        self.engines = {}
+        self.base_url = "http://" + self.web_address
+        self.http = BaseUrlSession(self.base_url)
+
+    def config(self, service):
+        config = {"AMQP_URI": self.amqp_uri, "AUTH_SECRET": AUTH_SECRET, "max_workers": 10}
+        if service == "gateway":
+            config.update({WEB_SERVER_CONFIG_KEY: self.web_address, "RPC_TIMEOUT_SECONDS": 5})
+        else:
+            config["DATABASE_URL"] = self.database_urls[service]
+        return config
+
+    def start(self, *services):
+        for service in services or SERVICES + ("gateway",):
+            cls = GatewayService if service == "gateway" else SERVICE_CLASSES[service]
+            container = self.container_factory(cls, self.config(service))
+            container.start()
+            self.containers[service] = container
+
+    def stop(self, service):
+        self.containers.pop(service).stop()
+
+    def close(self):
+        pool = eventlet.GreenPool()
+        for container in self.containers.values():
+            pool.spawn(container.stop)  # each stop waits ~1-2 s for its consumers; do them at once
+        pool.waitall()
+        for engine in self.engines.values():
+            engine.dispose()
+        self.http.close()
+
+    def token(self, roles, user_id=None, name="Test User", **scope):
+        roles = (roles,) if isinstance(roles, str) else tuple(roles)
+        return issue_token(AUTH_SECRET, user_id or uuid.uuid4().hex, roles, scope, name=name)
+
+    def auth(self, roles, **kwargs):
+        """Headers that authenticate as a new user with `roles` and the given scope."""
+        return {"Authorization": "Bearer " + self.token(roles, **kwargs)}
+
+    def session(self, service):
+        """A SQLAlchemy session on `service`'s database, for assertions."""
+        if service not in self.engines:
+            self.engines[service] = make_engine(self.database_urls[service])
+        return Session(self.engines[service])
+
+    def publish(self, event_type, data, event_id=None):
+        """Publish a declared event on the real broker, as its source service would."""
+        envelope = {
+            "event_id": event_id or uuid.uuid4().hex,
+            "event_type": event_type.name,
+            "occurred_at": "2026-01-01T00:00:00+00:00",
+            "request_id": None,
+            "data": event_type.dump(data),
+        }
+        dispatch = event_dispatcher({"AMQP_URI": self.amqp_uri})
+        dispatch(event_type.source, event_type.name, envelope)
+        return envelope

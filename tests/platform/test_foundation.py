@@ -1,0 +1,90 @@
+"""The foundation over the real broker: RPC to every service, an event across services, health."""
+from sqlalchemy import func, select
+
+from common import programme
+from common.auth import ADMIN
+from services.credits.models import ProcessedEvent as CreditsProcessed
+from services.credits.models import University as CreditsUniversity
+from services.registry.models import OutboxEvent as RegistryOutbox
+from services.registry.repository import seed_reference_data
+from tests.harness import SERVICES, eventually
+
+
+def test_health_reaches_every_service_broker_and_database(platform):
+    response = platform.http.get("/api/v1/health")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["status"] == "up" and body["broker"] == "up" and body["down"] == []
+    assert set(body["services"]) == set(SERVICES)
+    assert all(item == {"status": "up", "database": "up"} for item in body["services"].values())
+
+
+def test_health_names_a_stopped_service(platform):
+    platform.stop("payments")
+    response = platform.http.get("/api/v1/health")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["down"] == ["payments"]
+    assert body["services"]["payments"]["status"] == "down"
+    assert body["services"]["registry"]["status"] == "up"
+
+
+def test_reference_data_comes_from_registry_over_rpc(platform):
+    with platform.session("registry") as session, session.begin():
+        seed_reference_data(session)
+    regions = platform.http.get("/api/v1/regions").json()
+    assert len(regions) == 20
+    assert {r["code"] for r in regions} == set(programme.REGION_CODES)
+    assert {r["name_en"] for r in regions if r["kind"] == "city"} == {"Astana", "Almaty", "Shymkent"}
+    universities = platform.http.get("/api/v1/universities", params={"region": "KZ-71"}).json()
+    assert {u["code"] for u in universities} == {"ENU", "NU"}
+    assert len(platform.http.get("/api/v1/directions").json()) == 5
+
+
+def test_an_event_from_registry_is_consumed_by_credits(platform):
+    with platform.session("registry") as session, session.begin():
+        seed_reference_data(session)
+    response = platform.http.post("/api/v1/universities", headers=platform.auth(ADMIN),
+                                  json={"code": "KBTU", "name": "Kazakh-British Technical University",
+                                        "region": "KZ-75"})
+    assert response.status_code == 201, response.text
+    university_id = response.json()["id"]
+
+    def in_credits():
+        with platform.session("credits") as session:
+            return session.get(CreditsUniversity, university_id)
+
+    university = eventually(in_credits)
+    assert (university.code, university.region) == ("KBTU", "KZ-75")
+
+    def outbox_drained():
+        with platform.session("registry") as session:
+            return session.scalar(select(func.count()).where(RegistryOutbox.sent_at.is_(None))) == 0
+
+    eventually(outbox_drained)
+
+
+def test_a_redelivered_event_changes_nothing(platform):
+    from common.contracts.registry import UNIVERSITY_ADDED
+    data = {"university_id": "u1", "code": "AITU", "name": "Astana IT University", "region": "KZ-71"}
+    first = platform.publish(UNIVERSITY_ADDED, data)
+    platform.publish(UNIVERSITY_ADDED, {**data, "name": "changed"}, event_id=first["event_id"])
+    later = platform.publish(UNIVERSITY_ADDED, {**data, "university_id": "u2", "code": "X2"})
+
+    def both_seen():
+        with platform.session("credits") as session:
+            return session.scalar(select(func.count()).select_from(CreditsProcessed)) == 2 \
+                and session.get(CreditsUniversity, "u2") is not None
+
+    eventually(both_seen)
+    with platform.session("credits") as session:
+        assert session.get(CreditsUniversity, "u1").name == "Astana IT University"
+        assert later["event_id"] in set(session.scalars(select(CreditsProcessed.event_id)))
+
+
+def test_adding_a_university_needs_an_admin(platform):
+    body = {"code": "KBTU", "name": "Kazakh-British Technical University", "region": "KZ-75"}
+    assert platform.http.post("/api/v1/universities", json=body).status_code == 401
+    response = platform.http.post("/api/v1/universities", json=body, headers=platform.auth("student"))
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "forbidden"

@@ -11,7 +11,6 @@ import threading
 import uuid
 
 from nameko.amqp.publish import Publisher
-from nameko.events import event_handler
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
 from sqlalchemy import JSON, DateTime, String, select
@@ -19,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from common.db import DATABASE_URL_KEY, make_engine
+from common.delivery import reliable_event_handler
 
 log = logging.getLogger(__name__)
 REQUEST_ID = "request_id"
@@ -80,8 +80,8 @@ def first_delivery(session, processed_model, envelope, consumer):
 
 
 def handles(event_type, **options):
-    """`@event_handler` for a declared event, with reliable delivery."""
-    return event_handler(event_type.source, event_type.name, **options)
+    """`@event_handler` for a declared event: retried on failure, then dead-lettered, never dropped."""
+    return reliable_event_handler(event_type.source, event_type.name, **options)
 
 
 class OutboxRelay(DependencyProvider):

@@ -3,7 +3,10 @@
 eventlet must patch the standard library before anything imports sockets or threads, or tests on
 the real broker hang; hence the first lines.
 """
-import eventlet
+import warnings
+
+warnings.filterwarnings("ignore", message=".*Eventlet is deprecated")
+import eventlet  # noqa: E402
 
 eventlet.monkey_patch()  # noqa: E402
 

@@ -19,6 +19,7 @@ from gateway.service import GatewayService
 from services.credits.service import CreditsService
 from services.payments.service import PaymentsService
 from services.placement.service import PlacementService
+from services.registry.repository import seed_reference_data
 from services.registry.service import RegistryService
 from services.timesheet.service import TimesheetService
 
@@ -74,11 +75,18 @@ class Platform:
         return config
 
     def start(self, *services):
+        if not services:
+            self.seed()
         for service in services or SERVICES + ("gateway",):
             cls = GatewayService if service == "gateway" else SERVICE_CLASSES[service]
             container = self.container_factory(cls, self.config(service))
             container.start()
             self.containers[service] = container
+
+    def seed(self):
+        """Reference data, as `./platform start` loads it."""
+        with self.session("registry") as session, session.begin():
+            seed_reference_data(session)
 
     def stop(self, service):
         self.containers.pop(service).stop()

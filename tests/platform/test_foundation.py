@@ -6,7 +6,6 @@ from common.auth import ADMIN
 from services.credits.models import ProcessedEvent as CreditsProcessed
 from services.credits.models import University as CreditsUniversity
 from services.registry.models import OutboxEvent as RegistryOutbox
-from services.registry.repository import seed_reference_data
 from tests.harness import SERVICES, eventually
 
 
@@ -30,8 +29,6 @@ def test_health_names_a_stopped_service(platform):
 
 
 def test_reference_data_comes_from_registry_over_rpc(platform):
-    with platform.session("registry") as session, session.begin():
-        seed_reference_data(session)
     regions = platform.http.get("/api/v1/regions").json()
     assert len(regions) == 20
     assert {r["code"] for r in regions} == set(programme.REGION_CODES)
@@ -42,8 +39,6 @@ def test_reference_data_comes_from_registry_over_rpc(platform):
 
 
 def test_an_event_from_registry_is_consumed_by_credits(platform):
-    with platform.session("registry") as session, session.begin():
-        seed_reference_data(session)
     response = platform.http.post("/api/v1/universities", headers=platform.auth(ADMIN),
                                   json={"code": "KBTU", "name": "Kazakh-British Technical University",
                                         "region": "KZ-75"})

@@ -1,5 +1,6 @@
 """RPC from the gateway with a deadline: a service that is down is a 503 naming it, not a hang."""
 import eventlet
+from kombu.entity import TRANSIENT_DELIVERY_MODE
 from nameko.exceptions import UnknownService
 from nameko.rpc import RpcProxy, ServiceProxy
 
@@ -12,11 +13,13 @@ TIMEOUT_CONFIG_KEY = "RPC_TIMEOUT_SECONDS"
 class TimedRpc(RpcProxy):
     """`self.<service>.<method>(...)` like nameko's RpcProxy, raising ServiceUnavailable after the
     configured timeout. The request message expires with the deadline, so a service that comes
-    back later does not work through calls nobody waits for."""
+    back later does not work through calls nobody waits for, and it is transient: a request is
+    worth nothing after its deadline, so it is not written to the broker's disk."""
 
     def setup(self):
         self.timeout = float(self.container.config.get(TIMEOUT_CONFIG_KEY, DEFAULT_TIMEOUT_SECONDS))
         self.options.setdefault("expiration", self.timeout)
+        self.options.setdefault("delivery_mode", TRANSIENT_DELIVERY_MODE)
         super().setup()
 
     def get_dependency(self, worker_ctx):

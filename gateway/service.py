@@ -4,12 +4,13 @@ It holds no business state. Each group of routes is a mixin in gateway/routes/.
 """
 from nameko.dependency_providers import Config
 
+from gateway.routes.credits import CreditsRoutes
 from gateway.routes.reference import ReferenceRoutes
 from gateway.routes.system import SystemRoutes
 from gateway.rpc import TimedRpc
 
 
-class GatewayService(SystemRoutes, ReferenceRoutes):
+class GatewayService(SystemRoutes, ReferenceRoutes, CreditsRoutes):
     name = "gateway"
 
     config = Config()

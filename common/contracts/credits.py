@@ -1,9 +1,139 @@
-"""Events credits publishes: a university's re-count of the programme's credits."""
-from marshmallow import fields
+"""Credits' RPC payloads and the events it publishes: a university's re-count of the programme's credits."""
+from marshmallow import ValidationError, fields, validate, validates_schema
 
-from common.contracts.base import Contract, EventType
+from common.contracts.base import Contract, EventType, direction_field, voucher_kind_field
 
 SOURCE = "credits"
+
+# A re-count request's life: the university's queue holds `pending` ones; the registrar confirms or
+# rejects them; `refused` ones would have taken the student past the programme's maximum.
+PENDING = "pending"
+CONFIRMED = "confirmed"
+REJECTED = "rejected"
+REFUSED = "refused"
+REQUEST_STATUSES = (PENDING, CONFIRMED, REJECTED, REFUSED)
+
+# A payout's state as payments reports it; `awaiting` until payments says anything.
+PAYMENT_STATUSES = ("awaiting", "sent", "paid", "failed")
+
+NOT_BLANK = validate.Regexp(r"\s*\S", error="must not be blank")
+
+
+def text_field(max_length, **kwargs):
+    return fields.String(validate=[validate.Length(min=1, max=max_length), NOT_BLANK], **kwargs)
+
+
+# RPC payloads
+
+
+class PageQuery(Contract):
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class RecountQuery(PageQuery):
+    """A university's queue, filtered; dates are the days the requests arrived (Asia/Almaty)."""
+    status = fields.String(validate=validate.OneOf(REQUEST_STATUSES))
+    voucher_kind = voucher_kind_field()
+    direction = direction_field()
+    received_from = fields.Date()
+    received_to = fields.Date()
+
+    @validates_schema
+    def dates_in_order(self, data, **kwargs):
+        start, end = data.get("received_from"), data.get("received_to")
+        if start and end and start > end:
+            raise ValidationError("must not be before received_from", "received_to")
+
+
+class ConfirmRecountIn(Contract):
+    discipline = text_field(200, required=True,
+                            metadata={"description": "the course or discipline the credits count against"})
+    order_number = text_field(64, required=True, metadata={"description": "the order or decree number"})
+    order_date = fields.Date(metadata={"description": "the date of the order or decree"})
+
+
+class RejectRecountIn(Contract):
+    reason = text_field(500, required=True)
+
+
+class RecountRequestOut(Contract):
+    id = fields.String()
+    placement_id = fields.String()
+    report_id = fields.String()
+    student_id = fields.String()
+    student_name = fields.String()
+    university_id = fields.String()
+    region = fields.String()
+    organisation_id = fields.String()
+    organisation_name = fields.String()
+    site_id = fields.String()
+    site_name = fields.String()
+    direction = fields.String()
+    voucher_kind = fields.String()
+    hours = fields.Decimal(as_string=True)
+    credits = fields.Integer(metadata={"description": "credits due for the voucher"})
+    status = fields.String(metadata={"enum": list(REQUEST_STATUSES)})
+    reason = fields.String(allow_none=True, metadata={"description": "why it was rejected or refused"})
+    flagged = fields.Boolean(metadata={"description": "refused and flagged to the Operator"})
+    discipline = fields.String(allow_none=True)
+    order_number = fields.String(allow_none=True)
+    order_date = fields.Date(allow_none=True)
+    accepted_at = fields.DateTime(metadata={"description": "when the Operator accepted the report"})
+    received_at = fields.DateTime()
+    decided_at = fields.DateTime(allow_none=True)
+    decided_by = fields.String(allow_none=True)
+    transferred_from_university_id = fields.String(allow_none=True)
+    transferred_at = fields.DateTime(allow_none=True)
+
+
+class RecountPage(Contract):
+    items = fields.List(fields.Nested(RecountRequestOut))
+    total = fields.Integer()
+
+
+class StudentCreditsOut(Contract):
+    student_id = fields.String()
+    total_credits = fields.Integer(metadata={"description": "credits the universities confirmed"})
+    pending_credits = fields.Integer(metadata={"description": "credits awaiting a university's decision"})
+    max_credits = fields.Integer()
+    requests = fields.List(fields.Nested(RecountRequestOut))
+
+
+class CertificateVoucher(Contract):
+    voucher_kind = fields.String()
+    hours = fields.String()
+    organisation_name = fields.String()
+    site_name = fields.String()
+    direction = fields.String()
+    direction_name = fields.String()
+    university_name = fields.String()
+    payment_status = fields.String(metadata={"enum": list(PAYMENT_STATUSES)})
+    credits_status = fields.String(metadata={"enum": list(REQUEST_STATUSES)})
+    credits = fields.Integer(metadata={"description": "credits re-counted (0 until confirmed)"})
+
+
+class CertificateFacts(Contract):
+    """What a certificate states, frozen when it is issued."""
+    student_name = fields.String()
+    total_credits = fields.Integer()
+    max_credits = fields.Integer()
+    vouchers = fields.List(fields.Nested(CertificateVoucher))
+
+
+class CertificateVerification(CertificateFacts):
+    valid = fields.Boolean()
+    code = fields.String()
+    issued_at = fields.DateTime()
+
+
+class CertificateFile(Contract):
+    code = fields.String()
+    filename = fields.String()
+    content = fields.Raw(metadata={"description": "the PDF's bytes"})
+
+
+# Events
 
 
 class CreditsRecounted(Contract):

@@ -1,13 +1,29 @@
-"""Credits: credit re-count requests and each student's total (nameko entrypoints only)."""
-from nameko.rpc import rpc
-from sqlalchemy import select
+"""Credits: credit re-count requests, the universities' decisions, each student's total and their
+certificate (nameko entrypoints only)."""
+import datetime as dt
 
-from common.auth import Caller
+from nameko.rpc import rpc
+
+from common.auth import ADMIN, OPERATOR, REGISTRAR, STUDENT, Caller
+from common.contracts import payments as payment_events
 from common.contracts import registry as registry_events
+from common.contracts import timesheet as timesheet_events
+from common.contracts.credits import (CertificateFile, ConfirmRecountIn, PageQuery, RecountQuery,
+                                      RejectRecountIn)
 from common.db import Database
+from common.errors import Forbidden, NotFound, RuleViolation
 from common.outbox import OutboxRelay, first_delivery, handles
+from common.programme import MAX_CREDITS
 from common.service import HealthMixin
-from services.credits.models import OutboxEvent, ProcessedEvent, University
+from common.validation import load
+from services.credits import certificate, repository, rules
+from services.credits.models import OutboxEvent, ProcessedEvent
+
+PAYOUT_EVENTS = {
+    payment_events.PAYOUT_SENT: "sent",
+    payment_events.PAYOUT_PAID: "paid",
+    payment_events.PAYOUT_FAILED: "failed",
+}
 
 
 class CreditsService(HealthMixin):
@@ -17,15 +33,161 @@ class CreditsService(HealthMixin):
     caller = Caller()
     outbox = OutboxRelay(OutboxEvent)
 
+    # Events
+
     @handles(registry_events.UNIVERSITY_ADDED)
     def on_university_added(self, envelope):
         data = registry_events.UNIVERSITY_ADDED.load(envelope)
         with self.db.begin():
             if first_delivery(self.db, ProcessedEvent, envelope, "on_university_added"):
-                self.db.merge(University(id=data["university_id"], code=data["code"], name=data["name"],
-                                         region=data["region"]))
+                repository.add_university(self.db, data)
+
+    @handles(registry_events.STUDENT_REGISTERED)
+    def on_student_registered(self, envelope):
+        data = registry_events.STUDENT_REGISTERED.load(envelope)
+        with self.db.begin():
+            if first_delivery(self.db, ProcessedEvent, envelope, "on_student_registered"):
+                repository.add_student(self.db, data["student_id"], data["university_id"])
+
+    @handles(registry_events.STUDENT_TRANSFERRED)
+    def on_student_transferred(self, envelope):
+        data = registry_events.STUDENT_TRANSFERRED.load(envelope)
+        with self.db.begin():
+            if first_delivery(self.db, ProcessedEvent, envelope, "on_student_transferred"):
+                repository.transfer_student(self.db, data["student_id"], data["to_university_id"])
+
+    @handles(timesheet_events.REPORT_ACCEPTED)
+    def on_report_accepted(self, envelope):
+        data = timesheet_events.REPORT_ACCEPTED.load(envelope)
+        with self.db.begin():
+            if first_delivery(self.db, ProcessedEvent, envelope, "on_report_accepted"):
+                repository.open_request(self.db, data)
+
+    @handles(payment_events.PAYOUT_SENT)
+    def on_payout_sent(self, envelope):
+        self._record_payout(payment_events.PAYOUT_SENT, envelope, "on_payout_sent")
+
+    @handles(payment_events.PAYOUT_PAID)
+    def on_payout_paid(self, envelope):
+        self._record_payout(payment_events.PAYOUT_PAID, envelope, "on_payout_paid")
+
+    @handles(payment_events.PAYOUT_FAILED)
+    def on_payout_failed(self, envelope):
+        self._record_payout(payment_events.PAYOUT_FAILED, envelope, "on_payout_failed")
+
+    def _record_payout(self, event_type, envelope, consumer):
+        data = event_type.load(envelope)
+        occurred_at = dt.datetime.fromisoformat(envelope["occurred_at"])
+        with self.db.begin():
+            if first_delivery(self.db, ProcessedEvent, envelope, consumer):
+                repository.record_payout(self.db, data, PAYOUT_EVENTS[event_type], occurred_at)
+
+    # The university's registrar
 
     @rpc
     def list_universities(self):
-        universities = self.db.scalars(select(University).order_by(University.code)).all()
-        return [{"id": u.id, "code": u.code, "name": u.name, "region": u.region} for u in universities]
+        return [{"id": u.id, "code": u.code, "name": u.name, "region": u.region}
+                for u in repository.list_universities(self.db)]
+
+    @rpc
+    def university_queue(self, query):
+        registrar = self._registrar()
+        filters = load(RecountQuery, query)
+        return repository.university_queue(self.db, registrar.university_id, filters)
+
+    @rpc
+    def confirm_recount(self, request_id, payload):
+        registrar = self._registrar()
+        decision = load(ConfirmRecountIn, payload)
+        with self.db.begin():
+            request = self._university_request(request_id, registrar)
+            rules.ensure_pending(request.status)
+            others = [r for r in repository.student_requests(self.db, request.student_id, lock=True)
+                      if r.id != request.id]
+            counted = rules.counted_credits(others)
+            # Two reports accepted at once can both pass the check on arrival; this one cannot.
+            reason = rules.refusal_reason(counted, request.credits)
+            if reason:
+                repository.refuse(request, reason)
+            else:
+                repository.confirm(self.db, request, decision, registrar.user_id, counted + request.credits)
+        if reason:
+            raise RuleViolation(reason, {"credits": [reason]})
+        return repository.as_dict(request)
+
+    @rpc
+    def reject_recount(self, request_id, payload):
+        registrar = self._registrar()
+        decision = load(RejectRecountIn, payload)
+        with self.db.begin():
+            request = self._university_request(request_id, registrar)
+            rules.ensure_pending(request.status)
+            repository.reject(request, decision["reason"], registrar.user_id)
+        return repository.as_dict(request)
+
+    def _registrar(self):
+        registrar = self.caller().require(REGISTRAR)
+        if not registrar.university_id:
+            raise Forbidden("a registrar's token must name their university")
+        return registrar
+
+    def _university_request(self, request_id, registrar):
+        request = repository.find_request(self.db, request_id, lock=True)
+        if request is None or request.university_id != registrar.university_id:
+            raise NotFound("no such re-count request")
+        return request
+
+    # Anyone concerned
+
+    @rpc
+    def get_request(self, request_id):
+        principal = self.caller().require(*rules.VIEWER_ROLES)
+        request = repository.find_request(self.db, request_id)
+        if request is None or not rules.can_see(principal, request):
+            raise NotFound("no such re-count request")
+        return repository.as_dict(request)
+
+    @rpc
+    def flagged_requests(self, query):
+        self.caller().require(OPERATOR, ADMIN)
+        return repository.flagged_requests(self.db, load(PageQuery, query))
+
+    # The student
+
+    @rpc
+    def student_credits(self):
+        student = self.caller().require(STUDENT)
+        requests = repository.student_requests(self.db, student.user_id)
+        return {
+            "student_id": student.user_id,
+            "total_credits": rules.counted_credits(requests),
+            "pending_credits": rules.pending_credits(requests),
+            "max_credits": MAX_CREDITS,
+            "requests": [repository.as_dict(r) for r in requests],
+        }
+
+    @rpc
+    def student_certificate(self):
+        student = self.caller().require(STUDENT)
+        with self.db.begin():
+            requests = repository.student_requests(self.db, student.user_id)
+            if not requests:
+                raise RuleViolation("there is no completed voucher to certify yet")
+            placements = [r.placement_id for r in requests]
+            facts = certificate.facts(requests, repository.payment_statuses(self.db, placements),
+                                      repository.university_names(self.db, {r.university_id for r in requests}))
+            issued = repository.issue_certificate(self.db, student.user_id, facts, certificate.digest(facts))
+        return CertificateFile().dump({
+            "code": issued.code,
+            "filename": f"student-voucher-certificate-{issued.code}.pdf",
+            "content": certificate.render(issued.code, issued.issued_at, issued.facts),
+        })
+
+    # Public
+
+    @rpc
+    def verify_certificate(self, code):
+        issued = repository.find_certificate(self.db, code)
+        if issued is None:
+            raise NotFound("no certificate has this code")
+        return {**issued.facts, "valid": True, "code": issued.code, "issued_at": issued.issued_at}

@@ -1,0 +1,184 @@
+"""Credits' queries and writes, so the service stays thin."""
+import datetime as dt
+import secrets
+import uuid
+
+from sqlalchemy import func, select
+
+from common.contracts import credits as contract
+from common.outbox import record_event, utcnow
+from services.credits import rules
+from services.credits.models import Certificate, OutboxEvent, Payout, RecountRequest, Student, University
+
+CODE_BYTES = 15  # 120 random bits: 24 base32 characters
+
+
+# Read models
+
+
+def add_university(session, data):
+    session.merge(University(id=data["university_id"], code=data["code"], name=data["name"],
+                             region=data["region"]))
+
+
+def list_universities(session):
+    return session.scalars(select(University).order_by(University.code)).all()
+
+
+def university_names(session, university_ids):
+    rows = session.execute(select(University.id, University.name).where(University.id.in_(university_ids)))
+    return dict(rows.all())
+
+
+def add_student(session, student_id, university_id):
+    """A newly registered student; a transfer already applied (events out of order) is kept."""
+    if session.get(Student, student_id) is None:
+        session.add(Student(id=student_id, university_id=university_id, updated_at=utcnow()))
+
+
+def transfer_student(session, student_id, to_university_id):
+    """The student now studies at `to_university_id`; their open requests go there too."""
+    now = utcnow()
+    session.merge(Student(id=student_id, university_id=to_university_id, updated_at=now))
+    for request in student_requests(session, student_id, lock=True):
+        if rules.moves_with_student(request.status) and request.university_id != to_university_id:
+            request.transferred_from_university_id = request.university_id
+            request.transferred_at = now
+            request.university_id = to_university_id
+
+
+def record_payout(session, data, status, occurred_at):
+    payout = session.get(Payout, data["placement_id"], with_for_update=True)
+    if payout is None:
+        payout = Payout(placement_id=data["placement_id"])
+        session.add(payout)
+    elif not rules.is_newer(as_utc(payout.changed_at), occurred_at):
+        return
+    payout.payout_id = data["payout_id"]
+    payout.amount_kzt = data["amount_kzt"]
+    payout.status = status
+    payout.changed_at = occurred_at.astimezone(dt.timezone.utc)
+
+
+def as_utc(moment):
+    """A stored instant, time zone restored (SQLite keeps UTC instants without their zone)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def payment_statuses(session, placement_ids):
+    rows = session.execute(select(Payout.placement_id, Payout.status).where(Payout.placement_id.in_(placement_ids)))
+    return dict(rows.all())
+
+
+# Re-count requests
+
+
+def open_request(session, report):
+    """The re-count request for an accepted report, or None if its placement already has one.
+    A request that would take the student past the programme's maximum is refused and flagged."""
+    if session.scalar(select(RecountRequest.id).where(RecountRequest.placement_id == report["placement_id"])):
+        return None
+    student = session.get(Student, report["student_id"])
+    due = rules.credits_due(report["voucher_kind"])
+    reason = rules.refusal_reason(rules.claimed_credits(student_requests(session, report["student_id"], lock=True)),
+                                  due)
+    request = RecountRequest(
+        id=uuid.uuid4().hex, placement_id=report["placement_id"], report_id=report["report_id"],
+        student_id=report["student_id"], student_name=report["student_name"],
+        university_id=student.university_id if student else report["university_id"], region=report["region"],
+        organisation_id=report["organisation_id"], organisation_name=report["organisation_name"],
+        site_id=report["site_id"], site_name=report["site_name"], direction=report["direction"],
+        voucher_kind=report["voucher_kind"], hours=report["hours"], credits=due,
+        status=contract.PENDING, flagged=False, accepted_at=report["accepted_at"], received_at=utcnow(),
+    )
+    if reason:
+        refuse(request, reason)
+    session.add(request)
+    return request
+
+
+def refuse(request, reason):
+    request.status = contract.REFUSED
+    request.reason = reason
+    request.flagged = True
+    request.decided_at = utcnow()
+
+
+def confirm(session, request, decision, registrar_id, total_credits):
+    request.status = contract.CONFIRMED
+    request.discipline = decision["discipline"].strip()
+    request.order_number = decision["order_number"].strip()
+    request.order_date = decision.get("order_date")
+    request.decided_by = registrar_id
+    request.decided_at = utcnow()
+    record_event(session, OutboxEvent, contract.CREDITS_RECOUNTED, {
+        "request_id": request.id, "placement_id": request.placement_id, "student_id": request.student_id,
+        "university_id": request.university_id, "credits": request.credits, "total_credits": total_credits,
+    })
+
+
+def reject(request, reason, registrar_id):
+    request.status = contract.REJECTED
+    request.reason = reason.strip()
+    request.decided_by = registrar_id
+    request.decided_at = utcnow()
+
+
+def find_request(session, request_id, lock=False):
+    return session.get(RecountRequest, request_id, with_for_update=lock)
+
+
+def student_requests(session, student_id, lock=False):
+    query = (select(RecountRequest).where(RecountRequest.student_id == student_id)
+             .order_by(RecountRequest.received_at, RecountRequest.id))
+    if lock:
+        query = query.with_for_update()
+    return session.scalars(query).all()
+
+
+def university_queue(session, university_id, filters):
+    query = select(RecountRequest).where(RecountRequest.university_id == university_id)
+    for field in ("status", "voucher_kind", "direction"):
+        if filters.get(field):
+            query = query.where(getattr(RecountRequest, field) == filters[field])
+    start, end = rules.received_window(filters.get("received_from"), filters.get("received_to"))
+    if start:
+        query = query.where(RecountRequest.received_at >= start)
+    if end:
+        query = query.where(RecountRequest.received_at < end)
+    return page(session, query, filters)
+
+
+def flagged_requests(session, filters):
+    return page(session, select(RecountRequest).where(RecountRequest.flagged.is_(True)), filters)
+
+
+def page(session, query, filters):
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    items = session.scalars(query.order_by(RecountRequest.received_at, RecountRequest.id)
+                            .limit(filters["limit"]).offset(filters["offset"])).all()
+    return {"items": [as_dict(r) for r in items], "total": total}
+
+
+def as_dict(request):
+    return {column.key: getattr(request, column.key) for column in RecountRequest.__table__.columns}
+
+
+# Certificates
+
+
+def issue_certificate(session, student_id, certificate_facts, facts_digest):
+    """The student's certificate stating these facts: the one already issued, or a new one."""
+    existing = session.scalar(select(Certificate).where(Certificate.student_id == student_id,
+                                                        Certificate.facts_digest == facts_digest))
+    if existing:
+        return existing
+    certificate = Certificate(code=rules.verification_code(secrets.token_bytes(CODE_BYTES)),
+                              student_id=student_id, facts=certificate_facts, facts_digest=facts_digest,
+                              issued_at=utcnow())
+    session.add(certificate)
+    return certificate
+
+
+def find_certificate(session, code):
+    return session.get(Certificate, rules.normalise_code(code))

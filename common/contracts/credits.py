@@ -26,9 +26,12 @@ def text_field(max_length, **kwargs):
 # RPC payloads
 
 
+MAX_OFFSET = 10**9  # far past any list; keeps the number inside every database's integer
+
+
 class PageQuery(Contract):
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
 
 
 class RecountQuery(PageQuery):

@@ -6,11 +6,12 @@ from nameko.dependency_providers import Config
 
 from gateway.routes.credits import CreditsRoutes
 from gateway.routes.reference import ReferenceRoutes
+from gateway.routes.registry import RegistryRoutes
 from gateway.routes.system import SystemRoutes
 from gateway.rpc import TimedRpc
 
 
-class GatewayService(SystemRoutes, ReferenceRoutes, CreditsRoutes):
+class GatewayService(SystemRoutes, ReferenceRoutes, CreditsRoutes, RegistryRoutes):
     name = "gateway"
 
     config = Config()

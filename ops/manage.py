@@ -35,6 +35,18 @@ def seed():
     print("registry: regions and universities seeded")
 
 
+def bootstrap_admin(iin, name):
+    """The first admin user, who then signs in by EDS and creates everyone else."""
+    from sqlalchemy.orm import Session
+
+    from common.db import make_engine
+    from services.registry.repository import bootstrap_admin as create_admin
+
+    with Session(make_engine(database_url("registry")), expire_on_commit=False) as session, session.begin():
+        staff, created = create_admin(session, iin, name)
+    print(f"registry: admin {staff.full_name} ({staff.iin}) " + ("created" if created else "already exists"))
+
+
 def revision(service, message):
     """A new migration for `service`, generated from the difference between its models and its head."""
     command.revision(alembic_config(service, database_url(service)), message=message, autogenerate=True)
@@ -49,11 +61,19 @@ def main(argv=None):
     revision_cmd = commands.add_parser("revision", help="generate a migration for a service")
     revision_cmd.add_argument("service", choices=SERVICES)
     revision_cmd.add_argument("message")
+    admin_cmd = commands.add_parser("bootstrap-admin", help="create the first admin (signs in by EDS)")
+    admin_cmd.add_argument("--iin", required=True)
+    admin_cmd.add_argument("--name", required=True)
     args = parser.parse_args(argv)
     if args.command == "migrate":
         migrate(args.services)
     elif args.command == "seed":
         seed()
+    elif args.command == "bootstrap-admin":
+        try:
+            bootstrap_admin(args.iin, args.name)
+        except ValueError as exc:
+            parser.error(str(exc))
     else:
         revision(args.service, args.message)
 

@@ -22,6 +22,7 @@ from services.placement.service import PlacementService
 from services.registry.repository import seed_reference_data
 from services.registry.service import RegistryService
 from services.timesheet.service import TimesheetService
+from tests.registry.pki import session_pki
 
 SERVICES = ("registry", "placement", "timesheet", "payments", "credits")
 SERVICE_CLASSES = {
@@ -72,6 +73,8 @@ class Platform:
             config.update({WEB_SERVER_CONFIG_KEY: self.web_address, "RPC_TIMEOUT_SECONDS": 5})
         else:
             config["DATABASE_URL"] = self.database_urls[service]
+        if service == "registry":  # EDS sign-in trusts the session's test PKI (tests/registry/pki.py)
+            config.update(session_pki().config)
         return config
 
     def start(self, *services):

@@ -1,9 +1,14 @@
 """Registry's RPC payloads and the events it publishes: people, universities, organisations, sites."""
 from marshmallow import fields, validate
 
+from common.auth import ROLES, STUDENT
 from common.contracts.base import Contract, EventType, direction_field, region_field
 
 SOURCE = "registry"
+STAFF_ROLES = tuple(role for role in ROLES if role != STUDENT)
+LANGUAGES = ("kk", "ru", "en")
+ORGANISATION_KINDS = ("school", "kindergarten", "care_home", "centre", "ngo", "hospital", "other")
+ORGANISATION_STATUSES = ("pending", "accredited", "rejected", "suspended")
 
 
 # RPC payloads
@@ -27,6 +32,213 @@ class UniversityOut(Contract):
     code = fields.String()
     name = fields.String()
     region = fields.String()
+
+
+class PageQuery(Contract):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+def page_of(item_schema):
+    """The shape of one page of a list: ``{"items": [...], "total": n}``."""
+    return type(item_schema.__name__.removesuffix("Out") + "Page", (Contract,), {
+        "items": fields.List(fields.Nested(item_schema), required=True),
+        "total": fields.Integer(required=True),
+    })
+
+
+# EDS sign-in. The client signs the nonce's ASCII bytes (`data_base64` is them in base64, as
+# NCALayer's createCMSSignatureFromBase64 takes them) and sends base64 DER CMS SignedData.
+
+class ChallengeOut(Contract):
+    nonce = fields.String(required=True)
+    data_base64 = fields.String(required=True, metadata={"description": "the nonce's bytes, base64"})
+    expires_at = fields.DateTime(required=True)
+
+
+class SignedNonce(Contract):
+    nonce = fields.String(required=True, validate=validate.Length(min=16, max=128))
+    signature = fields.String(required=True, validate=validate.Length(min=1, max=65536),
+                              metadata={"description": "base64 DER CMS SignedData over the nonce"})
+
+
+class LoginIn(SignedNonce):
+    role = fields.String(validate=validate.OneOf(ROLES),
+                         metadata={"description": "which account, for a person who has several"})
+
+
+class RegisterIn(SignedNonce):
+    university_id = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    region = region_field(required=True)
+    phone = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^\+?[0-9]{10,15}$"))
+    email = fields.Email(load_default=None, allow_none=True)
+    language = fields.String(load_default="ru", validate=validate.OneOf(LANGUAGES))
+
+
+class TokenOut(Contract):
+    access_token = fields.String(required=True)
+    token_type = fields.String(required=True)
+    expires_in = fields.Integer(required=True)
+    user_id = fields.String(required=True)
+    roles = fields.List(fields.String(), required=True)
+    scope = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    name = fields.String(required=True)
+
+
+# Students
+
+class StudentOut(Contract):
+    id = fields.String()
+    iin = fields.String()
+    full_name = fields.String()
+    surname = fields.String()
+    given_name = fields.String()
+    birth_date = fields.Date()
+    sex = fields.String()
+    university_id = fields.String()
+    region = fields.String()
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    language = fields.String()
+    created_at = fields.DateTime()
+
+
+class StudentPatch(Contract):
+    phone = fields.String(allow_none=True, validate=validate.Regexp(r"^\+?[0-9]{10,15}$"))
+    email = fields.Email(allow_none=True)
+    language = fields.String(validate=validate.OneOf(LANGUAGES))
+    university_id = fields.String(validate=validate.Length(min=1, max=32))
+
+
+# Organisations and their sites
+
+class SiteIn(Contract):
+    name = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    address = fields.String(required=True, validate=validate.Length(min=3, max=300))
+    city = fields.String(required=True, validate=validate.Length(min=2, max=100))
+    directions = fields.List(direction_field(), required=True, validate=validate.Length(min=1))
+    online = fields.Boolean(load_default=False)
+
+
+class SiteOut(Contract):
+    id = fields.String()
+    organisation_id = fields.String()
+    name = fields.String()
+    address = fields.String()
+    city = fields.String()
+    region = fields.String()
+    directions = fields.List(fields.String())
+    online = fields.Boolean()
+    created_at = fields.DateTime()
+
+
+class OrganisationApply(SignedNonce):
+    """Signed by the organisation's representative, who becomes its first staff user."""
+    bin = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{12}$"))
+    name = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    kind = fields.String(required=True, validate=validate.OneOf(ORGANISATION_KINDS))
+    region = region_field(required=True)
+    address = fields.String(required=True, validate=validate.Length(min=3, max=300))
+    phone = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^\+?[0-9]{10,15}$"))
+    email = fields.Email(load_default=None, allow_none=True)
+    sites = fields.List(fields.Nested(SiteIn), load_default=list)
+
+
+class OrganisationOut(Contract):
+    id = fields.String()
+    bin = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    region = fields.String()
+    address = fields.String()
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    status = fields.String()
+    reason = fields.String(allow_none=True)
+    representative_id = fields.String(allow_none=True)
+    decided_by = fields.String(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+    sites = fields.List(fields.Nested(SiteOut))
+
+
+class OrganisationQuery(PageQuery):
+    region = region_field()
+    status = fields.String(validate=validate.OneOf(ORGANISATION_STATUSES))
+
+
+class SiteQuery(PageQuery):
+    region = region_field()
+    organisation_id = fields.String()
+    direction = direction_field()
+    online = fields.Boolean()
+
+
+class ReasonIn(Contract):
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=1000))
+
+
+# Staff users (everyone but students), bound to a scope
+
+class StaffIn(Contract):
+    iin = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{12}$"))
+    full_name = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    role = fields.String(required=True, validate=validate.OneOf(STAFF_ROLES))
+    region = region_field(metadata={"description": "MIO/NVS officers; derived for the others"})
+    organisation_id = fields.String(metadata={"description": "coordinators"})
+    site_id = fields.String(metadata={"description": "site coordinators"})
+    university_id = fields.String(metadata={"description": "registrars"})
+
+
+class StaffOut(Contract):
+    id = fields.String()
+    iin = fields.String()
+    full_name = fields.String()
+    role = fields.String()
+    region = fields.String(allow_none=True)
+    organisation_id = fields.String(allow_none=True)
+    site_id = fields.String(allow_none=True)
+    university_id = fields.String(allow_none=True)
+    active = fields.Boolean()
+    created_at = fields.DateTime()
+
+
+class StaffPatch(Contract):
+    full_name = fields.String(validate=validate.Length(min=2, max=200))
+    active = fields.Boolean()
+
+
+class StaffQuery(PageQuery):
+    role = fields.String(validate=validate.OneOf(STAFF_ROLES))
+    region = region_field()
+    organisation_id = fields.String()
+
+
+# Audit log
+
+class AuditOut(Contract):
+    id = fields.Integer()
+    at = fields.DateTime()
+    actor_id = fields.String()
+    actor_roles = fields.String()
+    action = fields.String()
+    entity = fields.String()
+    entity_id = fields.String()
+    before = fields.Dict(allow_none=True)
+    after = fields.Dict(allow_none=True)
+
+
+class AuditQuery(PageQuery):
+    entity = fields.String()
+    entity_id = fields.String()
+    actor_id = fields.String()
+    action = fields.String()
+
+
+OrganisationPage = page_of(OrganisationOut)
+SitePage = page_of(SiteOut)
+StaffPage = page_of(StaffOut)
+AuditPage = page_of(AuditOut)
 
 
 # Events

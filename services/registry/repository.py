@@ -1,12 +1,27 @@
 """Registry's queries and writes, so the service stays thin."""
+import datetime as dt
+import secrets
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, or_, select, update
 
 from common import programme
+from common.auth import ADMIN, COORDINATOR, REGIONAL_OFFICERS, Principal
 from common.contracts import registry as events
-from common.outbox import record_event
-from services.registry.models import OutboxEvent, Region, University
+from common.errors import Unauthenticated
+from common.outbox import record_event, utcnow
+from services.registry import rules
+from services.registry.models import (AuditEntry, LoginChallenge, Organisation, OutboxEvent, Region, Site,
+                                      SiteDirection, StaffUser, Student, University)
+
+
+def new_id():
+    return uuid.uuid4().hex
+
+
+def as_utc(value):
+    """SQLite hands back naive datetimes; every time here is UTC."""
+    return value.replace(tzinfo=dt.timezone.utc) if value is not None and value.tzinfo is None else value
 
 
 def seed_reference_data(session):
@@ -36,8 +51,229 @@ def list_universities(session, region=None):
 
 
 def add_university(session, data, request_id=None):
-    university = University(id=uuid.uuid4().hex, **data)
+    university = University(id=new_id(), **data)
     session.add(university)
     record_event(session, OutboxEvent, events.UNIVERSITY_ADDED,
                  {"university_id": university.id, **data}, request_id)
     return university
+
+
+# Pages and the audit log
+
+def page(session, query, limit, offset):
+    """One page of `query` (already ordered) and the total it pages through."""
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    return {"items": session.scalars(query.limit(limit).offset(offset)).all(), "total": total}
+
+
+def snapshot(row):
+    """A row's columns as JSON-ready values, for the audit log."""
+    values = {}
+    for column in row.__table__.columns:
+        value = getattr(row, column.key)
+        values[column.key] = value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value
+    if isinstance(row, Site):
+        values["directions"] = row.directions
+    return values
+
+
+def audit(session, actor, action, row, before=None):
+    """Record that `actor` (a Principal) did `action` to `row`; `before` is its earlier snapshot."""
+    session.flush()
+    session.add(AuditEntry(at=utcnow(), actor_id=actor.user_id, actor_roles=",".join(actor.roles), action=action,
+                           entity=row.__tablename__, entity_id=row.id, before=before, after=snapshot(row)))
+
+
+def list_audit(session, filters, limit, offset):
+    query = select(AuditEntry).order_by(AuditEntry.id.desc())
+    for key in ("entity", "entity_id", "actor_id", "action"):
+        if filters.get(key):
+            query = query.where(getattr(AuditEntry, key) == filters[key])
+    return page(session, query, limit, offset)
+
+
+# EDS login challenges
+
+def create_challenge(session, ttl_seconds):
+    now = utcnow()
+    challenge = LoginChallenge(nonce=secrets.token_urlsafe(32), created_at=now,
+                               expires_at=now + dt.timedelta(seconds=ttl_seconds))
+    session.add(challenge)
+    return challenge
+
+
+def use_challenge(session, nonce):
+    """Mark the challenge used and return it; Unauthenticated if unknown, used or expired.
+    One conditional UPDATE, so two requests racing with the same nonce cannot both win."""
+    now = utcnow()
+    used = session.execute(update(LoginChallenge).where(
+        LoginChallenge.nonce == nonce, LoginChallenge.used_at.is_(None), LoginChallenge.expires_at > now,
+    ).values(used_at=now)).rowcount
+    challenge = session.get(LoginChallenge, nonce)
+    if used == 1:
+        return challenge
+    if challenge is None:
+        reason = "unknown challenge: ask for a new nonce"
+    elif challenge.used_at is not None:
+        reason = "this challenge was already used: ask for a new nonce"
+    else:
+        reason = "this challenge has expired: ask for a new nonce"
+    raise Unauthenticated(reason, {"nonce": [reason]})
+
+
+def forget_expired_challenges(session, older_than):
+    session.execute(delete(LoginChallenge).where(LoginChallenge.expires_at < older_than))
+
+
+# Students
+
+def find_student_by_iin(session, iin):
+    return session.scalar(select(Student).where(Student.iin == iin))
+
+
+def add_student(session, identity, person, data):
+    now = utcnow()
+    student = Student(id=new_id(), iin=identity.iin, full_name=identity.full_name, surname=identity.surname,
+                      given_name=identity.given_name, birth_date=person.birth_date, sex=person.sex,
+                      university_id=data["university_id"], region=data["region"], phone=data["phone"],
+                      email=data["email"], language=data["language"],
+                      certificate_serial=identity.certificate_serial, created_at=now, updated_at=now)
+    session.add(student)
+    record_event(session, OutboxEvent, events.STUDENT_REGISTERED, {
+        "student_id": student.id, "full_name": student.full_name, "university_id": student.university_id,
+        "region": student.region, "email": student.email, "language": student.language})
+    return student
+
+
+def update_student(session, student, changes):
+    """Apply `changes`; a new university is a transfer, announced as student.transferred."""
+    if changes.get("university_id", student.university_id) != student.university_id:
+        record_event(session, OutboxEvent, events.STUDENT_TRANSFERRED, {
+            "student_id": student.id, "from_university_id": student.university_id,
+            "to_university_id": changes["university_id"]})
+    for key, value in changes.items():
+        setattr(student, key, value)
+    student.updated_at = utcnow()
+
+
+# Staff users
+
+def find_staff_by_iin(session, iin):
+    return session.scalar(select(StaffUser).where(StaffUser.iin == iin))
+
+
+def add_staff(session, data, created_by):
+    staff = StaffUser(id=new_id(), iin=data["iin"], full_name=data["full_name"], role=data["role"],
+                      region=data.get("region"), organisation_id=data.get("organisation_id"),
+                      site_id=data.get("site_id"), university_id=data.get("university_id"), active=True,
+                      created_by=created_by, created_at=utcnow())
+    session.add(staff)
+    return staff
+
+
+def bootstrap_admin(session, iin, full_name):
+    """The first admin, from the command line; returns (staff user, whether it was created now)."""
+    problem = rules.iin_problem(iin)
+    if problem:
+        raise ValueError(problem)
+    existing = find_staff_by_iin(session, iin)
+    if existing is not None:
+        if existing.role != ADMIN:
+            raise ValueError(f"this IIN already has a staff account as {existing.role}")
+        return existing, False
+    staff = add_staff(session, {"iin": iin, "full_name": full_name, "role": ADMIN}, created_by="bootstrap")
+    audit(session, Principal(user_id="bootstrap", roles=("ops",)), "staff.create", staff)
+    return staff, True
+
+
+def list_staff(session, filters, limit, offset):
+    query = select(StaffUser).order_by(StaffUser.created_at, StaffUser.id)
+    for key in ("role", "region", "organisation_id"):
+        if filters.get(key):
+            query = query.where(getattr(StaffUser, key) == filters[key])
+    return page(session, query, limit, offset)
+
+
+# Organisations and sites
+
+def find_organisation_by_bin(session, bin_):
+    return session.scalar(select(Organisation).where(Organisation.bin == bin_))
+
+
+def add_organisation(session, data):
+    now = utcnow()
+    organisation = Organisation(id=new_id(), bin=data["bin"], name=data["name"], kind=data["kind"],
+                                region=data["region"], address=data["address"], phone=data["phone"],
+                                email=data["email"], status=rules.PENDING, created_at=now, updated_at=now)
+    session.add(organisation)
+    return organisation
+
+
+def add_site(session, organisation, data):
+    site = Site(id=new_id(), organisation_id=organisation.id, name=data["name"], address=data["address"],
+                city=data["city"], region=organisation.region, online=data["online"], created_at=utcnow(),
+                direction_rows=[SiteDirection(direction=d) for d in sorted(set(data["directions"]))])
+    session.add(site)
+    session.flush()
+    session.refresh(organisation, ["sites"])
+    if organisation.status == rules.ACCREDITED:
+        record_event(session, OutboxEvent, events.SITE_ADDED, {"organisation_id": organisation.id,
+                                                               **site_event_data(site)})
+    return site
+
+
+def site_event_data(site):
+    return {"site_id": site.id, "name": site.name, "address": site.address, "city": site.city,
+            "region": site.region, "directions": site.directions, "online": site.online}
+
+
+def decide(session, organisation, status, actor, reason):
+    """Set the organisation's new status and announce it."""
+    organisation.status = status
+    organisation.reason = reason
+    organisation.decided_by = actor.user_id
+    organisation.decided_at = organisation.updated_at = utcnow()
+    if status == rules.ACCREDITED:
+        record_event(session, OutboxEvent, events.ORGANISATION_ACCREDITED, {
+            "organisation_id": organisation.id, "name": organisation.name, "region": organisation.region,
+            "sites": [site_event_data(site) for site in organisation.sites]})
+    else:
+        event = events.ORGANISATION_REJECTED if status == rules.REJECTED else events.ORGANISATION_SUSPENDED
+        record_event(session, OutboxEvent, event, {"organisation_id": organisation.id,
+                                                   "region": organisation.region, "reason": reason})
+
+
+def visible_organisations(principal):
+    """The SQL condition matching `rules.may_see_organisation` for lists."""
+    if rules.sees_every_organisation(principal):
+        return None
+    conditions = [Organisation.status == rules.ACCREDITED]
+    if principal.has(*REGIONAL_OFFICERS) and principal.region:
+        conditions.append(Organisation.region == principal.region)
+    if principal.has(COORDINATOR) and principal.organisation_id:
+        conditions.append(Organisation.id == principal.organisation_id)
+    return or_(*conditions)
+
+
+def list_organisations(session, principal, filters, limit, offset):
+    query = select(Organisation).order_by(Organisation.created_at, Organisation.id)
+    visible = visible_organisations(principal)
+    if visible is not None:
+        query = query.where(visible)
+    for key in ("region", "status"):
+        if filters.get(key):
+            query = query.where(getattr(Organisation, key) == filters[key])
+    return page(session, query, limit, offset)
+
+
+def list_sites(session, filters, limit, offset):
+    """Sites of accredited organisations: where projects can run."""
+    query = select(Site).join(Organisation).where(Organisation.status == rules.ACCREDITED) \
+        .order_by(Site.created_at, Site.id)
+    for key in ("region", "organisation_id", "online"):
+        if filters.get(key) is not None:
+            query = query.where(getattr(Site, key) == filters[key])
+    if filters.get("direction"):
+        query = query.where(Site.id.in_(select(SiteDirection.site_id)
+                                        .where(SiteDirection.direction == filters["direction"])))
+    return page(session, query, limit, offset)

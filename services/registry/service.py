@@ -1,38 +1,361 @@
-"""Registry: regions, universities, people and organisations (nameko entrypoints only)."""
-from nameko.rpc import rpc
+"""Registry: regions, universities, EDS sign-in, students, staff, organisations and their sites
+(nameko entrypoints only)."""
+import base64
+import datetime as dt
 
-from common.auth import ADMIN, Caller
-from common.contracts.registry import RegionOut, UniversityIn, UniversityOut
+from marshmallow import fields
+from nameko.dependency_providers import Config
+from nameko.rpc import rpc
+from nameko.timer import timer
+
+from common.auth import ADMIN, COORDINATOR, REGISTRAR, STUDENT, Caller, Principal, issue_token
+from common.contracts.registry import (AuditPage, AuditQuery, ChallengeOut, LoginIn, OrganisationApply,
+                                       OrganisationOut, OrganisationPage, OrganisationQuery, ReasonIn, RegionOut,
+                                       RegisterIn, SiteIn, SiteOut, SitePage, SiteQuery, StaffIn, StaffOut,
+                                       StaffPage, StaffPatch, StaffQuery, StudentOut, StudentPatch, TokenOut,
+                                       UniversityIn, UniversityOut)
 from common.db import Database
-from common.errors import Conflict
-from common.outbox import OutboxRelay
+from common.errors import Conflict, Forbidden, NotFound, RuleViolation, Unauthenticated, ValidationFailed
+from common.outbox import OutboxRelay, utcnow
 from common.service import HealthMixin
 from common.validation import load
-from services.registry import repository
-from services.registry.models import OutboxEvent
+from services.registry import repository, rules
+from services.registry.dependencies import EdsSignIn
+from services.registry.models import Organisation, OutboxEvent, StaffUser, Student, University
+from services.registry.repository import as_utc, snapshot
+
+DEFAULT_CHALLENGE_TTL_SECONDS = 300
+DEFAULT_TOKEN_TTL_SECONDS = 3600
 
 
 class RegistryService(HealthMixin):
     name = "registry"
 
+    config = Config()
     db = Database()
     caller = Caller()
     outbox = OutboxRelay(OutboxEvent)
+    eds = EdsSignIn()
+
+    # Reference data
 
     @rpc
     def list_regions(self):
-        return RegionOut(many=True).dump(repository.list_regions(self.db))
+        return plain_list(RegionOut, repository.list_regions(self.db))
 
     @rpc
     def list_universities(self, region=None):
-        return UniversityOut(many=True).dump(repository.list_universities(self.db, region))
+        return plain_list(UniversityOut, repository.list_universities(self.db, region))
 
     @rpc
     def add_university(self, payload):
-        self.caller().require(ADMIN)
+        principal = self.caller().require(ADMIN)
         data = load(UniversityIn, payload)
         with self.db.begin():
             if repository.find_university_by_code(self.db, data["code"]):
                 raise Conflict("a university with this code exists", {"code": ["already registered"]})
             university = repository.add_university(self.db, data)
-        return UniversityOut().dump(university)
+            repository.audit(self.db, principal, "university.add", university)
+        return plain(UniversityOut, university)
+
+    # EDS sign-in
+
+    @rpc
+    def create_challenge(self):
+        ttl = int(self.config.get("EDS_CHALLENGE_TTL_SECONDS", DEFAULT_CHALLENGE_TTL_SECONDS))
+        with self.db.begin():
+            challenge = repository.create_challenge(self.db, ttl)
+        return plain(ChallengeOut, {"nonce": challenge.nonce, "expires_at": challenge.expires_at,
+                                    "data_base64": _base64(challenge.nonce)})
+
+    @timer(interval=3600)
+    def forget_expired_challenges(self):
+        with self.db.begin():
+            repository.forget_expired_challenges(self.db, utcnow() - dt.timedelta(days=1))
+
+    @rpc
+    def login(self, payload):
+        data = load(LoginIn, payload)
+        identity = self._signer(data)
+        with self.db.begin():
+            account = self._account(identity.iin, data.get("role"))
+        return self._token(account, identity.full_name)
+
+    @rpc
+    def register_student(self, payload):
+        data = load(RegisterIn, payload)
+        with self.db.begin():
+            if self.db.get(University, data["university_id"]) is None:
+                raise ValidationFailed("no such university", {"university_id": ["unknown university"]})
+        identity = self._signer(data)
+        with self.db.begin():
+            if repository.find_student_by_iin(self.db, identity.iin):
+                raise Conflict("a student with this IIN is registered: sign in instead", {"iin": ["registered"]})
+            student = repository.add_student(self.db, identity, rules.person_from_iin(identity.iin), data)
+            repository.audit(self.db, _student_principal(student), "student.register", student)
+        return self._token(student, identity.full_name)
+
+    def _signer(self, data):
+        """The identity the signature over the (now used) challenge proves."""
+        with self.db.begin():
+            challenge = repository.use_challenge(self.db, data["nonce"])
+        return self.eds(data["signature"], data["nonce"], as_utc(challenge.created_at))
+
+    def _account(self, iin, role):
+        accounts = [a for a in (repository.find_student_by_iin(self.db, iin), repository.find_staff_by_iin(self.db, iin))
+                    if a is not None and getattr(a, "active", True)]
+        if role:
+            accounts = [a for a in accounts if _role_of(a) == role]
+        if not accounts:
+            reason = "no account for this person: students register first, staff are added by an admin"
+            raise Unauthenticated(reason, {"signature": [reason]})
+        if len(accounts) > 1:
+            raise Conflict("this person has several accounts: say which role signs in",
+                           {"role": [_role_of(a) for a in accounts]})
+        return accounts[0]
+
+    def _token(self, account, name):
+        principal = _student_principal(account) if isinstance(account, Student) else _staff_principal(account)
+        ttl = int(self.config.get("AUTH_TOKEN_TTL_SECONDS", DEFAULT_TOKEN_TTL_SECONDS))
+        token = issue_token(self.config["AUTH_SECRET"], principal.user_id, principal.roles,
+                            principal.scope, name=name, ttl=ttl)
+        return plain(TokenOut, {"access_token": token, "token_type": "Bearer", "expires_in": ttl,
+                                "user_id": principal.user_id, "roles": list(principal.roles),
+                                "scope": {k: v for k, v in principal.scope.items() if v}, "name": name})
+    # Students
+
+    @rpc
+    def get_my_student(self):
+        principal = self.caller().require(STUDENT)
+        return plain(StudentOut, self._own_student(principal))
+
+    @rpc
+    def update_my_student(self, payload):
+        principal = self.caller().require(STUDENT)
+        changes = load(StudentPatch, payload)
+        with self.db.begin():
+            student = self._own_student(principal)
+            if "university_id" in changes and self.db.get(University, changes["university_id"]) is None:
+                raise ValidationFailed("no such university", {"university_id": ["unknown university"]})
+            before = snapshot(student)
+            repository.update_student(self.db, student, changes)
+            repository.audit(self.db, principal, "student.update", student, before)
+        return plain(StudentOut, student)
+
+    @rpc
+    def get_student(self, student_id):
+        principal = self.caller()
+        student = self.db.get(Student, student_id)
+        if student is None or not rules.may_see_student(principal, student.id, student.region,
+                                                        student.university_id):
+            raise NotFound("no such student")
+        return plain(StudentOut, student)
+
+    def _own_student(self, principal):
+        student = self.db.get(Student, principal.user_id)
+        if student is None:
+            raise NotFound("no such student")
+        return student
+
+    # Organisations and sites
+
+    @rpc
+    def apply_organisation(self, payload):
+        data = load(OrganisationApply, payload)
+        problem = rules.bin_problem(data["bin"])
+        if problem:
+            raise ValidationFailed("the BIN is not valid", {"bin": [problem]})
+        identity = self._signer(data)
+        with self.db.begin():
+            if repository.find_organisation_by_bin(self.db, data["bin"]):
+                raise Conflict("an organisation with this BIN has applied", {"bin": ["already registered"]})
+            if repository.find_staff_by_iin(self.db, identity.iin):
+                raise Conflict("the signer already has a staff account", {"signature": ["staff account exists"]})
+            organisation = repository.add_organisation(self.db, data)
+            representative = repository.add_staff(self.db, {
+                "iin": identity.iin, "full_name": identity.full_name, "role": COORDINATOR,
+                "region": organisation.region, "organisation_id": organisation.id}, created_by="self")
+            organisation.representative_id = representative.id
+            for site in data["sites"]:
+                repository.add_site(self.db, organisation, site)
+            actor = _staff_principal(representative)
+            repository.audit(self.db, actor, "organisation.apply", organisation)
+            repository.audit(self.db, actor, "staff.create", representative)
+        return plain(OrganisationOut, organisation)
+
+    @rpc
+    def list_organisations(self, query=None):
+        principal = self.caller()
+        filters = load(OrganisationQuery, query)
+        result = repository.list_organisations(self.db, principal, filters, filters["limit"], filters["offset"])
+        return plain(OrganisationPage, result)
+
+    @rpc
+    def get_organisation(self, organisation_id):
+        return plain(OrganisationOut, self._visible_organisation(self.caller(), organisation_id))
+
+    @rpc
+    def decide_organisation(self, organisation_id, decision, payload=None):
+        """`decision` is accredit, reject or suspend (the last two with a reason)."""
+        principal = self.caller()
+        if decision not in rules.TRANSITIONS:
+            raise ValidationFailed("unknown decision", {"decision": list(rules.TRANSITIONS)})
+        reason = load(ReasonIn, payload)["reason"] if decision != "accredit" else None
+        with self.db.begin():
+            organisation = self.db.get(Organisation, organisation_id, with_for_update=True)
+            if organisation is None:
+                raise NotFound("no such organisation")
+            if not rules.may_decide(principal, organisation.region):
+                raise Forbidden(f"only an MIO or NVS officer of {organisation.region} may {decision} this organisation")
+            status = rules.next_status(organisation.status, decision)
+            if status is None:
+                raise RuleViolation(f"an organisation that is {organisation.status} cannot be {decision}ed",
+                                    {"status": [organisation.status]})
+            before = snapshot(organisation)
+            repository.decide(self.db, organisation, status, principal, reason)
+            repository.audit(self.db, principal, f"organisation.{decision}", organisation, before)
+        return plain(OrganisationOut, organisation)
+
+    @rpc
+    def add_site(self, organisation_id, payload):
+        principal = self.caller()
+        data = load(SiteIn, payload)
+        with self.db.begin():
+            organisation = self._visible_organisation(principal, organisation_id)
+            if not rules.may_add_site(principal, organisation.id, organisation.region):
+                raise Forbidden("only the organisation's representative or an officer of its region adds sites")
+            if organisation.status not in (rules.PENDING, rules.ACCREDITED):
+                raise RuleViolation(f"an organisation that is {organisation.status} cannot add sites",
+                                    {"status": [organisation.status]})
+            site = repository.add_site(self.db, organisation, data)
+            repository.audit(self.db, principal, "site.add", site)
+        return plain(SiteOut, site)
+
+    @rpc
+    def list_sites(self, query=None):
+        self.caller()
+        filters = load(SiteQuery, query)
+        return plain(SitePage, repository.list_sites(self.db, filters, filters["limit"], filters["offset"]))
+
+    def _visible_organisation(self, principal, organisation_id):
+        organisation = self.db.get(Organisation, organisation_id)
+        if organisation is None or not rules.may_see_organisation(principal, organisation.id, organisation.region,
+                                                                  organisation.status):
+            raise NotFound("no such organisation")
+        return organisation
+
+    # Staff users
+
+    @rpc
+    def create_staff(self, payload):
+        principal = self.caller()
+        data = load(StaffIn, payload)
+        problems = rules.staff_scope_problems(data["role"], data)
+        if rules.iin_problem(data["iin"]):
+            problems["iin"] = [rules.iin_problem(data["iin"])]
+        if problems:
+            raise ValidationFailed("the staff user is not valid", problems)
+        with self.db.begin():
+            self._check_may_create_staff(principal, data)
+            data.update(self._derived_scope(data))
+            if repository.find_staff_by_iin(self.db, data["iin"]):
+                raise Conflict("a staff user with this IIN exists", {"iin": ["already registered"]})
+            staff = repository.add_staff(self.db, data, created_by=principal.user_id)
+            repository.audit(self.db, principal, "staff.create", staff)
+        return plain(StaffOut, staff)
+
+    def _check_may_create_staff(self, principal, data):
+        """Admins create anyone; an accredited organisation's representative, its site coordinators."""
+        if principal.has(ADMIN):
+            return
+        if not rules.is_representative(principal):
+            raise Forbidden("only an admin or an organisation's representative creates staff users")
+        if data["role"] != COORDINATOR or data.get("organisation_id") != principal.organisation_id \
+                or not data.get("site_id"):
+            raise Forbidden("a representative creates only coordinators of its own organisation's sites")
+        organisation = self.db.get(Organisation, principal.organisation_id)
+        if organisation is None or organisation.status != rules.ACCREDITED:
+            raise RuleViolation("the organisation must be accredited to add site coordinators")
+
+    def _derived_scope(self, data):
+        """Region (and the checks) from the organisation, site or university the role is bound to."""
+        if data["role"] == COORDINATOR:
+            organisation = self.db.get(Organisation, data["organisation_id"])
+            if organisation is None:
+                raise ValidationFailed("no such organisation", {"organisation_id": ["unknown organisation"]})
+            site_ids = {site.id for site in organisation.sites}
+            if data.get("site_id") and data["site_id"] not in site_ids:
+                raise ValidationFailed("the site is not the organisation's", {"site_id": ["not of this organisation"]})
+            return {"region": organisation.region}
+        if data["role"] == REGISTRAR:
+            university = self.db.get(University, data["university_id"])
+            if university is None:
+                raise ValidationFailed("no such university", {"university_id": ["unknown university"]})
+            return {"region": university.region}
+        return {}
+
+    @rpc
+    def list_staff(self, query=None):
+        self.caller().require(ADMIN)
+        filters = load(StaffQuery, query)
+        return plain(StaffPage, repository.list_staff(self.db, filters, filters["limit"], filters["offset"]))
+
+    @rpc
+    def update_staff(self, staff_id, payload):
+        principal = self.caller().require(ADMIN)
+        changes = load(StaffPatch, payload)
+        with self.db.begin():
+            staff = self.db.get(StaffUser, staff_id)
+            if staff is None:
+                raise NotFound("no such staff user")
+            before = snapshot(staff)
+            for key, value in changes.items():
+                setattr(staff, key, value)
+            repository.audit(self.db, principal, "staff.update", staff, before)
+        return plain(StaffOut, staff)
+
+    # Audit
+
+    @rpc
+    def list_audit(self, query=None):
+        self.caller().require(ADMIN)
+        filters = load(AuditQuery, query)
+        return plain(AuditPage, repository.list_audit(self.db, filters, filters["limit"], filters["offset"]))
+
+
+def _role_of(account):
+    return STUDENT if isinstance(account, Student) else account.role
+
+
+def _student_principal(student):
+    return Principal(user_id=student.id, roles=(STUDENT,),
+                     scope={"region": student.region, "university_id": student.university_id})
+
+
+def _staff_principal(staff):
+    scope = {"region": staff.region, "organisation_id": staff.organisation_id, "site_id": staff.site_id,
+             "university_id": staff.university_id}
+    if staff.role in rules.NATIONAL_ROLES:
+        scope = {}
+    return Principal(user_id=staff.id, roles=(staff.role,), scope={k: v for k, v in scope.items() if v})
+
+
+def plain(contract, obj):
+    """`obj`'s fields named by `contract` as Python values (they cross RPC as they are); the gateway
+    shapes them with the same contract."""
+    result = {}
+    for name, field in contract().fields.items():
+        value = obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+        inner = field.inner if isinstance(field, fields.List) else field
+        if isinstance(inner, fields.Nested) and value is not None:
+            value = plain_list(inner.nested, value) if inner is not field else plain(inner.nested, value)
+        result[name] = value
+    return result
+
+
+def plain_list(contract, objs):
+    return [plain(contract, obj) for obj in objs]
+
+
+def _base64(text):
+    return base64.b64encode(text.encode("ascii")).decode()

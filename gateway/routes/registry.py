@@ -1,0 +1,111 @@
+"""EDS sign-in, students, organisations and their sites, staff users and the audit log."""
+from common.contracts.registry import (AuditPage, AuditQuery, ChallengeOut, LoginIn, OrganisationApply,
+                                       OrganisationOut, OrganisationPage, OrganisationQuery, ReasonIn,
+                                       RegisterIn, SiteIn, SiteOut, SitePage, SiteQuery, StaffIn, StaffOut,
+                                       StaffPage, StaffPatch, StaffQuery, StudentOut, StudentPatch, TokenOut)
+from gateway.http import route
+
+
+class RegistryRoutes:
+
+    # EDS sign-in
+
+    @route("POST", "/api/v1/auth/challenge", summary="A single-use nonce to sign with EDS (expires in minutes)",
+           tag="auth", public=True, response=ChallengeOut, status=201)
+    def create_challenge(self, request):
+        return self.registry.create_challenge()
+
+    @route("POST", "/api/v1/auth/register", summary="Register a student with an EDS signature over a nonce",
+           tag="auth", public=True, body=RegisterIn, response=TokenOut, status=201, errors=(401, 409))
+    def register_student(self, request, body):
+        return self.registry.register_student(body)
+
+    @route("POST", "/api/v1/auth/login", summary="Sign in with an EDS signature over a nonce", tag="auth",
+           public=True, body=LoginIn, response=TokenOut, errors=(401, 409))
+    def login(self, request, body):
+        return self.registry.login(body)
+
+    # Students
+
+    @route("GET", "/api/v1/students/me", summary="The signed-in student's profile", tag="students",
+           response=StudentOut, errors=(404,))
+    def get_my_student(self, request):
+        return self.registry.get_my_student()
+
+    @route("PATCH", "/api/v1/students/me", summary="Change contacts, language or university (a transfer)",
+           tag="students", body=StudentPatch, response=StudentOut, errors=(404,))
+    def update_my_student(self, request, body):
+        return self.registry.update_my_student(body)
+
+    @route("GET", "/api/v1/students/<student_id>", summary="A student, for staff in scope", tag="students",
+           response=StudentOut, errors=(404,))
+    def get_student(self, request, student_id):
+        return self.registry.get_student(student_id)
+
+    # Organisations and sites
+
+    @route("POST", "/api/v1/organisations", summary="An organisation applies, signed by its representative's EDS",
+           tag="organisations", public=True, body=OrganisationApply, response=OrganisationOut, status=201,
+           errors=(401, 409))
+    def apply_organisation(self, request, body):
+        return self.registry.apply_organisation(body)
+
+    @route("GET", "/api/v1/organisations", summary="Organisations, by region and status", tag="organisations",
+           query=OrganisationQuery, response=OrganisationPage)
+    def list_organisations(self, request, query):
+        return self.registry.list_organisations(query)
+
+    @route("GET", "/api/v1/organisations/<organisation_id>", summary="An organisation with its sites",
+           tag="organisations", response=OrganisationOut, errors=(404,))
+    def get_organisation(self, request, organisation_id):
+        return self.registry.get_organisation(organisation_id)
+
+    @route("POST", "/api/v1/organisations/<organisation_id>/accredit",
+           summary="Accredit (MIO or NVS officer of its region)", tag="organisations", response=OrganisationOut,
+           errors=(404, 422))
+    def accredit_organisation(self, request, organisation_id):
+        return self.registry.decide_organisation(organisation_id, "accredit")
+
+    @route("POST", "/api/v1/organisations/<organisation_id>/reject",
+           summary="Reject with a reason (MIO or NVS officer of its region)", tag="organisations", body=ReasonIn,
+           response=OrganisationOut, errors=(404, 422))
+    def reject_organisation(self, request, organisation_id, body):
+        return self.registry.decide_organisation(organisation_id, "reject", body)
+
+    @route("POST", "/api/v1/organisations/<organisation_id>/suspend",
+           summary="Suspend with a reason (MIO or NVS officer of its region)", tag="organisations", body=ReasonIn,
+           response=OrganisationOut, errors=(404, 422))
+    def suspend_organisation(self, request, organisation_id, body):
+        return self.registry.decide_organisation(organisation_id, "suspend", body)
+
+    @route("POST", "/api/v1/organisations/<organisation_id>/sites", summary="Add a site to an organisation",
+           tag="organisations", body=SiteIn, response=SiteOut, status=201, errors=(404, 422))
+    def add_site(self, request, organisation_id, body):
+        return self.registry.add_site(organisation_id, body)
+
+    @route("GET", "/api/v1/sites", summary="Sites of accredited organisations, by region, direction, online",
+           tag="organisations", query=SiteQuery, response=SitePage)
+    def list_sites(self, request, query):
+        return self.registry.list_sites(query)
+
+    # Staff users and the audit log
+
+    @route("POST", "/api/v1/staff", summary="Create a staff user bound to a role and scope", tag="staff",
+           body=StaffIn, response=StaffOut, status=201, errors=(409, 422))
+    def create_staff(self, request, body):
+        return self.registry.create_staff(body)
+
+    @route("GET", "/api/v1/staff", summary="Staff users (admin)", tag="staff", query=StaffQuery,
+           response=StaffPage)
+    def list_staff(self, request, query):
+        return self.registry.list_staff(query)
+
+    @route("PATCH", "/api/v1/staff/<staff_id>", summary="Rename or deactivate a staff user (admin)", tag="staff",
+           body=StaffPatch, response=StaffOut, errors=(404,))
+    def update_staff(self, request, staff_id, body):
+        return self.registry.update_staff(staff_id, body)
+
+    @route("GET", "/api/v1/audit", summary="The audit log, newest first (admin)", tag="staff", query=AuditQuery,
+           response=AuditPage)
+    def list_audit(self, request, query):
+        return self.registry.list_audit(query)

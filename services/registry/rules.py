@@ -1,0 +1,172 @@
+"""Registry's pure rules: IIN and BIN, staff scopes, organisation status changes and visibility.
+
+IIN and BIN follow the Government of Kazakhstan's format (decree No. 565 of 11 June 2003): twelve
+digits, the last a check digit computed mod 11 with weights 1..11, and when that gives 10 a second
+pass with weights 3..11, 1, 2; a second 10 means the number cannot be valid.
+"""
+import datetime as dt
+from dataclasses import dataclass
+
+from common.auth import (ADMIN, COORDINATOR, MINISTRY, MIO_OFFICER, NVS_OFFICER, OPERATOR, REGIONAL_OFFICERS,
+                         REGISTRAR, STUDENT)
+from common.contracts.registry import ORGANISATION_STATUSES, STAFF_ROLES
+
+FIRST_WEIGHTS = tuple(range(1, 12))
+SECOND_WEIGHTS = (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)
+
+# 7th IIN digit: the century of birth and the sex (odd male, even female).
+CENTURY_BY_DIGIT = {1: 1800, 2: 1800, 3: 1900, 4: 1900, 5: 2000, 6: 2000}
+# 5th BIN digit: resident legal entity, non-resident legal entity, individual entrepreneur (joint).
+BIN_ENTITY_TYPES = {"4": "resident", "5": "non_resident", "6": "joint_entrepreneur"}
+
+
+def check_digit(first_eleven):
+    """The check digit of eleven digits, or None when both passes give 10 (no valid number)."""
+    digits = [int(c) for c in first_eleven]
+    for weights in (FIRST_WEIGHTS, SECOND_WEIGHTS):
+        remainder = sum(d * w for d, w in zip(digits, weights)) % 11
+        if remainder != 10:
+            return remainder
+    return None
+
+
+def _has_valid_check_digit(number):
+    return isinstance(number, str) and len(number) == 12 and number.isdigit() \
+        and check_digit(number[:11]) == int(number[11])
+
+
+@dataclass(frozen=True)
+class Person:
+    iin: str
+    birth_date: dt.date
+    sex: str  # "male" or "female"
+
+
+def iin_problem(iin):
+    """Why `iin` is not a valid IIN, or None."""
+    if not (isinstance(iin, str) and len(iin) == 12 and iin.isdigit()):
+        return "an IIN is 12 digits"
+    if int(iin[6]) not in CENTURY_BY_DIGIT:
+        return "the 7th digit of an IIN (century and sex) must be 1 to 6"
+    if _birth_date(iin) is None:
+        return "the first six digits of an IIN must be a real birth date"
+    if not _has_valid_check_digit(iin):
+        return "the IIN's check digit is wrong"
+    return None
+
+
+def is_valid_iin(iin):
+    return iin_problem(iin) is None
+
+
+def _birth_date(iin):
+    year = CENTURY_BY_DIGIT[int(iin[6])] + int(iin[0:2])
+    try:
+        return dt.date(year, int(iin[2:4]), int(iin[4:6]))
+    except ValueError:
+        return None
+
+
+def person_from_iin(iin):
+    """Birth date and sex read from a valid IIN; ValueError naming the problem otherwise."""
+    problem = iin_problem(iin)
+    if problem:
+        raise ValueError(problem)
+    return Person(iin=iin, birth_date=_birth_date(iin), sex="male" if int(iin[6]) % 2 else "female")
+
+
+def bin_problem(bin_):
+    """Why `bin_` is not a valid BIN (business identification number), or None."""
+    if not (isinstance(bin_, str) and len(bin_) == 12 and bin_.isdigit()):
+        return "a BIN is 12 digits"
+    if not 1 <= int(bin_[2:4]) <= 12:
+        return "digits 3-4 of a BIN are the month of registration"
+    if bin_[4] not in BIN_ENTITY_TYPES:
+        return "the 5th digit of a BIN (entity type) must be 4, 5 or 6"
+    if not _has_valid_check_digit(bin_):
+        return "the BIN's check digit is wrong"
+    return None
+
+
+def is_valid_bin(bin_):
+    return bin_problem(bin_) is None
+
+
+# Staff roles and the scope each is bound to.
+
+NATIONAL_ROLES = (OPERATOR, MINISTRY, ADMIN)
+SCOPE_NEEDED = {
+    COORDINATOR: ("organisation_id",),  # site_id too for a site coordinator; none: the organisation's representative
+    MIO_OFFICER: ("region",),
+    NVS_OFFICER: ("region",),
+    REGISTRAR: ("university_id",),
+    OPERATOR: (),
+    MINISTRY: (),
+    ADMIN: (),
+}
+SCOPE_ALLOWED = {
+    COORDINATOR: ("organisation_id", "site_id"),
+    REGISTRAR: ("university_id",),
+}
+
+
+def staff_scope_problems(role, scope):
+    """Field errors for a staff user's role and scope (given keys, before region is derived)."""
+    if role not in STAFF_ROLES:
+        return {"role": [f"must be one of: {', '.join(STAFF_ROLES)}"]}
+    allowed = SCOPE_ALLOWED.get(role, SCOPE_NEEDED[role])
+    problems = {key: [f"required for the role {role}"] for key in SCOPE_NEEDED[role] if not scope.get(key)}
+    problems.update({key: [f"not part of the role {role}'s scope"] for key, value in scope.items()
+                     if value and key not in allowed})
+    return problems
+
+
+def is_representative(principal):
+    """An organisation's representative: a coordinator bound to an organisation but to no site."""
+    return principal.has(COORDINATOR) and bool(principal.organisation_id) and not principal.site_id
+
+
+# Organisations: status changes and who sees what.
+
+PENDING, ACCREDITED, REJECTED, SUSPENDED = ORGANISATION_STATUSES
+TRANSITIONS = {
+    "accredit": ((PENDING, SUSPENDED), ACCREDITED),
+    "reject": ((PENDING,), REJECTED),
+    "suspend": ((ACCREDITED,), SUSPENDED),
+}
+
+
+def next_status(current, decision):
+    """The status after `decision`, or None when the decision does not apply to `current`."""
+    allowed_from, to = TRANSITIONS[decision]
+    return to if current in allowed_from else None
+
+
+def may_decide(principal, organisation_region):
+    """Only an MIO or NVS officer of the organisation's own region accredits, rejects or suspends."""
+    return principal.has(*REGIONAL_OFFICERS) and principal.region == organisation_region
+
+
+def sees_every_organisation(principal):
+    return principal.has(*NATIONAL_ROLES)
+
+
+def may_see_organisation(principal, organisation_id, region, status):
+    """Accredited organisations are visible to everyone signed in; the others to the national roles,
+    the officers of their region and their own representative or coordinators."""
+    return status == ACCREDITED or sees_every_organisation(principal) \
+        or (principal.has(*REGIONAL_OFFICERS) and principal.region == region) \
+        or (principal.has(COORDINATOR) and principal.organisation_id == organisation_id)
+
+
+def may_add_site(principal, organisation_id, region):
+    return may_decide(principal, region) or (is_representative(principal)
+                                             and principal.organisation_id == organisation_id)
+
+
+def may_see_student(principal, student_id, region, university_id):
+    if principal.has(STUDENT) and principal.user_id == student_id:
+        return True
+    return principal.has(*NATIONAL_ROLES) \
+        or (principal.has(REGISTRAR) and principal.university_id == university_id) \
+        or (principal.has(*REGIONAL_OFFICERS) and principal.region == region)

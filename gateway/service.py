@@ -8,10 +8,11 @@ from gateway.routes.credits import CreditsRoutes
 from gateway.routes.reference import ReferenceRoutes
 from gateway.routes.registry import RegistryRoutes
 from gateway.routes.system import SystemRoutes
+from gateway.routes.timesheet import TimesheetRoutes
 from gateway.rpc import TimedRpc
 
 
-class GatewayService(SystemRoutes, ReferenceRoutes, CreditsRoutes, RegistryRoutes):
+class GatewayService(SystemRoutes, ReferenceRoutes, CreditsRoutes, RegistryRoutes, TimesheetRoutes):
     name = "gateway"
 
     config = Config()

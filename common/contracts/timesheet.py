@@ -1,5 +1,5 @@
-"""Events timesheet publishes: hours reaching the voucher, and the completion report's life."""
-from marshmallow import fields
+"""Timesheet's events (hours reaching the voucher, the completion report's life) and RPC payloads."""
+from marshmallow import fields, validate
 
 from common.contracts.base import Contract, EventType, direction_field, region_field, voucher_kind_field
 
@@ -55,3 +55,220 @@ HOURS_COMPLETED = EventType(SOURCE, "hours.completed", HoursCompleted)
 REPORT_SUBMITTED = EventType(SOURCE, "report.submitted", ReportSubmitted)
 REPORT_ACCEPTED = EventType(SOURCE, "report.accepted", ReportAccepted)
 REPORT_REJECTED = EventType(SOURCE, "report.rejected", ReportRejected)
+
+
+# RPC payloads: hours, confirmations, attendance, progress, reports and the Operator's review
+
+ENTRY_STATUSES = ("pending", "confirmed", "disputed")
+ENTRY_SOURCES = ("coordinator", "attendance")
+ATTENDANCE_STATUSES = ("open", "awaiting", "approved", "declined")
+REPORT_STATUSES = ("submitted", "accepted", "rejected")
+NOTE = validate.Length(min=1, max=500)
+
+
+def hours_field(**kwargs):
+    """Hours as a decimal (quarter-hour steps are a rule, checked per row by the service)."""
+    return fields.Decimal(as_string=True, places=2, validate=validate.Range(min=-24, max=24), **kwargs)
+
+
+class PageQuery(Contract):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class HoursIn(Contract):
+    placement_id = fields.String(required=True)
+    work_date = fields.Date(required=True)
+    hours = hours_field(required=True)
+    note = fields.String(required=True, validate=NOTE)
+
+
+class DayRow(Contract):
+    placement_id = fields.String(required=True)
+    hours = hours_field(required=True)
+    note = fields.String(required=True, validate=NOTE)
+
+
+class DayIn(Contract):
+    """A whole day's attendance at one site: one row per placed student."""
+    work_date = fields.Date(required=True)
+    rows = fields.List(fields.Nested(DayRow), required=True, validate=validate.Length(min=1, max=500))
+
+
+class CorrectionIn(Contract):
+    hours = hours_field(required=True, metadata={"description": "may be negative"})
+    reason = fields.String(required=True, validate=NOTE)
+
+
+class ConfirmIn(Contract):
+    comment = fields.String(load_default=None, validate=NOTE)
+
+
+class DisputeIn(Contract):
+    comment = fields.String(required=True, validate=NOTE)
+
+
+class ResolveIn(Contract):
+    note = fields.String(required=True, validate=NOTE)
+
+
+class EntryQuery(PageQuery):
+    placement_id = fields.String()
+    student_id = fields.String()
+    status = fields.String(validate=validate.OneOf(ENTRY_STATUSES))
+    date_from = fields.Date()
+    date_to = fields.Date()
+
+
+class EntryOut(Contract):
+    id = fields.String()
+    placement_id = fields.String()
+    student_id = fields.String()
+    site_id = fields.String()
+    work_date = fields.Date()
+    hours = fields.Decimal(as_string=True)
+    note = fields.String()
+    source = fields.String(metadata={"description": "coordinator or attendance"})
+    corrects_id = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    status = fields.String(metadata={"description": "pending, confirmed or disputed"})
+    student_comment = fields.String(allow_none=True)
+    resolution = fields.String(allow_none=True)
+    created_by = fields.String()
+    created_at = fields.DateTime()
+
+
+class EntryPage(Contract):
+    items = fields.List(fields.Nested(EntryOut))
+    total = fields.Integer()
+
+
+class DayRowResult(Contract):
+    index = fields.Integer()
+    placement_id = fields.String()
+    status = fields.Integer(metadata={"description": "201 when logged, else the 4xx the row got"})
+    entry = fields.Nested(EntryOut, allow_none=True)
+    error = fields.Dict(allow_none=True, metadata={"description": "the error body: code, message, fields"})
+
+
+class DayOut(Contract):
+    work_date = fields.Date()
+    logged = fields.Integer()
+    refused = fields.Integer()
+    results = fields.List(fields.Nested(DayRowResult))
+
+
+class CheckInIn(Contract):
+    placement_id = fields.String(required=True)
+    at = fields.AwareDateTime(metadata={"description": "default: now"})
+
+
+class CheckOutIn(Contract):
+    at = fields.AwareDateTime(metadata={"description": "default: now"})
+
+
+class AttendanceDecisionIn(Contract):
+    approve = fields.Boolean(required=True)
+    note = fields.String(load_default=None, validate=NOTE)
+
+
+class AttendanceQuery(PageQuery):
+    status = fields.String(validate=validate.OneOf(ATTENDANCE_STATUSES))
+    placement_id = fields.String()
+
+
+class AttendanceOut(Contract):
+    id = fields.String()
+    placement_id = fields.String()
+    student_id = fields.String()
+    site_id = fields.String()
+    checked_in_at = fields.DateTime()
+    checked_out_at = fields.DateTime(allow_none=True)
+    status = fields.String()
+    entry_id = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+
+
+class AttendancePage(Contract):
+    items = fields.List(fields.Nested(AttendanceOut))
+    total = fields.Integer()
+
+
+class ProgressQuery(PageQuery):
+    placement_id = fields.String()
+    student_id = fields.String()
+
+
+class ProgressOut(Contract):
+    placement_id = fields.String()
+    student_id = fields.String()
+    student_name = fields.String()
+    site_id = fields.String()
+    site_name = fields.String()
+    project_title = fields.String()
+    voucher_kind = fields.String()
+    hours_required = fields.Integer()
+    hours_logged = fields.Decimal(as_string=True)
+    hours_confirmed = fields.Decimal(as_string=True)
+    open_disputes = fields.Integer()
+    placement_status = fields.String(metadata={"description": "active or withdrawn"})
+    report_id = fields.String(allow_none=True)
+    report_status = fields.String(allow_none=True)
+
+
+class ProgressPage(Contract):
+    items = fields.List(fields.Nested(ProgressOut))
+    total = fields.Integer()
+
+
+class ReportIn(Contract):
+    placement_id = fields.String(required=True)
+
+
+class ReviewIn(Contract):
+    decision = fields.String(required=True, validate=validate.OneOf(("accept", "reject")))
+    reason = fields.String(load_default=None, validate=NOTE)
+
+
+class ReportQuery(PageQuery):
+    status = fields.String(validate=validate.OneOf(REPORT_STATUSES))
+    region = region_field()
+    organisation_id = fields.String()
+    site_id = fields.String()
+    submitted_from = fields.Date()
+    submitted_to = fields.Date()
+
+
+class ReportOut(Contract):
+    id = fields.String()
+    placement_id = fields.String()
+    status = fields.String()
+    student_id = fields.String()
+    student_name = fields.String()
+    university_id = fields.String()
+    region = fields.String()
+    organisation_id = fields.String()
+    organisation_name = fields.String()
+    site_id = fields.String()
+    site_name = fields.String()
+    project_title = fields.String()
+    direction = fields.String()
+    voucher_kind = fields.String()
+    hours_required = fields.Integer()
+    hours = fields.Decimal(as_string=True)
+    submissions = fields.Integer()
+    submitted_at = fields.DateTime()
+    submitted_by = fields.String()
+    reviewed_at = fields.DateTime(allow_none=True)
+    reviewed_by = fields.String(allow_none=True)
+    reviewer_name = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True, metadata={"description": "why it was last rejected"})
+
+
+class ReportDetailOut(ReportOut):
+    entries = fields.List(fields.Nested(EntryOut))
+
+
+class ReportPage(Contract):
+    items = fields.List(fields.Nested(ReportOut))
+    total = fields.Integer()

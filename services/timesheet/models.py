@@ -1,7 +1,16 @@
-"""Timesheet's tables."""
-from sqlalchemy.orm import DeclarativeBase
+"""Timesheet's tables: placements it learned from placement's events, hour entries, attendance,
+completion reports with their history, and the answers kept for idempotent requests."""
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, Numeric, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from common.outbox import OutboxEventMixin, ProcessedEventMixin
+
+HOURS = Numeric(6, 2)
+ID = String(64)
+TEXT = String(500)
 
 
 class Base(DeclarativeBase):
@@ -14,3 +23,111 @@ class OutboxEvent(OutboxEventMixin, Base):
 
 class ProcessedEvent(ProcessedEventMixin, Base):
     pass
+
+
+class Placement(Base):
+    """Read model fed by `placement.started` / `placement.withdrawn`."""
+    __tablename__ = "placements"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    student_id: Mapped[str] = mapped_column(ID, index=True)
+    student_name: Mapped[str] = mapped_column(String(200))
+    university_id: Mapped[str] = mapped_column(ID)
+    project_id: Mapped[str] = mapped_column(ID)
+    project_title: Mapped[str] = mapped_column(String(200))
+    direction: Mapped[str] = mapped_column(String(32))
+    site_id: Mapped[str] = mapped_column(ID, index=True)
+    site_name: Mapped[str] = mapped_column(String(200))
+    organisation_id: Mapped[str] = mapped_column(ID, index=True)
+    organisation_name: Mapped[str] = mapped_column(String(200))
+    region: Mapped[str] = mapped_column(String(8), index=True)
+    voucher_kind: Mapped[str] = mapped_column(String(8))
+    hours_required: Mapped[int] = mapped_column(Integer)
+    starts_on: Mapped[dt.date] = mapped_column(Date)
+    ends_on: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    # Set once, when confirmed hours first reach the voucher's: guards the one `hours.completed`.
+    completed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class HourEntry(Base):
+    """Hours worked on one day. Never edited or deleted: a correction is another entry."""
+    __tablename__ = "hour_entries"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    placement_id: Mapped[str] = mapped_column(ForeignKey("placements.id"), index=True)
+    student_id: Mapped[str] = mapped_column(ID, index=True)
+    site_id: Mapped[str] = mapped_column(ID, index=True)
+    work_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    hours: Mapped[Decimal] = mapped_column(HOURS)
+    note: Mapped[str] = mapped_column(TEXT)
+    source: Mapped[str] = mapped_column(String(16))
+    corrects_id: Mapped[str | None] = mapped_column(ForeignKey("hour_entries.id"), index=True)
+    reason: Mapped[str | None] = mapped_column(TEXT)
+    status: Mapped[str] = mapped_column(String(16))
+    student_comment: Mapped[str | None] = mapped_column(TEXT)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    resolution: Mapped[str | None] = mapped_column(TEXT)
+    resolved_by: Mapped[str | None] = mapped_column(ID)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(ID)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Attendance(Base):
+    """A student's check-in and check-out; the coordinator's approval turns it into an entry."""
+    __tablename__ = "attendance"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    placement_id: Mapped[str] = mapped_column(ForeignKey("placements.id"), index=True)
+    student_id: Mapped[str] = mapped_column(ID, index=True)
+    site_id: Mapped[str] = mapped_column(ID, index=True)
+    checked_in_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    checked_out_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    entry_id: Mapped[str | None] = mapped_column(ForeignKey("hour_entries.id"))
+    note: Mapped[str | None] = mapped_column(TEXT)
+    decided_by: Mapped[str | None] = mapped_column(ID)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Report(Base):
+    """A placement's completion report; one per placement, resubmitted after a rejection."""
+    __tablename__ = "reports"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    placement_id: Mapped[str] = mapped_column(ForeignKey("placements.id"), unique=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    hours: Mapped[Decimal] = mapped_column(HOURS)
+    submissions: Mapped[int] = mapped_column(Integer)
+    submitted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    submitted_by: Mapped[str] = mapped_column(ID)
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    reviewed_by: Mapped[str | None] = mapped_column(ID)
+    reviewer_name: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(TEXT)
+
+
+class ReportHistory(Base):
+    """Who submitted, accepted or rejected a report, and when: the audit trail."""
+    __tablename__ = "report_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id"), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    hours: Mapped[Decimal] = mapped_column(HOURS)
+    reason: Mapped[str | None] = mapped_column(TEXT)
+    actor: Mapped[str] = mapped_column(ID)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class IdempotentRequest(Base):
+    """The answer to a creating request, kept under the caller's Idempotency-Key."""
+    __tablename__ = "idempotent_requests"
+
+    actor: Mapped[str] = mapped_column(ID, primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    operation: Mapped[str] = mapped_column(String(32))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    response: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

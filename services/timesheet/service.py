@@ -1,9 +1,43 @@
 """Timesheet: hours, confirmations and completion reports (nameko entrypoints only)."""
-from common.auth import Caller
+import datetime as dt
+
+from nameko.rpc import rpc
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from common.auth import (
+    ADMIN, COORDINATOR, MINISTRY, MIO_OFFICER, NVS_OFFICER, OPERATOR, STUDENT, Caller,
+)
+from common.contracts import placement as placement_events
+from common.contracts import timesheet as contracts
 from common.db import Database
-from common.outbox import OutboxRelay
+from common.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from common.outbox import OutboxRelay, first_delivery, handles, utcnow
 from common.service import HealthMixin
-from services.timesheet.models import OutboxEvent
+from common.validation import load
+from services.timesheet import repository, rules
+from services.timesheet.documents import report_document
+from services.timesheet.models import Attendance, HourEntry, OutboxEvent, Placement, ProcessedEvent
+
+NATIONAL = (OPERATOR, MINISTRY, ADMIN)
+
+
+def visibility(principal, model):
+    """SQL conditions limiting `model`'s rows to the caller's scope; Forbidden for other roles."""
+    if principal.has(*NATIONAL):
+        return []
+    if principal.has(COORDINATOR):
+        return [model.site_id == principal.site_id]
+    if principal.has(STUDENT):
+        return [model.student_id == principal.user_id]
+    if principal.has(MIO_OFFICER, NVS_OFFICER) and hasattr(model, "region"):
+        return [model.region == principal.region]
+    raise Forbidden("timesheets are open to students, their sites and the Operator")
+
+
+def as_utc(moment):
+    """SQLite hands back naive UTC datetimes; PostgreSQL aware ones. Both as aware UTC."""
+    return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment.astimezone(dt.timezone.utc)
 
 
 class TimesheetService(HealthMixin):
@@ -12,3 +46,319 @@ class TimesheetService(HealthMixin):
     db = Database()
     caller = Caller()
     outbox = OutboxRelay(OutboxEvent)
+
+    # Placements, from placement's events
+
+    @handles(placement_events.PLACEMENT_STARTED)
+    def on_placement_started(self, envelope):
+        data = placement_events.PLACEMENT_STARTED.load(envelope)
+        with self.db.begin():
+            if first_delivery(self.db, ProcessedEvent, envelope, "on_placement_started"):
+                repository.save_started_placement(self.db, data)
+
+    @handles(placement_events.PLACEMENT_WITHDRAWN)
+    def on_placement_withdrawn(self, envelope):
+        data = placement_events.PLACEMENT_WITHDRAWN.load(envelope)
+        with self.db.begin():
+            if first_delivery(self.db, ProcessedEvent, envelope, "on_placement_withdrawn"):
+                repository.mark_withdrawn(self.db, data["placement_id"])
+
+    # Hours, logged by the site's coordinator
+
+    @rpc
+    def log_hours(self, payload, idempotency_key=None):
+        coordinator = self.caller().require(COORDINATOR)
+        data = load(contracts.HoursIn, payload)
+
+        def log():
+            entry = self._log(coordinator, data["placement_id"], data["work_date"], data["hours"], data["note"])
+            return repository.entry_view(entry)
+
+        return self._once(coordinator, idempotency_key, "log_hours", data, contracts.EntryOut, log)
+
+    @rpc
+    def log_day(self, payload, idempotency_key=None):
+        """A day's attendance for many students: each row logged or refused on its own."""
+        coordinator = self.caller().require(COORDINATOR)
+        data = load(contracts.DayIn, payload)
+
+        def log_rows():
+            results = [self._log_row(coordinator, data["work_date"], index, row)
+                       for index, row in enumerate(data["rows"])]
+            logged = sum(1 for result in results if result["entry"] is not None)
+            return {"work_date": data["work_date"], "logged": logged, "refused": len(results) - logged,
+                    "results": results}
+
+        return self._once(coordinator, idempotency_key, "log_day", data, contracts.DayOut, log_rows)
+
+    def _log_row(self, coordinator, work_date, index, row):
+        # Every check of a row runs before its single insert, so a refused row leaves nothing behind.
+        result = {"index": index, "placement_id": row["placement_id"], "entry": None, "error": None}
+        try:
+            entry = self._log(coordinator, row["placement_id"], work_date, row["hours"], row["note"])
+        except DomainError as exc:
+            return {**result, "status": exc.status, "error": exc.to_body()["error"]}
+        return {**result, "status": 201, "entry": repository.entry_view(entry)}
+
+    def _log(self, coordinator, placement_id, work_date, hours, note, source="coordinator"):
+        placement = repository.get_placement(self.db, placement_id)
+        rules.ensure_at_site(placement.site_id, coordinator.site_id)
+        rules.ensure_active(placement.status)
+        rules.ensure_not_frozen(repository.report_status(self.db, placement.id))
+        rules.check_hours(hours)
+        rules.check_work_date(work_date, placement.starts_on, placement.ends_on, rules.local_today(utcnow()))
+        repository.lock_student_placements(self.db, placement.student_id)
+        rules.check_day_total(repository.hours_on(self.db, placement.student_id, work_date), hours)
+        return repository.add_entry(self.db, placement, coordinator.user_id, work_date, hours, note, source)
+
+    @rpc
+    def correct_entry(self, entry_id, payload, idempotency_key=None):
+        """A correction is a new entry against the original; correcting a disputed entry resolves it."""
+        coordinator = self.caller().require(COORDINATOR)
+        data = load(contracts.CorrectionIn, payload)
+
+        def correct():
+            entry, placement = self._coordinators_entry(coordinator, entry_id)
+            rules.ensure_not_frozen(repository.report_status(self.db, placement.id))
+            rules.check_hours(data["hours"], correction=True)
+            original = repository.get_entry(self.db, entry.corrects_id) if entry.corrects_id else entry
+            rules.check_correction(repository.entry_total(self.db, original), data["hours"])
+            repository.lock_student_placements(self.db, placement.student_id)
+            rules.check_day_total(repository.hours_on(self.db, placement.student_id, original.work_date),
+                                  data["hours"])
+            correction = repository.add_entry(self.db, placement, coordinator.user_id, original.work_date,
+                                              data["hours"], data["reason"], corrects=original.id,
+                                              reason=data["reason"])
+            if entry.status == rules.DISPUTED:
+                self._resolve(entry, coordinator, f"corrected by {data['hours']:+} h: {data['reason']}")
+            return repository.entry_view(correction)
+
+        return self._once(coordinator, idempotency_key, "correct_entry", {"entry_id": entry_id, **data},
+                          contracts.EntryOut, correct)
+
+    @rpc
+    def resolve_dispute(self, entry_id, payload):
+        """The coordinator answers a dispute; the entry goes back to the student to confirm."""
+        coordinator = self.caller().require(COORDINATOR)
+        data = load(contracts.ResolveIn, payload)
+        with self.db.begin():
+            entry, _ = self._coordinators_entry(coordinator, entry_id, lock=True)
+            rules.ensure_disputed(entry.status)
+            self._resolve(entry, coordinator, data["note"])
+            return repository.entry_view(entry)
+
+    def _coordinators_entry(self, coordinator, entry_id, lock=False):
+        entry = repository.get_entry(self.db, entry_id, lock=lock)
+        placement = repository.get_placement(self.db, entry.placement_id)
+        if entry.site_id != coordinator.site_id:
+            raise NotFound("no such entry", {"entry_id": ["unknown"]})
+        return entry, placement
+
+    @staticmethod
+    def _resolve(entry, coordinator, note):
+        entry.status, entry.resolution = rules.PENDING, note
+        entry.resolved_by, entry.resolved_at = coordinator.user_id, utcnow()
+
+    # The student's answer to each entry
+
+    @rpc
+    def confirm_entry(self, entry_id, payload):
+        return self._answer(entry_id, rules.CONFIRMED, load(contracts.ConfirmIn, payload)["comment"])
+
+    @rpc
+    def dispute_entry(self, entry_id, payload):
+        return self._answer(entry_id, rules.DISPUTED, load(contracts.DisputeIn, payload)["comment"])
+
+    def _answer(self, entry_id, answer, comment):
+        student = self.caller().require(STUDENT)
+        with self.db.begin():
+            entry = repository.get_entry(self.db, entry_id)
+            if entry.student_id != student.user_id:
+                raise NotFound("no such entry", {"entry_id": ["unknown"]})
+            # The placement's lock orders confirmations, so the one reaching the hours sees the others.
+            placement = repository.get_placement(self.db, entry.placement_id, lock=True)
+            self.db.refresh(entry)
+            rules.ensure_not_frozen(repository.report_status(self.db, placement.id))
+            rules.check_answerable(entry.status, answer)
+            entry.status, entry.student_comment, entry.answered_at = answer, comment, utcnow()
+            self.db.flush()
+            if answer == rules.CONFIRMED:
+                self._complete_once(placement)
+            return repository.entry_view(entry)
+
+    def _complete_once(self, placement):
+        _, confirmed, _ = repository.tally(self.db, placement.id)
+        if rules.reached(confirmed, placement.hours_required) and \
+                repository.claim_completion(self.db, placement.id):
+            repository.record_hours_completed(self.db, placement, confirmed)
+
+    @rpc
+    def list_entries(self, query=None):
+        principal = self.caller()
+        filters = load(contracts.EntryQuery, query)
+        items, total = repository.list_entries(self.db, filters, filters["limit"], filters["offset"],
+                                               visibility(principal, HourEntry))
+        return {"items": [repository.entry_view(e) for e in items], "total": total}
+
+    @rpc
+    def progress(self, query=None):
+        """Hours logged and confirmed against the voucher's, per placement in the caller's scope."""
+        principal = self.caller()
+        filters = load(contracts.ProgressQuery, query)
+        items, total = repository.list_progress(self.db, filters, filters["limit"], filters["offset"],
+                                                visibility(principal, Placement))
+        return {"items": items, "total": total}
+
+    # Check-in and check-out by the student, approved by the coordinator
+
+    @rpc
+    def check_in(self, payload):
+        student = self.caller().require(STUDENT)
+        data = load(contracts.CheckInIn, payload)
+        now = utcnow()
+        at = as_utc(data.get("at") or now)
+        with self.db.begin():
+            placement = self._students_placement(student, data["placement_id"])
+            rules.ensure_active(placement.status)
+            rules.ensure_not_frozen(repository.report_status(self.db, placement.id))
+            rules.check_work_date(rules.local_today(at), placement.starts_on, placement.ends_on,
+                                  rules.local_today(now))
+            if repository.open_attendance(self.db, student.user_id):
+                raise Conflict("you are already checked in", {"placement_id": ["check out first"]})
+            attendance = Attendance(id=repository.new_id(), placement_id=placement.id,
+                                    student_id=student.user_id, site_id=placement.site_id,
+                                    checked_in_at=at, status=rules.OPEN)
+            self.db.add(attendance)
+            return repository.attendance_view(attendance)
+
+    @rpc
+    def check_out(self, attendance_id, payload):
+        student = self.caller().require(STUDENT)
+        data = load(contracts.CheckOutIn, payload)
+        now = utcnow()
+        at = as_utc(data.get("at") or now)
+        with self.db.begin():
+            attendance = repository.get_attendance(self.db, attendance_id, lock=True)
+            if attendance.student_id != student.user_id:
+                raise NotFound("no such attendance", {"attendance_id": ["unknown"]})
+            if attendance.status != rules.OPEN:
+                raise Conflict("already checked out", {"status": [attendance.status]})
+            rules.interval_hours(as_utc(attendance.checked_in_at), at, now)
+            attendance.checked_out_at, attendance.status = at, rules.AWAITING
+            return repository.attendance_view(attendance)
+
+    @rpc
+    def decide_attendance(self, attendance_id, payload):
+        """Approved attendance becomes an entry under every rule a logged entry meets."""
+        coordinator = self.caller().require(COORDINATOR)
+        data = load(contracts.AttendanceDecisionIn, payload)
+        with self.db.begin():
+            attendance = repository.get_attendance(self.db, attendance_id, lock=True)
+            if attendance.site_id != coordinator.site_id:
+                raise NotFound("no such attendance", {"attendance_id": ["unknown"]})
+            if attendance.status != rules.AWAITING:
+                raise Conflict(f"the attendance is {attendance.status}", {"status": [attendance.status]})
+            if data["approve"]:
+                attendance.entry_id = self._entry_from(attendance, coordinator, data["note"]).id
+            attendance.status = rules.APPROVED if data["approve"] else rules.DECLINED
+            attendance.note, attendance.decided_by, attendance.decided_at = \
+                data["note"], coordinator.user_id, utcnow()
+            return repository.attendance_view(attendance)
+
+    def _entry_from(self, attendance, coordinator, note):
+        checked_in, checked_out = as_utc(attendance.checked_in_at), as_utc(attendance.checked_out_at)
+        hours = rules.interval_hours(checked_in, checked_out, utcnow())
+        local_in, local_out = checked_in.astimezone(rules.LOCAL_TIME), checked_out.astimezone(rules.LOCAL_TIME)
+        note = note or f"attendance {local_in:%H:%M}–{local_out:%H:%M}"
+        return self._log(coordinator, attendance.placement_id, local_in.date(), hours, note, "attendance")
+
+    @rpc
+    def list_attendance(self, query=None):
+        principal = self.caller()
+        filters = load(contracts.AttendanceQuery, query)
+        items, total = repository.list_attendance(self.db, filters, filters["limit"], filters["offset"],
+                                                  visibility(principal, Attendance))
+        return {"items": [repository.attendance_view(a) for a in items], "total": total}
+
+    def _students_placement(self, student, placement_id):
+        placement = self.db.get(Placement, placement_id)
+        if placement is None or placement.student_id != student.user_id:
+            raise NotFound("no such placement", {"placement_id": ["unknown"]})
+        return placement
+
+    # The completion report and the Operator's review
+
+    @rpc
+    def submit_report(self, payload):
+        coordinator = self.caller().require(COORDINATOR)
+        data = load(contracts.ReportIn, payload)
+        with self.db.begin():
+            placement = repository.get_placement(self.db, data["placement_id"], lock=True)
+            rules.ensure_at_site(placement.site_id, coordinator.site_id)
+            rules.ensure_active(placement.status)
+            _, confirmed, disputes = repository.tally(self.db, placement.id)
+            rules.check_submittable(confirmed, placement.hours_required, disputes,
+                                    repository.report_status(self.db, placement.id))
+            report = repository.submit_report(self.db, placement, coordinator.user_id, confirmed)
+            return repository.report_view(report, placement, repository.confirmed_entries(self.db, placement.id))
+
+    @rpc
+    def review_report(self, report_id, payload):
+        """The Operator accepts (the trigger for payout and credits, recorded once) or rejects."""
+        operator = self.caller().require(OPERATOR)
+        data = load(contracts.ReviewIn, payload)
+        with self.db.begin():
+            report = repository.get_report(self.db, report_id)
+            rules.check_review(report.status, data["decision"], data["reason"])
+            report = repository.review_report(self.db, report, data["decision"], data["reason"], operator)
+            return repository.report_view(report, self.db.get(Placement, report.placement_id))
+
+    @rpc
+    def list_reports(self, query=None):
+        """The Operator's queue (filter by status, region, organisation, submission date)."""
+        principal = self.caller()
+        filters = load(contracts.ReportQuery, query)
+        items, total = repository.list_reports(self.db, filters, filters["limit"], filters["offset"],
+                                               visibility(principal, Placement))
+        return {"items": items, "total": total}
+
+    @rpc
+    def get_report(self, report_id):
+        report, placement = self._visible_report(report_id)
+        return repository.report_view(report, placement, repository.confirmed_entries(self.db, placement.id))
+
+    @rpc
+    def report_pdf(self, report_id):
+        """The report as the PDF the Operator keeps."""
+        report, placement = self._visible_report(report_id)
+        return report_document(report, placement, repository.confirmed_entries(self.db, placement.id))
+
+    def _visible_report(self, report_id):
+        principal = self.caller()
+        report = repository.get_report(self.db, report_id)
+        visible = self.db.scalar(select(Placement).where(Placement.id == report.placement_id,
+                                                         *visibility(principal, Placement)))
+        if visible is None:
+            raise NotFound("no such report", {"report_id": ["unknown"]})
+        return report, visible
+
+    # Idempotency-Key
+
+    def _once(self, actor, key, operation, data, schema, action):
+        """Runs `action` in one transaction; with a key, a repeated request gets the first answer."""
+        if key is None:
+            with self.db.begin():
+                return action()
+        if not 1 <= len(key) <= 128:
+            raise ValidationFailed("the Idempotency-Key is 1 to 128 characters", {"Idempotency-Key": ["length"]})
+        try:
+            with self.db.begin():
+                stored = repository.remembered(self.db, actor.user_id, key, operation, data)
+                if stored is not None:
+                    return schema().load(stored)
+                result = action()
+                repository.remember(self.db, actor.user_id, key, operation, data, schema().dump(result))
+                return result
+        except IntegrityError:  # the same key, sent at the same time, committed first
+            with self.db.begin():
+                return schema().load(repository.remembered(self.db, actor.user_id, key, operation, data))

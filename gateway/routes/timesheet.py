@@ -1,0 +1,110 @@
+"""Hours, the student's confirmations, attendance, progress, completion reports and their review."""
+from werkzeug.wrappers import Response
+
+from common.contracts import timesheet as contracts
+from gateway.http import route
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+TAG = "timesheet"
+
+
+def idempotency_key(request):
+    return request.headers.get(IDEMPOTENCY_HEADER)
+
+
+class TimesheetRoutes:
+
+    @route("POST", "/api/v1/hours", summary="Log a placed student's hours (coordinator; Idempotency-Key)",
+           tag=TAG, body=contracts.HoursIn, response=contracts.EntryOut, status=201,
+           errors=(404, 409, 422))
+    def log_hours(self, request, body):
+        return self.timesheet.log_hours(body, idempotency_key(request))
+
+    @route("POST", "/api/v1/hours/days",
+           summary="Log a day's attendance for many students; each row logged or refused on its own "
+                   "(coordinator; Idempotency-Key)",
+           tag=TAG, body=contracts.DayIn, response=contracts.DayOut)
+    def log_day(self, request, body):
+        return self.timesheet.log_day(body, idempotency_key(request))
+
+    @route("GET", "/api/v1/hours", summary="Hour entries in the caller's scope", tag=TAG,
+           query=contracts.EntryQuery, response=contracts.EntryPage)
+    def list_entries(self, request, query):
+        return self.timesheet.list_entries(query)
+
+    @route("POST", "/api/v1/hours/<entry_id>/corrections",
+           summary="Correct an entry with a new entry and a reason (coordinator; Idempotency-Key)", tag=TAG,
+           body=contracts.CorrectionIn, response=contracts.EntryOut, status=201, errors=(404, 409, 422))
+    def correct_entry(self, request, entry_id, body):
+        return self.timesheet.correct_entry(entry_id, body, idempotency_key(request))
+
+    @route("POST", "/api/v1/hours/<entry_id>/confirm", summary="Confirm an entry (student)", tag=TAG,
+           body=contracts.ConfirmIn, response=contracts.EntryOut, errors=(404, 409))
+    def confirm_entry(self, request, entry_id, body):
+        return self.timesheet.confirm_entry(entry_id, body)
+
+    @route("POST", "/api/v1/hours/<entry_id>/dispute", summary="Dispute an entry with a comment (student)",
+           tag=TAG, body=contracts.DisputeIn, response=contracts.EntryOut, errors=(404, 409))
+    def dispute_entry(self, request, entry_id, body):
+        return self.timesheet.dispute_entry(entry_id, body)
+
+    @route("POST", "/api/v1/hours/<entry_id>/resolve",
+           summary="Answer a dispute; the entry returns to the student (coordinator)", tag=TAG,
+           body=contracts.ResolveIn, response=contracts.EntryOut, errors=(404, 409))
+    def resolve_dispute(self, request, entry_id, body):
+        return self.timesheet.resolve_dispute(entry_id, body)
+
+    @route("GET", "/api/v1/progress", summary="Hours logged and confirmed against each voucher's", tag=TAG,
+           query=contracts.ProgressQuery, response=contracts.ProgressPage)
+    def progress(self, request, query):
+        return self.timesheet.progress(query)
+
+    @route("POST", "/api/v1/attendance", summary="Check in at the site (student)", tag=TAG,
+           body=contracts.CheckInIn, response=contracts.AttendanceOut, status=201, errors=(404, 409, 422))
+    def check_in(self, request, body):
+        return self.timesheet.check_in(body)
+
+    @route("POST", "/api/v1/attendance/<attendance_id>/check-out", summary="Check out (student)", tag=TAG,
+           body=contracts.CheckOutIn, response=contracts.AttendanceOut, errors=(404, 409, 422))
+    def check_out(self, request, attendance_id, body):
+        return self.timesheet.check_out(attendance_id, body)
+
+    @route("POST", "/api/v1/attendance/<attendance_id>/decision",
+           summary="Approve attendance as an entry, or decline it (coordinator)", tag=TAG,
+           body=contracts.AttendanceDecisionIn, response=contracts.AttendanceOut, errors=(404, 409, 422))
+    def decide_attendance(self, request, attendance_id, body):
+        return self.timesheet.decide_attendance(attendance_id, body)
+
+    @route("GET", "/api/v1/attendance", summary="Check-ins in the caller's scope", tag=TAG,
+           query=contracts.AttendanceQuery, response=contracts.AttendancePage)
+    def list_attendance(self, request, query):
+        return self.timesheet.list_attendance(query)
+
+    @route("POST", "/api/v1/reports", summary="Submit a placement's completion report (coordinator)",
+           tag=TAG, body=contracts.ReportIn, response=contracts.ReportDetailOut, status=201,
+           errors=(404, 409, 422))
+    def submit_report(self, request, body):
+        return self.timesheet.submit_report(body)
+
+    @route("GET", "/api/v1/reports", summary="Completion reports: the Operator's queue", tag=TAG,
+           query=contracts.ReportQuery, response=contracts.ReportPage)
+    def list_reports(self, request, query):
+        return self.timesheet.list_reports(query)
+
+    @route("GET", "/api/v1/reports/<report_id>", summary="A completion report with its entries", tag=TAG,
+           response=contracts.ReportDetailOut, errors=(404,))
+    def get_report(self, request, report_id):
+        return self.timesheet.get_report(report_id)
+
+    @route("POST", "/api/v1/reports/<report_id>/review",
+           summary="Accept or reject a submitted report with a reason (Operator)", tag=TAG,
+           body=contracts.ReviewIn, response=contracts.ReportOut, errors=(404, 409, 422))
+    def review_report(self, request, report_id, body):
+        return self.timesheet.review_report(report_id, body)
+
+    @route("GET", "/api/v1/reports/<report_id>/pdf", summary="A completion report as PDF", tag=TAG,
+           errors=(404,), produces="application/pdf")
+    def report_pdf(self, request, report_id):
+        document = self.timesheet.report_pdf(report_id)
+        return Response(document, mimetype="application/pdf",
+                        headers={"Content-Disposition": 'attachment; filename="completion-report.pdf"'})

@@ -1,0 +1,352 @@
+"""Timesheet's queries and writes, so the service stays thin."""
+import datetime as dt
+import hashlib
+import json
+import uuid
+from decimal import Decimal
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from common.contracts import timesheet as contracts
+from common.errors import Conflict, NotFound
+from common.outbox import record_event, utcnow
+from services.timesheet import rules
+from services.timesheet.models import (
+    Attendance, HourEntry, IdempotentRequest, OutboxEvent, Placement, Report, ReportHistory,
+)
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+def as_hours(total):
+    """A SUM of hours (None for no rows; a float on SQLite) as a Decimal in hundredths."""
+    return Decimal(str(total or 0)).quantize(CENT)
+
+
+def new_id():
+    return uuid.uuid4().hex
+
+
+# Placements (the read model)
+
+def save_started_placement(session, data):
+    session.merge(Placement(id=data.pop("placement_id"), status=rules.ACTIVE, **data))
+
+
+def mark_withdrawn(session, placement_id):
+    session.execute(update(Placement).where(Placement.id == placement_id).values(status=rules.WITHDRAWN))
+
+
+def get_placement(session, placement_id, lock=False):
+    query = select(Placement).where(Placement.id == placement_id)
+    placement = session.scalar(query.with_for_update() if lock else query)
+    if placement is None:
+        raise NotFound("no such placement", {"placement_id": ["unknown"]})
+    return placement
+
+
+def lock_student_placements(session, student_id):
+    """Serialises writes of one student's hours, so concurrent logs cannot pass the daily cap."""
+    session.scalars(select(Placement.id).where(Placement.student_id == student_id).with_for_update()).all()
+
+
+# Hours
+
+def report_of(session, placement_id):
+    return session.scalar(select(Report).where(Report.placement_id == placement_id))
+
+
+def report_status(session, placement_id):
+    return session.scalar(select(Report.status).where(Report.placement_id == placement_id))
+
+
+def hours_on(session, student_id, work_date):
+    """Everything logged for the student that day, across all placements, corrections included."""
+    total = session.scalar(select(func.sum(HourEntry.hours)).where(
+        HourEntry.student_id == student_id, HourEntry.work_date == work_date))
+    return as_hours(total)
+
+
+def entry_total(session, entry):
+    """The entry's hours with its corrections."""
+    corrections = session.scalar(select(func.sum(HourEntry.hours)).where(HourEntry.corrects_id == entry.id))
+    return entry.hours + as_hours(corrections)
+
+
+def add_entry(session, placement, actor, work_date, hours, note, source="coordinator", corrects=None,
+              reason=None):
+    entry = HourEntry(
+        id=new_id(), placement_id=placement.id, student_id=placement.student_id, site_id=placement.site_id,
+        work_date=work_date, hours=hours, note=note, source=source, corrects_id=corrects, reason=reason,
+        status=rules.PENDING, created_by=actor, created_at=utcnow(),
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def get_entry(session, entry_id, lock=False):
+    query = select(HourEntry).where(HourEntry.id == entry_id)
+    entry = session.scalar(query.with_for_update() if lock else query)
+    if entry is None:
+        raise NotFound("no such entry", {"entry_id": ["unknown"]})
+    return entry
+
+
+def list_entries(session, filters, limit, offset, scope):
+    query = select(HourEntry).where(*scope)
+    for name in ("placement_id", "student_id", "status"):
+        if filters.get(name):
+            query = query.where(getattr(HourEntry, name) == filters[name])
+    if filters.get("date_from"):
+        query = query.where(HourEntry.work_date >= filters["date_from"])
+    if filters.get("date_to"):
+        query = query.where(HourEntry.work_date <= filters["date_to"])
+    return page(session, query.order_by(HourEntry.work_date, HourEntry.created_at), limit, offset)
+
+
+def confirmed_entries(session, placement_id):
+    return session.scalars(select(HourEntry).where(
+        HourEntry.placement_id == placement_id, HourEntry.status == rules.CONFIRMED,
+    ).order_by(HourEntry.work_date, HourEntry.created_at)).all()
+
+
+def tallies(session, placement_ids):
+    """Per placement: hours logged, hours confirmed and open disputes."""
+    rows = session.execute(select(
+        HourEntry.placement_id,
+        func.sum(HourEntry.hours),
+        func.sum(case((HourEntry.status == rules.CONFIRMED, HourEntry.hours), else_=0)),
+        func.sum(case((HourEntry.status == rules.DISPUTED, 1), else_=0)),
+    ).where(HourEntry.placement_id.in_(placement_ids)).group_by(HourEntry.placement_id)).all()
+    found = {pid: (as_hours(logged), as_hours(confirmed), int(disputes or 0))
+             for pid, logged, confirmed, disputes in rows}
+    return {pid: found.get(pid, (ZERO, ZERO, 0)) for pid in placement_ids}
+
+
+def tally(session, placement_id):
+    return tallies(session, [placement_id])[placement_id]
+
+
+def claim_completion(session, placement_id):
+    """True exactly once per placement: the conditional update only one transaction can win."""
+    result = session.execute(update(Placement).where(
+        Placement.id == placement_id, Placement.completed_at.is_(None)).values(completed_at=utcnow()))
+    return result.rowcount == 1
+
+
+def record_hours_completed(session, placement, hours):
+    record_event(session, OutboxEvent, contracts.HOURS_COMPLETED, {
+        "placement_id": placement.id, "student_id": placement.student_id,
+        "voucher_kind": placement.voucher_kind, "hours": hours,
+    })
+
+
+# Progress
+
+def list_progress(session, filters, limit, offset, scope):
+    query = select(Placement).where(*scope)
+    for name in ("placement_id", "student_id"):
+        if filters.get(name):
+            query = query.where(getattr(Placement, name if name != "placement_id" else "id") == filters[name])
+    placements, total = page(session, query.order_by(Placement.student_name, Placement.id), limit, offset)
+    counts = tallies(session, [p.id for p in placements])
+    reports = {r.placement_id: r for r in session.scalars(
+        select(Report).where(Report.placement_id.in_([p.id for p in placements])))}
+    return [progress_view(p, counts[p.id], reports.get(p.id)) for p in placements], total
+
+
+def progress_view(placement, counts, report):
+    logged, confirmed, disputes = counts
+    return {
+        "placement_id": placement.id, "student_id": placement.student_id,
+        "student_name": placement.student_name, "site_id": placement.site_id,
+        "site_name": placement.site_name, "project_title": placement.project_title,
+        "voucher_kind": placement.voucher_kind, "hours_required": placement.hours_required,
+        "hours_logged": logged, "hours_confirmed": confirmed, "open_disputes": disputes,
+        "placement_status": placement.status,
+        "report_id": report.id if report else None, "report_status": report.status if report else None,
+    }
+
+
+# Attendance
+
+def open_attendance(session, student_id):
+    return session.scalar(select(Attendance).where(
+        Attendance.student_id == student_id, Attendance.status == rules.OPEN))
+
+
+def get_attendance(session, attendance_id, lock=False):
+    query = select(Attendance).where(Attendance.id == attendance_id)
+    attendance = session.scalar(query.with_for_update() if lock else query)
+    if attendance is None:
+        raise NotFound("no such attendance", {"attendance_id": ["unknown"]})
+    return attendance
+
+
+def list_attendance(session, filters, limit, offset, scope):
+    query = select(Attendance).where(*scope)
+    for name in ("placement_id", "status"):
+        if filters.get(name):
+            query = query.where(getattr(Attendance, name) == filters[name])
+    return page(session, query.order_by(Attendance.checked_in_at), limit, offset)
+
+
+# Reports
+
+def submit_report(session, placement, actor, hours):
+    """A new report, or the rejected one again; the history keeps every submission."""
+    now = utcnow()
+    report = report_of(session, placement.id)
+    if report is None:
+        report = Report(id=new_id(), placement_id=placement.id, submissions=0)
+        session.add(report)
+    report.status, report.hours, report.submitted_at, report.submitted_by = rules.SUBMITTED, hours, now, actor
+    report.submissions += 1
+    report.reviewed_at = report.reviewed_by = report.reviewer_name = None
+    try:
+        session.flush()
+    except IntegrityError:  # another submission of this placement won the race
+        raise Conflict("the report is already submitted", {"placement_id": ["report exists"]})
+    add_history(session, report, "submitted", actor, now)
+    record_event(session, OutboxEvent, contracts.REPORT_SUBMITTED, {
+        "report_id": report.id, "placement_id": placement.id, "student_id": placement.student_id,
+        "region": placement.region, "organisation_id": placement.organisation_id,
+        "site_id": placement.site_id, "voucher_kind": placement.voucher_kind, "hours": hours,
+    })
+    return report
+
+
+def add_history(session, report, action, actor, at, reason=None):
+    session.add(ReportHistory(report_id=report.id, action=action, hours=report.hours, reason=reason,
+                              actor=actor, at=at))
+
+
+def get_report(session, report_id):
+    report = session.get(Report, report_id)
+    if report is None:
+        raise NotFound("no such report", {"report_id": ["unknown"]})
+    return report
+
+
+def review_report(session, report, decision, reason, actor):
+    """Moves a submitted report on, in one conditional update: of two reviews sent at once only
+    one changes the row, so the event is recorded once."""
+    now = utcnow()
+    status = rules.ACCEPTED if decision == "accept" else rules.REJECTED
+    values = {"status": status, "reviewed_at": now, "reviewed_by": actor.user_id,
+              "reviewer_name": actor.name}
+    if status == rules.REJECTED:
+        values["reason"] = reason
+    changed = session.execute(update(Report).where(Report.id == report.id, Report.status == rules.SUBMITTED)
+                              .values(**values))
+    if changed.rowcount != 1:
+        raise Conflict("the report has already been reviewed", {"status": ["not awaiting review"]})
+    session.refresh(report)
+    add_history(session, report, status, actor.user_id, now, reason)
+    placement = session.get(Placement, report.placement_id)
+    if status == rules.ACCEPTED:
+        record_event(session, OutboxEvent, contracts.REPORT_ACCEPTED, accepted_event(report, placement))
+    else:
+        record_event(session, OutboxEvent, contracts.REPORT_REJECTED, {
+            "report_id": report.id, "placement_id": placement.id, "student_id": placement.student_id,
+            "site_id": placement.site_id, "reason": reason,
+        })
+    return report
+
+
+def accepted_event(report, placement):
+    return {
+        "report_id": report.id, "placement_id": placement.id, "student_id": placement.student_id,
+        "student_name": placement.student_name, "university_id": placement.university_id,
+        "region": placement.region, "organisation_id": placement.organisation_id,
+        "organisation_name": placement.organisation_name, "site_id": placement.site_id,
+        "site_name": placement.site_name, "direction": placement.direction,
+        "voucher_kind": placement.voucher_kind, "hours": report.hours,
+        "accepted_at": report.reviewed_at, "accepted_by": report.reviewed_by,
+    }
+
+
+def list_reports(session, filters, limit, offset, scope):
+    query = select(Report, Placement).join(Placement, Placement.id == Report.placement_id).where(*scope)
+    if filters.get("status"):
+        query = query.where(Report.status == filters["status"])
+    for name in ("region", "organisation_id", "site_id"):
+        if filters.get(name):
+            query = query.where(getattr(Placement, name) == filters[name])
+    if filters.get("submitted_from"):
+        query = query.where(Report.submitted_at >= day_start(filters["submitted_from"]))
+    if filters.get("submitted_to"):
+        query = query.where(Report.submitted_at < day_start(filters["submitted_to"] + dt.timedelta(days=1)))
+    rows, total = page(session, query.order_by(Report.submitted_at, Report.id), limit, offset, rows=True)
+    return [report_view(report, placement) for report, placement in rows], total
+
+
+def day_start(day):
+    """The start of a calendar day in Asia/Almaty (the day the Operator filters by), in UTC as stored."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=rules.LOCAL_TIME).astimezone(dt.timezone.utc)
+
+
+def report_view(report, placement, entries=None):
+    view = {
+        "id": report.id, "placement_id": placement.id, "status": report.status,
+        "student_id": placement.student_id, "student_name": placement.student_name,
+        "university_id": placement.university_id, "region": placement.region,
+        "organisation_id": placement.organisation_id, "organisation_name": placement.organisation_name,
+        "site_id": placement.site_id, "site_name": placement.site_name,
+        "project_title": placement.project_title, "direction": placement.direction,
+        "voucher_kind": placement.voucher_kind, "hours_required": placement.hours_required,
+        "hours": report.hours, "submissions": report.submissions, "submitted_at": report.submitted_at,
+        "submitted_by": report.submitted_by, "reviewed_at": report.reviewed_at,
+        "reviewed_by": report.reviewed_by, "reviewer_name": report.reviewer_name, "reason": report.reason,
+    }
+    if entries is not None:
+        view["entries"] = [entry_view(e) for e in entries]
+    return view
+
+
+# Views and paging
+
+def entry_view(entry):
+    return {column: getattr(entry, column) for column in (
+        "id", "placement_id", "student_id", "site_id", "work_date", "hours", "note", "source",
+        "corrects_id", "reason", "status", "student_comment", "resolution", "created_by", "created_at")}
+
+
+def attendance_view(attendance):
+    return {column: getattr(attendance, column) for column in (
+        "id", "placement_id", "student_id", "site_id", "checked_in_at", "checked_out_at", "status",
+        "entry_id", "note")}
+
+
+def page(session, query, limit, offset, rows=False):
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    result = session.execute(query.limit(limit).offset(offset))
+    return (result.all() if rows else result.scalars().all()), total
+
+
+# Idempotency-Key
+
+def fingerprint(operation, payload):
+    text = json.dumps([operation, payload], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def remembered(session, actor, key, operation, payload):
+    """The stored answer to an earlier request with this key, or None; 409 if the key was used for
+    a different request."""
+    stored = session.get(IdempotentRequest, {"actor": actor, "key": key})
+    if stored is None:
+        return None
+    if stored.fingerprint != fingerprint(operation, payload):
+        raise Conflict("this Idempotency-Key was used for a different request",
+                       {"Idempotency-Key": ["reused"]})
+    return stored.response
+
+
+def remember(session, actor, key, operation, payload, response):
+    session.add(IdempotentRequest(actor=actor, key=key, operation=operation,
+                                  fingerprint=fingerprint(operation, payload), response=response,
+                                  created_at=utcnow()))

@@ -1,0 +1,133 @@
+"""Timesheet's rules: pure functions over values, no I/O.
+
+Each check raises the `common.errors` type the caller should see, naming the field at fault.
+Hours are `Decimal` in quarter-hour steps; "today" is the calendar day in Asia/Almaty.
+"""
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from common import programme
+from common.errors import Conflict, NotFound, RuleViolation
+
+QUARTER_HOUR = Decimal("0.25")
+MAX_HOURS_PER_DAY = Decimal(programme.MAX_HOURS_PER_DAY)
+LOCAL_TIME = ZoneInfo(programme.TIMEZONE)
+
+# Entry statuses: the student's answer to an entry.
+PENDING, CONFIRMED, DISPUTED = "pending", "confirmed", "disputed"
+# Report statuses; a submitted or accepted report freezes its placement's entries.
+SUBMITTED, ACCEPTED, REJECTED = "submitted", "accepted", "rejected"
+FROZEN = (SUBMITTED, ACCEPTED)
+# Placement statuses in the read model.
+ACTIVE, WITHDRAWN = "active", "withdrawn"
+# Attendance (check-in / check-out) statuses.
+OPEN, AWAITING, APPROVED, DECLINED = "open", "awaiting", "approved", "declined"
+
+
+def local_today(now):
+    """The calendar day in Asia/Almaty at the aware instant `now`."""
+    return now.astimezone(LOCAL_TIME).date()
+
+
+def ensure_at_site(placement_site_id, coordinator_site_id):
+    """Coordinators log only for students placed at their own site; others' placements do not exist."""
+    if not coordinator_site_id or placement_site_id != coordinator_site_id:
+        raise NotFound("no such placement at your site", {"placement_id": ["not placed at your site"]})
+
+
+def ensure_active(placement_status):
+    if placement_status != ACTIVE:
+        raise RuleViolation("the student has left this placement", {"placement_id": ["withdrawn"]})
+
+
+def ensure_not_frozen(report_status):
+    if report_status in FROZEN:
+        raise Conflict(f"the completion report is {report_status}; its entries are frozen",
+                       {"placement_id": [f"report {report_status}"]})
+
+
+def check_hours(hours, correction=False):
+    """Quarter-hour steps; positive for a logged entry, non-zero (either sign) for a correction."""
+    if hours % QUARTER_HOUR != 0:
+        raise RuleViolation("hours go in quarter-hour steps", {"hours": ["not a multiple of 0.25"]})
+    if abs(hours) > MAX_HOURS_PER_DAY:
+        raise RuleViolation(f"at most {MAX_HOURS_PER_DAY} hours a day", {"hours": ["too many hours"]})
+    if correction and hours == 0:
+        raise RuleViolation("a correction changes the hours", {"hours": ["must not be zero"]})
+    if not correction and hours <= 0:
+        raise RuleViolation("logged hours are positive; reduce hours with a correction",
+                            {"hours": ["must be positive"]})
+
+
+def check_work_date(work_date, starts_on, ends_on, today):
+    """Inside the placement's window and not after today (Asia/Almaty)."""
+    if work_date > today:
+        raise RuleViolation("the date is in the future", {"work_date": [f"after today ({today})"]})
+    if not starts_on <= work_date <= ends_on:
+        raise RuleViolation("the date is outside the placement's window",
+                            {"work_date": [f"not within {starts_on} .. {ends_on}"]})
+
+
+def check_day_total(logged_that_day, hours):
+    """At most 8 hours a student a day across all placements, and never below zero."""
+    total = logged_that_day + hours
+    if total > MAX_HOURS_PER_DAY:
+        raise RuleViolation(f"more than {MAX_HOURS_PER_DAY} hours that day for the student",
+                            {"hours": [f"{logged_that_day} already logged that day"]})
+    if total < 0:
+        raise RuleViolation("the day's hours would go below zero", {"hours": ["too large a reduction"]})
+
+
+def check_correction(entry_total, hours):
+    """An entry with its corrections never goes below zero hours."""
+    if entry_total + hours < 0:
+        raise RuleViolation("the correction takes the entry below zero",
+                            {"hours": [f"the entry stands at {entry_total}"]})
+
+
+def check_answerable(entry_status, answer):
+    """A student confirms a pending or disputed entry, and disputes a pending or confirmed one."""
+    allowed = {CONFIRMED: (PENDING, DISPUTED), DISPUTED: (PENDING, CONFIRMED)}[answer]
+    if entry_status not in allowed:
+        raise Conflict(f"the entry is already {entry_status}", {"status": [entry_status]})
+
+
+def ensure_disputed(entry_status):
+    if entry_status != DISPUTED:
+        raise Conflict("the entry is not disputed", {"status": [entry_status]})
+
+
+def reached(hours_confirmed, hours_required):
+    return hours_confirmed >= hours_required
+
+
+def check_submittable(hours_confirmed, hours_required, open_disputes, report_status):
+    """A report goes to the Operator only with the voucher's hours confirmed and no open dispute."""
+    ensure_not_frozen(report_status)
+    if open_disputes:
+        raise RuleViolation(f"{open_disputes} disputed entries must be resolved first",
+                            {"placement_id": ["open disputes"]})
+    if not reached(hours_confirmed, hours_required):
+        raise RuleViolation(f"{hours_confirmed} of {hours_required} hours confirmed",
+                            {"placement_id": ["the voucher's hours are not confirmed yet"]})
+
+
+def check_review(report_status, decision, reason):
+    """The Operator reviews a submitted report once; a rejection says why."""
+    if report_status != SUBMITTED:
+        raise Conflict(f"the report is {report_status}, not awaiting review", {"status": [report_status]})
+    if decision == "reject" and not reason:
+        raise RuleViolation("a rejection needs a reason", {"reason": ["required to reject"]})
+
+
+def interval_hours(checked_in_at, checked_out_at, now):
+    """Attendance as hours, rounded down to the quarter hour; one local day, not in the future."""
+    if checked_out_at > now or checked_in_at > now:
+        raise RuleViolation("the time is in the future", {"at": ["after now"]})
+    if checked_out_at <= checked_in_at:
+        raise RuleViolation("check-out comes after check-in", {"at": ["not after the check-in"]})
+    if local_today(checked_in_at) != local_today(checked_out_at):
+        raise RuleViolation("check-in and check-out fall on different days", {"at": ["another day"]})
+    quarters = int((checked_out_at - checked_in_at) / dt.timedelta(minutes=15))
+    return QUARTER_HOUR * quarters

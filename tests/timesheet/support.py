@@ -1,0 +1,86 @@
+"""Placements published as placement would, tokens for each party, and looks into timesheet's outbox."""
+import datetime as dt
+import uuid
+
+from sqlalchemy import select
+
+from common import programme
+from common.auth import COORDINATOR, OPERATOR, STUDENT
+from common.contracts.placement import PLACEMENT_STARTED
+from services.timesheet import rules
+from services.timesheet.models import OutboxEvent, Placement
+from tests.harness import eventually
+
+TODAY = rules.local_today(dt.datetime.now(dt.timezone.utc))
+
+
+def days_ago(days):
+    return (TODAY - dt.timedelta(days=days)).isoformat()
+
+
+def place(platform, site_id, student_id=None, kind="h20", region="KZ-75", organisation_id=None,
+          student_name="Айгерім Сәрсенова", organisation_name="Almaty Children's Centre No. 7",
+          starts_on=None, ends_on=None):
+    """Publishes `placement.started` and waits until timesheet knows the placement; returns its data."""
+    data = {
+        "placement_id": uuid.uuid4().hex, "student_id": student_id or uuid.uuid4().hex,
+        "student_name": student_name, "university_id": "kaznu", "project_id": uuid.uuid4().hex,
+        "project_title": "Homework club", "direction": "tutoring", "site_id": site_id,
+        "site_name": f"Site {site_id}", "organisation_id": organisation_id or f"org-{site_id}",
+        "organisation_name": organisation_name, "region": region, "voucher_kind": kind,
+        "hours_required": programme.voucher(kind).hours,
+        "starts_on": starts_on or TODAY - dt.timedelta(days=30), "ends_on": ends_on or TODAY + dt.timedelta(days=30),
+    }
+    platform.publish(PLACEMENT_STARTED, data)
+
+    def known():
+        with platform.session("timesheet") as session:
+            return session.get(Placement, data["placement_id"])
+
+    eventually(known)
+    return data
+
+
+def coordinator(platform, site_id, region="KZ-75"):
+    return platform.auth(COORDINATOR, name="Coordinator", site_id=site_id, organisation_id=f"org-{site_id}",
+                         region=region)
+
+
+def student(platform, placement):
+    return platform.auth(STUDENT, user_id=placement["student_id"], name=placement["student_name"])
+
+
+def operator(platform):
+    return platform.auth(OPERATOR, name="Dana Operator")
+
+
+def log(platform, headers, placement, hours, work_date=None, note="Homework help", **extra):
+    return platform.http.post("/api/v1/hours", headers={**headers, **extra}, json={
+        "placement_id": placement["placement_id"], "work_date": work_date or TODAY.isoformat(),
+        "hours": hours, "note": note})
+
+
+def error_of(response, status):
+    assert response.status_code == status, response.text
+    return response.json()["error"]
+
+
+def complete_hours(platform, placement):
+    """Logs the voucher's hours over past days and has the student confirm them all."""
+    site = coordinator(platform, placement["site_id"])
+    hours_left, day = placement["hours_required"], 1
+    while hours_left:
+        hours = min(hours_left, 8)
+        entry = log(platform, site, placement, str(hours), days_ago(day))
+        assert entry.status_code == 201, entry.text
+        confirm = platform.http.post(f"/api/v1/hours/{entry.json()['id']}/confirm",
+                                     headers=student(platform, placement), json={})
+        assert confirm.status_code == 200, confirm.text
+        hours_left, day = hours_left - hours, day + 1
+
+
+def outbox(platform, event_type, **data):
+    """Envelopes of `event_type` in timesheet's outbox whose data has the given values."""
+    with platform.session("timesheet") as session:
+        rows = session.scalars(select(OutboxEvent).where(OutboxEvent.event_type == event_type.name)).all()
+    return [row.envelope for row in rows if all(row.envelope["data"].get(k) == v for k, v in data.items())]

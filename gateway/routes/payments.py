@@ -1,0 +1,62 @@
+"""Payouts: the student's payout details and payouts, the Operator's retries, batches and
+reconciliation, the Ministry's totals, and the bank's signed notifications."""
+
+from common.contracts.payments import (BankNotificationIn, BankNotificationOut, BatchIn, BatchOut, LedgerOut,
+                                       PayoutDetailsIn, PayoutDetailsOut, PayoutOut, PayoutPage, PayoutQuery,
+                                       ReconciliationOut, RegionTotalsOut)
+from gateway.http import route
+
+BANK_SIGNATURE_HEADER = "X-Bank-Signature"
+
+
+class PaymentsRoutes:
+
+    @route("PUT", "/api/v1/me/payout-details", summary="Where I am paid: a card or a KZ IBAN (student)",
+           tag="payments", body=PayoutDetailsIn, response=PayoutDetailsOut)
+    def set_payout_details(self, request, body):
+        return self.payments.set_payout_details(body)
+
+    @route("GET", "/api/v1/me/payout-details", summary="My payout details, masked (student)", tag="payments",
+           response=PayoutDetailsOut, errors=(404,))
+    def get_payout_details(self, request):
+        return self.payments.get_payout_details()
+
+    @route("GET", "/api/v1/payouts", summary="Payouts: a student's own, or all (Operator)", tag="payments",
+           query=PayoutQuery, response=PayoutPage)
+    def list_payouts(self, request, query):
+        return self.payments.list_payouts(query)
+
+    @route("GET", "/api/v1/payouts/totals", summary="Payout totals by region (Ministry, Operator)",
+           tag="payments", response=RegionTotalsOut, many=True)
+    def payout_totals(self, request):
+        return self.payments.totals_by_region()
+
+    @route("GET", "/api/v1/payouts/<payout_id>", summary="One payout", tag="payments", response=PayoutOut,
+           errors=(404,))
+    def get_payout(self, request, payout_id):
+        return self.payments.get_payout(payout_id)
+
+    @route("POST", "/api/v1/payouts/<payout_id>/retry", summary="Send a failed payout again (Operator)",
+           tag="payments", response=PayoutOut, errors=(404, 409))
+    def retry_payout(self, request, payout_id):
+        return self.payments.retry_payout(payout_id)
+
+    @route("POST", "/api/v1/payout-batches", summary="Send the day's batch of payouts now (Operator)",
+           tag="payments", body=BatchIn, response=BatchOut, status=201)
+    def send_payout_batch(self, request, body):
+        return self.payments.send_batch(body)
+
+    @route("GET", "/api/v1/ledger", summary="The payments ledger's balances (Operator)", tag="payments",
+           response=LedgerOut)
+    def ledger(self, request):
+        return self.payments.ledger()
+
+    @route("POST", "/api/v1/reconciliations", summary="Reconcile the ledger with the bank's statement (Operator)",
+           tag="payments", response=ReconciliationOut, status=201)
+    def reconcile(self, request):
+        return self.payments.reconcile()
+
+    @route("POST", "/api/v1/bank/notifications", summary="The bank's signed answers about payouts",
+           tag="payments", public=True, body=BankNotificationIn, response=BankNotificationOut, errors=(401,))
+    def bank_notification(self, request, body):
+        return self.payments.bank_notification(body, request.headers.get(BANK_SIGNATURE_HEADER))

@@ -1,0 +1,97 @@
+"""Helpers for the payments tests: accepted reports, payout details, waiting, and looking for card
+numbers where they must never be."""
+import uuid
+
+from sqlalchemy import inspect, select, text
+
+from common.auth import OPERATOR, STUDENT
+from common.contracts.timesheet import REPORT_ACCEPTED
+from services.payments.models import LedgerEntry, OutboxEvent, Payout
+from tests.harness import SERVICES, eventually
+
+
+def accepted_report(student_id, voucher_kind="h20", region="KZ-71", placement_id=None):
+    return {
+        "report_id": uuid.uuid4().hex, "placement_id": placement_id or uuid.uuid4().hex,
+        "student_id": student_id, "student_name": "Aigerim Sapargali", "university_id": "u-enu",
+        "region": region, "organisation_id": "org-1", "organisation_name": "Care home No. 3",
+        "site_id": "site-1", "site_name": "Care home No. 3, Astana", "direction": "elderly_care",
+        "voucher_kind": voucher_kind, "hours": "20" if voucher_kind == "h20" else "50",
+        "accepted_at": "2026-09-30T10:00:00+00:00", "accepted_by": "operator-1",
+    }
+
+
+def accept(platform, student_id, **kwargs):
+    """Publish report.accepted as timesheet would; answers the placement id."""
+    report = accepted_report(student_id, **kwargs)
+    platform.publish(REPORT_ACCEPTED, report)
+    return report["placement_id"]
+
+
+def student(platform, student_id):
+    return platform.auth(STUDENT, user_id=student_id, name="Aigerim Sapargali", region="KZ-71")
+
+
+def operator(platform):
+    return platform.auth(OPERATOR, user_id="operator-1")
+
+
+def give_card(platform, student_id, pan):
+    return platform.http.put("/api/v1/me/payout-details", headers=student(platform, student_id),
+                             json={"method": "card", "card_number": pan, "holder_name": "AIGERIM SAPARGALI"})
+
+
+def give_iban(platform, student_id, iban):
+    return platform.http.put("/api/v1/me/payout-details", headers=student(platform, student_id),
+                             json={"method": "iban", "iban": iban, "holder_name": "Aigerim Sapargali"})
+
+
+def payout_of(platform, placement_id):
+    with platform.session("payments") as session:
+        return session.scalar(select(Payout).where(Payout.placement_id == placement_id))
+
+
+def wait_for_status(platform, placement_id, status, timeout=15):
+    def reached():
+        payout = payout_of(platform, placement_id)
+        return payout if payout is not None and payout.status == status else None
+
+    return eventually(reached, timeout=timeout)
+
+
+def ledger_kinds(platform, payout_id):
+    """The ledger's movements for a payout, in order, one per transaction."""
+    with platform.session("payments") as session:
+        rows = session.execute(select(LedgerEntry.transaction_id, LedgerEntry.kind)
+                               .where(LedgerEntry.payout_id == payout_id)
+                               .order_by(LedgerEntry.created_at, LedgerEntry.transaction_id)).all()
+    kinds = []
+    for transaction_id, kind in rows:
+        if (transaction_id, kind) not in kinds:
+            kinds.append((transaction_id, kind))
+    return [kind for _, kind in kinds]
+
+
+def events_of(platform, payout_id):
+    with platform.session("payments") as session:
+        rows = session.scalars(select(OutboxEvent).order_by(OutboxEvent.created_at)).all()
+    return [row.event_type for row in rows if row.envelope["data"]["payout_id"] == payout_id]
+
+
+def everything_stored(platform):
+    """Every row of every table of every service's database, as text."""
+    dump = []
+    for service in SERVICES:
+        with platform.session(service) as session:
+            for table in inspect(session.get_bind()).get_table_names():
+                dump.extend(str(tuple(row)) for row in session.execute(text(f'SELECT * FROM "{table}"')))
+    return "\n".join(dump)
+
+
+def assert_no_card_number(platform, caplog, pans):
+    """No full card number in any database, in the logs captured, or in the bank's log."""
+    stored, logged, bank_log = everything_stored(platform), caplog.text, platform.bank.log_text()
+    assert logged and stored
+    for pan in pans:
+        for place, content in (("a database", stored), ("the logs", logged), ("the bank's log", bank_log)):
+            assert pan not in content, f"a full card number is in {place}"

@@ -5,6 +5,7 @@ It holds no business state. Each group of routes is a mixin in gateway/routes/.
 from nameko.dependency_providers import Config
 
 from gateway.routes.credits import CreditsRoutes
+from gateway.routes.payments import PaymentsRoutes
 from gateway.routes.reference import ReferenceRoutes
 from gateway.routes.registry import RegistryRoutes
 from gateway.routes.system import SystemRoutes
@@ -12,7 +13,7 @@ from gateway.routes.timesheet import TimesheetRoutes
 from gateway.rpc import TimedRpc
 
 
-class GatewayService(SystemRoutes, ReferenceRoutes, CreditsRoutes, RegistryRoutes, TimesheetRoutes):
+class GatewayService(SystemRoutes, ReferenceRoutes, CreditsRoutes, RegistryRoutes, TimesheetRoutes, PaymentsRoutes):
     name = "gateway"
 
     config = Config()

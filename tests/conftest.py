@@ -18,7 +18,7 @@ import pytest  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from common.migrations import upgrade  # noqa: E402
-from tests.harness import SERVICES, Platform  # noqa: E402
+from tests.harness import SERVICES, Platform, SandboxBankProcess  # noqa: E402
 
 TEST_POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 
@@ -109,10 +109,28 @@ def service_databases(database_factory):
         database_factory.drop(url)
 
 
+@pytest.fixture(scope="session")
+def sandbox_bank(tmp_path_factory):
+    """The sandbox bank as its own process, once per test run (each platform test resets it)."""
+    bank = SandboxBankProcess(str(tmp_path_factory.mktemp("sandbox_bank") / "bank.log"))
+    bank.start()
+    yield bank
+    bank.stop()
+
+
 @pytest.fixture
-def platform(rabbit_config, web_config, service_databases, container_factory):
-    """All five services and the gateway in this process, on a fresh vhost and fresh databases."""
-    platform = Platform(rabbit_config, web_config, service_databases, container_factory)
+def service_overrides():
+    """Config values for some services, by service name; a test module may override this fixture."""
+    return {}
+
+
+@pytest.fixture
+def platform(rabbit_config, web_config, service_databases, container_factory, sandbox_bank, service_overrides):
+    """All five services and the gateway in this process, on a fresh vhost and fresh databases,
+    paying through the sandbox bank."""
+    sandbox_bank.reset()
+    platform = Platform(rabbit_config, web_config, service_databases, container_factory, bank=sandbox_bank,
+                        overrides=service_overrides)
     platform.start()
     yield platform
     platform.close()

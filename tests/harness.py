@@ -4,6 +4,9 @@ Tests talk to the gateway with `platform.http` (a requests session on its base U
 any role with `platform.token(...)`, read a service's database with `platform.session(service)`,
 publish a declared event with `platform.publish(...)`, and wait with `eventually(...)`.
 """
+import os
+import subprocess
+import sys
 import time
 import uuid
 
@@ -11,6 +14,7 @@ import eventlet
 import requests
 from nameko.constants import WEB_SERVER_CONFIG_KEY
 from nameko.standalone.events import event_dispatcher
+from nameko.testing.utils import find_free_port
 from sqlalchemy.orm import Session
 
 from common.auth import issue_token
@@ -24,6 +28,7 @@ from services.registry.service import RegistryService
 from services.timesheet.service import TimesheetService
 from tests.registry.pki import session_pki
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SERVICES = ("registry", "placement", "timesheet", "payments", "credits")
 SERVICE_CLASSES = {
     "registry": RegistryService,
@@ -57,7 +62,10 @@ class BaseUrlSession(requests.Session):
 
 
 class Platform:
-    def __init__(self, rabbit_config, web_config, database_urls, container_factory):
+    def __init__(self, rabbit_config, web_config, database_urls, container_factory, bank=None,
+                 overrides=None):
+        self.bank = bank
+        self.overrides = overrides or {}
         self.amqp_uri = rabbit_config["AMQP_URI"]
         self.database_urls = database_urls
         self.container_factory = container_factory
@@ -75,6 +83,9 @@ class Platform:
             config["DATABASE_URL"] = self.database_urls[service]
         if service == "registry":  # EDS sign-in trusts the session's test PKI (tests/registry/pki.py)
             config.update(session_pki().config)
+        if service == "payments" and self.bank is not None:
+            config.update(self.bank.payments_config(self.base_url + "/api/v1/bank/notifications"))
+        config.update(self.overrides.get(service, {}))
         return config
 
     def start(self, *services):
@@ -129,3 +140,57 @@ class Platform:
         dispatch = event_dispatcher({"AMQP_URI": self.amqp_uri})
         dispatch(event_type.source, event_type.name, envelope)
         return envelope
+
+
+class SandboxBankProcess:
+    """The sandbox bank (`python -m sandbox_bank`) as its own process, fast-settling, for tests.
+
+    `control(action, **options)` tells it how to misbehave next; `reset()` forgets everything;
+    `statement()` is what it paid; `log_text()` what it logged."""
+
+    SECRET = "test-bank-secret-" + uuid.uuid4().hex
+
+    def __init__(self, log_path):
+        self.port = find_free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        self.http = requests.Session()
+        self.process = None
+
+    def start(self):
+        env = {**os.environ, "SANDBOX_BANK_ADDRESS": f"127.0.0.1:{self.port}", "SANDBOX_BANK_SECRET": self.SECRET,
+               "SANDBOX_BANK_SETTLE_SECONDS": "0.2", "PYTHONPATH": ROOT}
+        with open(self.log_path, "w") as log:
+            self.process = subprocess.Popen([sys.executable, "-m", "sandbox_bank"], env=env, cwd=ROOT,
+                                            stdout=log, stderr=subprocess.STDOUT)
+        eventually(self.is_up, timeout=20)
+
+    def is_up(self):
+        try:
+            return self.http.get(self.url + "/health", timeout=1).ok
+        except requests.RequestException:
+            return False
+
+    def stop(self):
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.http.close()
+
+    def payments_config(self, callback_url):
+        return {"BANK_URL": self.url, "BANK_WEBHOOK_SECRET": self.SECRET, "BANK_CALLBACK_URL": callback_url,
+                "BANK_TIMEOUT_SECONDS": 0.5, "BANK_RETRY_BASE_SECONDS": 0.1, "BANK_RETRY_CAP_SECONDS": 0.5,
+                "BANK_STATUS_CHECK_SECONDS": 5, "PAYOUT_SENDER_INTERVAL": 0.1}
+
+    def control(self, action, **options):
+        self.http.post(self.url + "/control", json={"action": action, **options}, timeout=5).raise_for_status()
+
+    def reset(self):
+        self.http.post(self.url + "/control/reset", timeout=5).raise_for_status()
+
+    def statement(self):
+        return self.http.get(self.url + "/statement", timeout=10).json()["entries"]
+
+    def log_text(self):
+        with open(self.log_path) as log:
+            return log.read()

@@ -66,7 +66,8 @@ def as_utc(moment):
 
 
 def payment_statuses(session, placement_ids):
-    rows = session.execute(select(Payout.placement_id, Payout.status).where(Payout.placement_id.in_(placement_ids)))
+    rows = session.execute(select(Payout.placement_id, Payout.status)
+                           .where(Payout.placement_id.in_(placement_ids)))
     return dict(rows.all())
 
 
@@ -80,8 +81,8 @@ def open_request(session, report):
         return None
     student = session.get(Student, report["student_id"])
     due = rules.credits_due(report["voucher_kind"])
-    reason = rules.refusal_reason(rules.claimed_credits(student_requests(session, report["student_id"], lock=True)),
-                                  due)
+    earlier = student_requests(session, report["student_id"], lock=True)
+    reason = rules.refusal_reason(rules.claimed_credits(earlier), due)
     request = RecountRequest(
         id=uuid.uuid4().hex, placement_id=report["placement_id"], report_id=report["report_id"],
         student_id=report["student_id"], student_name=report["student_name"],

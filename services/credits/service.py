@@ -173,9 +173,9 @@ class CreditsService(HealthMixin):
             requests = repository.student_requests(self.db, student.user_id)
             if not requests:
                 raise RuleViolation("there is no completed voucher to certify yet")
-            placements = [r.placement_id for r in requests]
-            facts = certificate.facts(requests, repository.payment_statuses(self.db, placements),
-                                      repository.university_names(self.db, {r.university_id for r in requests}))
+            payments = repository.payment_statuses(self.db, [r.placement_id for r in requests])
+            universities = repository.university_names(self.db, {r.university_id for r in requests})
+            facts = certificate.facts(requests, payments, universities)
             issued = repository.issue_certificate(self.db, student.user_id, facts, certificate.digest(facts))
         return CertificateFile().dump({
             "code": issued.code,
@@ -190,4 +190,5 @@ class CreditsService(HealthMixin):
         issued = repository.find_certificate(self.db, code)
         if issued is None:
             raise NotFound("no certificate has this code")
-        return {**issued.facts, "valid": True, "code": issued.code, "issued_at": issued.issued_at}
+        return {**issued.facts, "valid": True, "code": issued.code,
+                "issued_at": repository.as_utc(issued.issued_at)}

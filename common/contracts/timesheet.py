@@ -51,6 +51,20 @@ class ReportRejected(Contract):
     reason = fields.String(required=True)
 
 
+class HoursEntryEvent(Contract):
+    """One hour entry: logged by the site (the student is to confirm it) or disputed by the student."""
+    entry_id = fields.String(required=True)
+    placement_id = fields.String(required=True)
+    student_id = fields.String(required=True)
+    site_id = fields.String(required=True)
+    work_date = fields.Date(required=True)
+    hours = fields.Decimal(required=True, as_string=True)
+    comment = fields.String(load_default=None, allow_none=True,
+                            metadata={"description": "the student's reason for a dispute"})
+
+
+HOURS_LOGGED = EventType(SOURCE, "hours.logged", HoursEntryEvent)
+HOURS_DISPUTED = EventType(SOURCE, "hours.disputed", HoursEntryEvent)
 HOURS_COMPLETED = EventType(SOURCE, "hours.completed", HoursCompleted)
 REPORT_SUBMITTED = EventType(SOURCE, "report.submitted", ReportSubmitted)
 REPORT_ACCEPTED = EventType(SOURCE, "report.accepted", ReportAccepted)
@@ -67,13 +81,13 @@ NOTE = validate.Length(min=1, max=500)
 
 
 def hours_field(**kwargs):
-    """Hours as a decimal (quarter-hour steps are a rule, checked per row by the service)."""
-    return fields.Decimal(as_string=True, places=2, validate=validate.Range(min=-24, max=24), **kwargs)
+    """Hours as a decimal; quarter-hour steps and the daily bound are rules, checked per row by the service."""
+    return fields.Decimal(as_string=True, **kwargs)
 
 
 class PageQuery(Contract):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
 
 
 class HoursIn(Contract):

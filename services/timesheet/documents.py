@@ -39,8 +39,9 @@ def report_document(report, placement, entries):
 
 
 def acceptance_text(report):
+    reviewer = report.reviewer_name or report.reviewed_by
     if report.status == rules.ACCEPTED:
-        return f"Accepted by {report.reviewer_name or report.reviewed_by} on {report.reviewed_at:%Y-%m-%d %H:%M} UTC."
+        return f"Accepted by {reviewer} on {report.reviewed_at:%Y-%m-%d %H:%M} UTC."
     if report.status == rules.REJECTED:
-        return f"Rejected by {report.reviewer_name or report.reviewed_by}: {report.reason}"
+        return f"Rejected by {reviewer}: {report.reason}"
     return "Not reviewed yet."

@@ -48,8 +48,10 @@ def get_placement(session, placement_id, lock=False):
 
 
 def lock_student_placements(session, student_id):
-    """Serialises writes of one student's hours, so concurrent logs cannot pass the daily cap."""
-    session.scalars(select(Placement.id).where(Placement.student_id == student_id).with_for_update()).all()
+    """Serialises writes of one student's hours (so concurrent logs cannot pass the daily cap, nor slip
+    past a submission); always in id order, so two writers never wait on each other in a cycle."""
+    session.scalars(select(Placement.id).where(Placement.student_id == student_id)
+                    .order_by(Placement.id).with_for_update()).all()
 
 
 # Hours
@@ -79,8 +81,8 @@ def add_entry(session, placement, actor, work_date, hours, note, source="coordin
               reason=None):
     entry = HourEntry(
         id=new_id(), placement_id=placement.id, student_id=placement.student_id, site_id=placement.site_id,
-        work_date=work_date, hours=hours, note=note, source=source, corrects_id=corrects, reason=reason,
-        status=rules.PENDING, created_by=actor, created_at=utcnow(),
+        work_date=work_date, hours=hours.quantize(CENT), note=note, source=source, corrects_id=corrects,
+        reason=reason, status=rules.PENDING, created_by=actor, created_at=utcnow(),
     )
     session.add(entry)
     session.flush()
@@ -148,9 +150,10 @@ def record_hours_completed(session, placement, hours):
 
 def list_progress(session, filters, limit, offset, scope):
     query = select(Placement).where(*scope)
-    for name in ("placement_id", "student_id"):
-        if filters.get(name):
-            query = query.where(getattr(Placement, name if name != "placement_id" else "id") == filters[name])
+    if filters.get("placement_id"):
+        query = query.where(Placement.id == filters["placement_id"])
+    if filters.get("student_id"):
+        query = query.where(Placement.student_id == filters["student_id"])
     placements, total = page(session, query.order_by(Placement.student_name, Placement.id), limit, offset)
     counts = tallies(session, [p.id for p in placements])
     reports = {r.placement_id: r for r in session.scalars(
@@ -279,13 +282,15 @@ def list_reports(session, filters, limit, offset, scope):
     if filters.get("submitted_from"):
         query = query.where(Report.submitted_at >= day_start(filters["submitted_from"]))
     if filters.get("submitted_to"):
-        query = query.where(Report.submitted_at < day_start(filters["submitted_to"] + dt.timedelta(days=1)))
+        query = query.where(Report.submitted_at < day_start(filters["submitted_to"]) + dt.timedelta(days=1))
     rows, total = page(session, query.order_by(Report.submitted_at, Report.id), limit, offset, rows=True)
     return [report_view(report, placement) for report, placement in rows], total
 
 
 def day_start(day):
-    """The start of a calendar day in Asia/Almaty (the day the Operator filters by), in UTC as stored."""
+    """The start of a calendar day in Asia/Almaty (the day the Operator filters by), in UTC as stored;
+    days at the ends of the calendar are clamped so the arithmetic stays in range."""
+    day = min(max(day, dt.date.min + dt.timedelta(days=1)), dt.date.max - dt.timedelta(days=1))
     return dt.datetime.combine(day, dt.time(), tzinfo=rules.LOCAL_TIME).astimezone(dt.timezone.utc)
 
 

@@ -49,10 +49,10 @@ def ensure_not_frozen(report_status):
 
 def check_hours(hours, correction=False):
     """Quarter-hour steps; positive for a logged entry, non-zero (either sign) for a correction."""
-    if hours % QUARTER_HOUR != 0:
-        raise RuleViolation("hours go in quarter-hour steps", {"hours": ["not a multiple of 0.25"]})
     if abs(hours) > MAX_HOURS_PER_DAY:
         raise RuleViolation(f"at most {MAX_HOURS_PER_DAY} hours a day", {"hours": ["too many hours"]})
+    if hours % QUARTER_HOUR != 0:
+        raise RuleViolation("hours go in quarter-hour steps", {"hours": ["not a multiple of 0.25"]})
     if correction and hours == 0:
         raise RuleViolation("a correction changes the hours", {"hours": ["must not be zero"]})
     if not correction and hours <= 0:
@@ -121,10 +121,14 @@ def check_review(report_status, decision, reason):
         raise RuleViolation("a rejection needs a reason", {"reason": ["required to reject"]})
 
 
+def check_not_future(moment, now):
+    if moment > now:
+        raise RuleViolation("the time is in the future", {"at": ["after now"]})
+
+
 def interval_hours(checked_in_at, checked_out_at, now):
     """Attendance as hours, rounded down to the quarter hour; one local day, not in the future."""
-    if checked_out_at > now or checked_in_at > now:
-        raise RuleViolation("the time is in the future", {"at": ["after now"]})
+    check_not_future(max(checked_in_at, checked_out_at), now)
     if checked_out_at <= checked_in_at:
         raise RuleViolation("check-out comes after check-in", {"at": ["not after the check-in"]})
     if local_today(checked_in_at) != local_today(checked_out_at):

@@ -36,8 +36,13 @@ def visibility(principal, model):
 
 
 def as_utc(moment):
-    """SQLite hands back naive UTC datetimes; PostgreSQL aware ones. Both as aware UTC."""
-    return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment.astimezone(dt.timezone.utc)
+    """SQLite hands back naive UTC datetimes; PostgreSQL and clients aware ones. All as aware UTC."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.timezone.utc)
+    try:
+        return moment.astimezone(dt.timezone.utc)
+    except OverflowError:
+        raise ValidationFailed("the time is out of range", {"at": ["out of range"]})
 
 
 class TimesheetService(HealthMixin):
@@ -71,7 +76,8 @@ class TimesheetService(HealthMixin):
         data = load(contracts.HoursIn, payload)
 
         def log():
-            entry = self._log(coordinator, data["placement_id"], data["work_date"], data["hours"], data["note"])
+            entry = self._log(coordinator, data["placement_id"], data["work_date"], data["hours"],
+                              data["note"])
             return repository.entry_view(entry)
 
         return self._once(coordinator, idempotency_key, "log_hours", data, contracts.EntryOut, log)
@@ -103,11 +109,11 @@ class TimesheetService(HealthMixin):
     def _log(self, coordinator, placement_id, work_date, hours, note, source="coordinator"):
         placement = repository.get_placement(self.db, placement_id)
         rules.ensure_at_site(placement.site_id, coordinator.site_id)
+        repository.lock_student_placements(self.db, placement.student_id)
         rules.ensure_active(placement.status)
         rules.ensure_not_frozen(repository.report_status(self.db, placement.id))
         rules.check_hours(hours)
         rules.check_work_date(work_date, placement.starts_on, placement.ends_on, rules.local_today(utcnow()))
-        repository.lock_student_placements(self.db, placement.student_id)
         rules.check_day_total(repository.hours_on(self.db, placement.student_id, work_date), hours)
         return repository.add_entry(self.db, placement, coordinator.user_id, work_date, hours, note, source)
 
@@ -119,11 +125,11 @@ class TimesheetService(HealthMixin):
 
         def correct():
             entry, placement = self._coordinators_entry(coordinator, entry_id)
+            repository.lock_student_placements(self.db, placement.student_id)
             rules.ensure_not_frozen(repository.report_status(self.db, placement.id))
             rules.check_hours(data["hours"], correction=True)
             original = repository.get_entry(self.db, entry.corrects_id) if entry.corrects_id else entry
             rules.check_correction(repository.entry_total(self.db, original), data["hours"])
-            repository.lock_student_placements(self.db, placement.student_id)
             rules.check_day_total(repository.hours_on(self.db, placement.student_id, original.work_date),
                                   data["hours"])
             correction = repository.add_entry(self.db, placement, coordinator.user_id, original.work_date,
@@ -221,6 +227,7 @@ class TimesheetService(HealthMixin):
             placement = self._students_placement(student, data["placement_id"])
             rules.ensure_active(placement.status)
             rules.ensure_not_frozen(repository.report_status(self.db, placement.id))
+            rules.check_not_future(at, now)
             rules.check_work_date(rules.local_today(at), placement.starts_on, placement.ends_on,
                                   rules.local_today(now))
             if repository.open_attendance(self.db, student.user_id):
@@ -268,7 +275,8 @@ class TimesheetService(HealthMixin):
     def _entry_from(self, attendance, coordinator, note):
         checked_in, checked_out = as_utc(attendance.checked_in_at), as_utc(attendance.checked_out_at)
         hours = rules.interval_hours(checked_in, checked_out, utcnow())
-        local_in, local_out = checked_in.astimezone(rules.LOCAL_TIME), checked_out.astimezone(rules.LOCAL_TIME)
+        local_in = checked_in.astimezone(rules.LOCAL_TIME)
+        local_out = checked_out.astimezone(rules.LOCAL_TIME)
         note = note or f"attendance {local_in:%H:%M}–{local_out:%H:%M}"
         return self._log(coordinator, attendance.placement_id, local_in.date(), hours, note, "attendance")
 
@@ -300,7 +308,8 @@ class TimesheetService(HealthMixin):
             rules.check_submittable(confirmed, placement.hours_required, disputes,
                                     repository.report_status(self.db, placement.id))
             report = repository.submit_report(self.db, placement, coordinator.user_id, confirmed)
-            return repository.report_view(report, placement, repository.confirmed_entries(self.db, placement.id))
+            entries = repository.confirmed_entries(self.db, placement.id)
+            return repository.report_view(report, placement, entries)
 
     @rpc
     def review_report(self, report_id, payload):
@@ -350,7 +359,8 @@ class TimesheetService(HealthMixin):
             with self.db.begin():
                 return action()
         if not 1 <= len(key) <= 128:
-            raise ValidationFailed("the Idempotency-Key is 1 to 128 characters", {"Idempotency-Key": ["length"]})
+            raise ValidationFailed("the Idempotency-Key is 1 to 128 characters",
+                                   {"Idempotency-Key": ["length"]})
         try:
             with self.db.begin():
                 stored = repository.remembered(self.db, actor.user_id, key, operation, data)

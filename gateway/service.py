@@ -4,7 +4,9 @@ It holds no business state. Each group of routes is a mixin in gateway/routes/.
 """
 from nameko.dependency_providers import Config
 
+from gateway.routes.coverage import CoverageRoutes
 from gateway.routes.credits import CreditsRoutes
+from gateway.routes.notifications import NotificationsRoutes
 from gateway.routes.payments import PaymentsRoutes
 from gateway.routes.reference import ReferenceRoutes
 from gateway.routes.registry import RegistryRoutes
@@ -13,7 +15,8 @@ from gateway.routes.timesheet import TimesheetRoutes
 from gateway.rpc import TimedRpc
 
 
-class GatewayService(SystemRoutes, ReferenceRoutes, CreditsRoutes, RegistryRoutes, TimesheetRoutes, PaymentsRoutes):
+class GatewayService(SystemRoutes, ReferenceRoutes, CreditsRoutes, RegistryRoutes, TimesheetRoutes, PaymentsRoutes,
+                     NotificationsRoutes, CoverageRoutes):
     name = "gateway"
 
     config = Config()
@@ -22,3 +25,5 @@ class GatewayService(SystemRoutes, ReferenceRoutes, CreditsRoutes, RegistryRoute
     timesheet = TimedRpc("timesheet")
     payments = TimedRpc("payments")
     credits = TimedRpc("credits")
+    notifications = TimedRpc("notifications")
+    coverage = TimedRpc("coverage")

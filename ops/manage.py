@@ -10,7 +10,7 @@ from alembic import command
 
 from common.migrations import alembic_config, upgrade
 
-SERVICES = ("registry", "placement", "timesheet", "payments", "credits")
+SERVICES = ("registry", "placement", "timesheet", "payments", "credits", "notifications", "coverage")
 
 
 def database_url(service):

@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session
 from common.auth import issue_token
 from common.db import make_engine
 from gateway.service import GatewayService
+from services.coverage.service import CoverageService
 from services.credits.service import CreditsService
+from services.notifications.service import NotificationsService
 from services.payments.service import PaymentsService
 from services.placement.service import PlacementService
 from services.registry.repository import seed_reference_data
@@ -29,13 +31,15 @@ from services.timesheet.service import TimesheetService
 from tests.registry.pki import session_pki
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SERVICES = ("registry", "placement", "timesheet", "payments", "credits")
+SERVICES = ("registry", "placement", "timesheet", "payments", "credits", "notifications", "coverage")
 SERVICE_CLASSES = {
     "registry": RegistryService,
     "placement": PlacementService,
     "timesheet": TimesheetService,
     "payments": PaymentsService,
     "credits": CreditsService,
+    "notifications": NotificationsService,
+    "coverage": CoverageService,
 }
 AUTH_SECRET = "test-secret-" + uuid.uuid4().hex
 
@@ -128,12 +132,12 @@ class Platform:
             self.engines[service] = make_engine(self.database_urls[service])
         return Session(self.engines[service])
 
-    def publish(self, event_type, data, event_id=None):
+    def publish(self, event_type, data, event_id=None, occurred_at="2026-01-01T00:00:00+00:00"):
         """Publish a declared event on the real broker, as its source service would."""
         envelope = {
             "event_id": event_id or uuid.uuid4().hex,
             "event_type": event_type.name,
-            "occurred_at": "2026-01-01T00:00:00+00:00",
+            "occurred_at": occurred_at,
             "request_id": None,
             "data": event_type.dump(data),
         }

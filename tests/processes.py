@@ -15,7 +15,7 @@ import time
 import requests
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SERVICES = ("registry", "placement", "timesheet", "payments", "credits")
+SERVICES = ("registry", "placement", "timesheet", "payments", "credits", "notifications", "coverage")
 
 
 def wait_until(check, timeout, what):

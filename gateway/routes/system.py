@@ -11,7 +11,7 @@ from common.errors import DomainError
 from gateway.http import route
 from gateway.openapi import build_document
 
-SERVICES = ("registry", "placement", "timesheet", "payments", "credits")
+SERVICES = ("registry", "placement", "timesheet", "payments", "credits", "notifications", "coverage")
 HEALTH_TIMEOUT_SECONDS = 3.0
 
 

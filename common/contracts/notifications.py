@@ -1,0 +1,51 @@
+"""Notifications' RPC payloads: a person's in-portal notifications, unread count and mark-as-read.
+
+Notifications publishes no events; it consumes the other services' events about people.
+"""
+from marshmallow import fields, validate
+
+from common.contracts.base import Contract
+
+SOURCE = "notifications"
+
+LANGUAGES = ("ru", "kk", "en")
+# Who a notification is for: one student, everyone coordinating one site, or the Operator's desk.
+AUDIENCES = ("student", "site", "operator")
+MAX_OFFSET = 10**9
+
+
+class NotificationQuery(Contract):
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
+    unread = fields.Boolean(metadata={"description": "true: only unread ones; false: only read ones"})
+    kind = fields.String(validate=validate.Length(min=1, max=64),
+                         metadata={"description": "the event behind it, e.g. payout.paid"})
+
+
+class NotificationOut(Contract):
+    id = fields.String()
+    kind = fields.String(metadata={"description": "the event behind it, e.g. interview.booked"})
+    audience = fields.String(metadata={"enum": list(AUDIENCES)})
+    recipient_id = fields.String(metadata={"description": "the student's id, the site's id or operator"})
+    language = fields.String(metadata={"enum": list(LANGUAGES)})
+    title = fields.String()
+    body = fields.String()
+    data = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True),
+                       metadata={"description": "ids and figures from the event (application_id, …)"})
+    created_at = fields.DateTime()
+    read_at = fields.DateTime(allow_none=True)
+    read_by = fields.String(allow_none=True)
+
+
+class NotificationPage(Contract):
+    items = fields.List(fields.Nested(NotificationOut))
+    total = fields.Integer()
+    unread = fields.Integer(metadata={"description": "unread ones in all of the caller's notifications"})
+
+
+class UnreadCount(Contract):
+    unread = fields.Integer()
+
+
+class MarkedRead(Contract):
+    marked = fields.Integer(metadata={"description": "how many were unread and are now read"})

@@ -1,0 +1,104 @@
+"""Coverage: the Ministry's read model of the programme's reach, fed only by events (nameko entrypoints
+only). Figures by region × direction and by ISO week, against the annual target, and as CSV."""
+import datetime as dt
+
+from nameko.rpc import rpc
+
+from common.auth import Caller
+from common.contracts import credits as credit_events
+from common.contracts import payments as payment_events
+from common.contracts import placement as placement_events
+from common.contracts import registry as registry_events
+from common.contracts import timesheet as timesheet_events
+from common.contracts.coverage import CoverageQuery
+from common.db import Database
+from common.outbox import first_delivery, handles, utcnow
+from common.service import HealthMixin
+from common.validation import load
+from services.coverage import repository, rules
+from services.coverage.models import ProcessedEvent
+
+
+def occurred_at(envelope):
+    return dt.datetime.fromisoformat(envelope["occurred_at"])
+
+
+class CoverageService(HealthMixin):
+    name = "coverage"
+
+    db = Database()
+    caller = Caller()
+
+    # Events
+
+    @handles(registry_events.STUDENT_REGISTERED)
+    def on_student_registered(self, envelope):
+        data = registry_events.STUDENT_REGISTERED.load(envelope)
+        self._apply(envelope, "on_student_registered", repository.add_student, data, occurred_at(envelope))
+
+    @handles(placement_events.PLACEMENT_STARTED)
+    def on_placement_started(self, envelope):
+        data = placement_events.PLACEMENT_STARTED.load(envelope)
+        self._apply(envelope, "on_placement_started", repository.add_placement, data, occurred_at(envelope))
+
+    @handles(timesheet_events.HOURS_COMPLETED)
+    def on_hours_completed(self, envelope):
+        data = timesheet_events.HOURS_COMPLETED.load(envelope)
+        self._apply(envelope, "on_hours_completed", repository.record_hours, data["placement_id"], data["hours"],
+                    occurred_at(envelope))
+
+    @handles(timesheet_events.REPORT_SUBMITTED)
+    def on_report_submitted(self, envelope):
+        data = timesheet_events.REPORT_SUBMITTED.load(envelope)
+        self._apply(envelope, "on_report_submitted", repository.record_hours, data["placement_id"], data["hours"],
+                    occurred_at(envelope))
+
+    @handles(timesheet_events.REPORT_ACCEPTED)
+    def on_report_accepted(self, envelope):
+        data = timesheet_events.REPORT_ACCEPTED.load(envelope)
+        self._apply(envelope, "on_report_accepted", repository.add_fact, rules.REPORTS_ACCEPTED,
+                    data["placement_id"], data["placement_id"], 1, occurred_at(envelope))
+
+    @handles(payment_events.PAYOUT_PAID)
+    def on_payout_paid(self, envelope):
+        data = payment_events.PAYOUT_PAID.load(envelope)
+        self._apply(envelope, "on_payout_paid", repository.add_fact, rules.PAID_KZT, data["key"],
+                    data["placement_id"], data["amount_kzt"], occurred_at(envelope))
+
+    @handles(credit_events.CREDITS_RECOUNTED)
+    def on_credits_recounted(self, envelope):
+        data = credit_events.CREDITS_RECOUNTED.load(envelope)
+        self._apply(envelope, "on_credits_recounted", repository.add_fact, rules.CREDITS_RECOUNTED,
+                    data["request_id"], data["placement_id"], data["credits"], occurred_at(envelope))
+
+    def _apply(self, envelope, consumer, write, *args):
+        with self.db.begin():
+            if first_delivery(self.db, ProcessedEvent, envelope, consumer):
+                write(self.db, *args)
+
+    # The Ministry, admins, and MIO/NVS officers for their region
+
+    @rpc
+    def coverage(self, query):
+        year, region, direction = self._scope(query)
+        counts = repository.coverage_counts(self.db, year, region, direction)
+        return rules.coverage(year, region, direction, counts)
+
+    @rpc
+    def weekly(self, query):
+        year, region, direction = self._scope(query)
+        counts = repository.weekly_counts(self.db, year, region, direction)
+        return rules.weekly(year, region, direction, counts)
+
+    @rpc
+    def coverage_csv(self, query):
+        year, region, direction = self._scope(query)
+        document = rules.coverage(year, region, direction,
+                                  repository.coverage_counts(self.db, year, region, direction))
+        return {"filename": f"coverage-{year}{'-' + region if region else ''}.csv",
+                "content": rules.csv_text(document)}
+
+    def _scope(self, query):
+        filters = load(CoverageQuery, query)
+        region = rules.readable_region(self.caller(), filters.get("region"))
+        return filters.get("year") or rules.this_year(utcnow()), region, filters.get("direction")

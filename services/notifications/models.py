@@ -1,0 +1,73 @@
+"""Notifications' tables: the contacts read model, the notifications, the mails waiting to go out, and
+the events it applied."""
+import datetime as dt
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from common.outbox import ProcessedEventMixin
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ProcessedEvent(ProcessedEventMixin, Base):
+    pass
+
+
+class Contact(Base):
+    """Read model fed by registry's `student.registered`: how to reach a student and in which language."""
+    __tablename__ = "contacts"
+
+    student_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(2))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Notification(Base):
+    """One event told to one recipient (a student, a site, the Operator), in their language. The unique
+    key makes one notification, and so one mail, per event and recipient."""
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("event_id", "audience", "recipient_id", name="uq_notifications_event_recipient"),
+        Index("ix_notifications_inbox", "audience", "recipient_id", "created_at"),
+        Index("ix_notifications_unread", "audience", "recipient_id", "read_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(64))
+    audience: Mapped[str] = mapped_column(String(16))
+    recipient_id: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(2))
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    read_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    read_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class Mail(Base):
+    """A notification's email, written in the notification's transaction and sent after it commits by
+    `services.notifications.mailer` (an outbox for SMTP)."""
+    __tablename__ = "mails"
+    __table_args__ = (Index("ix_mails_due", "status", "next_attempt_at"),)
+
+    notification_id: Mapped[str] = mapped_column(ForeignKey("notifications.id"), primary_key=True)
+    to_address: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(2))
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    notification: Mapped[Notification] = relationship()

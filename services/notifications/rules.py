@@ -1,0 +1,100 @@
+"""Notifications' pure rules: who hears of an event, in which language, in which words, and whose inbox a
+caller reads."""
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from common import programme
+from common.auth import COORDINATOR, OPERATOR, STUDENT
+from common.contracts.notifications import LANGUAGES
+from services.notifications.messages import FOOTER, MESSAGES
+
+STUDENT_AUDIENCE, SITE_AUDIENCE, OPERATOR_AUDIENCE = "student", "site", "operator"
+OPERATOR_DESK = "operator"  # the Operator's notifications are the desk's, shared by its staff
+FALLBACK_LANGUAGE = "en"
+LOCAL_TIME = ZoneInfo(programme.TIMEZONE)
+RECIPIENT_KEYS = {STUDENT_AUDIENCE: "student_id", SITE_AUDIENCE: "site_id"}
+
+
+def topic(event_name, data):
+    """The message an event calls for: an application's decision has one per outcome."""
+    if event_name == "application.decided":
+        return "application." + data["outcome"]
+    return event_name
+
+
+def recipients(topic_name):
+    """The audiences told of a topic, in a stable order."""
+    return [audience for (name, audience) in MESSAGES if name == topic_name]
+
+
+def recipient_id(audience, data):
+    return OPERATOR_DESK if audience == OPERATOR_AUDIENCE else data[RECIPIENT_KEYS[audience]]
+
+
+def language_for(preferred, default):
+    """The person's language when the platform speaks it (ru, kk), else English."""
+    language = preferred or default
+    return language if language in LANGUAGES else FALLBACK_LANGUAGE
+
+
+def render(topic_name, audience, language, params):
+    title, body = MESSAGES[(topic_name, audience)][language]
+    return title.format_map(params), body.format_map(params)
+
+
+def mail_body(body, language):
+    return f"{body}\n\n--\n{FOOTER[language]}\n"
+
+
+# Making an event's fields readable
+
+def params(data):
+    """The event's fields as text for messages and the notification's `data`, with the voucher's facts."""
+    readable = {name: readable_value(name, value) for name, value in data.items()}
+    if data.get("voucher_kind") in programme.VOUCHERS:
+        voucher = programme.voucher(data["voucher_kind"])
+        readable.update(voucher_hours=str(voucher.hours), reward=tenge(voucher.reward_kzt),
+                        voucher_credits=str(voucher.credits))
+    readable["place"] = data.get("online_link") or data.get("address") or ""
+    return readable
+
+
+def readable_value(name, value):
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(LOCAL_TIME).strftime("%d.%m.%Y %H:%M")
+    if isinstance(value, dt.date):
+        return value.strftime("%d.%m.%Y")
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if name == "amount_kzt":
+        return tenge(value)
+    return str(value)
+
+
+def tenge(amount):
+    return f"{amount:,}".replace(",", "\u00a0") + "\u00a0₸"
+
+
+# Whose inbox
+
+def inboxes(principal):
+    """The (audience, recipient id) pairs whose notifications the caller reads: a student their own, a
+    site coordinator their site's, Operator staff the Operator desk's."""
+    found = []
+    if principal.has(STUDENT):
+        found.append((STUDENT_AUDIENCE, principal.user_id))
+    if principal.has(COORDINATOR) and principal.site_id:
+        found.append((SITE_AUDIENCE, principal.site_id))
+    if principal.has(OPERATOR):
+        found.append((OPERATOR_AUDIENCE, OPERATOR_DESK))
+    return found
+
+
+# Mail delivery
+
+def retry_delay(attempts, base_seconds, cap_seconds):
+    """Seconds to wait after the `attempts`-th failed try: doubling from `base_seconds`, at most `cap_seconds`."""
+    return min(cap_seconds, base_seconds * 2 ** max(0, attempts - 1))

@@ -1,0 +1,128 @@
+"""Notifications: what concerns a student, a site or the Operator, told in the portal and by email, from
+the events on the bus (nameko entrypoints only)."""
+from nameko.rpc import rpc
+
+from common.auth import Caller
+from common.contracts import credits as credit_events
+from common.contracts import payments as payment_events
+from common.contracts import placement as placement_events
+from common.contracts import registry as registry_events
+from common.contracts import timesheet as timesheet_events
+from common.contracts.notifications import NotificationQuery
+from common.db import Database
+from common.errors import NotFound
+from common.outbox import first_delivery, handles
+from common.service import HealthMixin
+from common.validation import load
+from services.notifications import repository, rules
+from services.notifications.mailer import MailSender
+from services.notifications.models import ProcessedEvent
+
+
+class NotificationsService(HealthMixin):
+    name = "notifications"
+
+    db = Database()
+    caller = Caller()
+    mail = MailSender()
+
+    # Contacts
+
+    @handles(registry_events.STUDENT_REGISTERED)
+    def on_student_registered(self, envelope):
+        data = registry_events.STUDENT_REGISTERED.load(envelope)
+        with self.db.begin():
+            if first_delivery(self.db, ProcessedEvent, envelope, "on_student_registered"):
+                repository.save_contact(self.db, data)
+
+    # Events that concern people
+
+    @handles(placement_events.INTERVIEW_OFFERED)
+    def on_interview_offered(self, envelope):
+        self._notify(placement_events.INTERVIEW_OFFERED, envelope)
+
+    @handles(placement_events.INTERVIEW_BOOKED)
+    def on_interview_booked(self, envelope):
+        self._notify(placement_events.INTERVIEW_BOOKED, envelope)
+
+    @handles(placement_events.APPLICATION_DECIDED)
+    def on_application_decided(self, envelope):
+        self._notify(placement_events.APPLICATION_DECIDED, envelope)
+
+    @handles(timesheet_events.HOURS_LOGGED)
+    def on_hours_logged(self, envelope):
+        self._notify(timesheet_events.HOURS_LOGGED, envelope)
+
+    @handles(timesheet_events.HOURS_DISPUTED)
+    def on_hours_disputed(self, envelope):
+        self._notify(timesheet_events.HOURS_DISPUTED, envelope)
+
+    @handles(timesheet_events.REPORT_SUBMITTED)
+    def on_report_submitted(self, envelope):
+        self._notify(timesheet_events.REPORT_SUBMITTED, envelope)
+
+    @handles(timesheet_events.REPORT_ACCEPTED)
+    def on_report_accepted(self, envelope):
+        self._notify(timesheet_events.REPORT_ACCEPTED, envelope)
+
+    @handles(timesheet_events.REPORT_REJECTED)
+    def on_report_rejected(self, envelope):
+        self._notify(timesheet_events.REPORT_REJECTED, envelope)
+
+    @handles(payment_events.PAYOUT_SENT)
+    def on_payout_sent(self, envelope):
+        self._notify(payment_events.PAYOUT_SENT, envelope)
+
+    @handles(payment_events.PAYOUT_PAID)
+    def on_payout_paid(self, envelope):
+        self._notify(payment_events.PAYOUT_PAID, envelope)
+
+    @handles(payment_events.PAYOUT_FAILED)
+    def on_payout_failed(self, envelope):
+        self._notify(payment_events.PAYOUT_FAILED, envelope)
+
+    @handles(credit_events.CREDITS_RECOUNTED)
+    def on_credits_recounted(self, envelope):
+        self._notify(credit_events.CREDITS_RECOUNTED, envelope)
+
+    def _notify(self, event_type, envelope):
+        data = event_type.load(envelope)
+        with self.db.begin():
+            if first_delivery(self.db, ProcessedEvent, envelope, "notify"):
+                repository.notify(self.db, envelope["event_id"], event_type.name, data, self.mail)
+
+    # The caller's inbox
+
+    @rpc
+    def list_notifications(self, query):
+        inboxes = self._inboxes()
+        filters = load(NotificationQuery, query)
+        items, total = repository.list_notifications(self.db, inboxes, filters)
+        return {"items": [repository.as_dict(n) for n in items], "total": total,
+                "unread": repository.unread_count(self.db, inboxes)}
+
+    @rpc
+    def unread_count(self):
+        return {"unread": repository.unread_count(self.db, self._inboxes())}
+
+    @rpc
+    def mark_read(self, notification_id):
+        principal = self.caller()
+        inboxes = rules.inboxes(principal)
+        with self.db.begin():
+            notification = repository.find_notification(self.db, notification_id, inboxes)
+            if notification is None:
+                raise NotFound("no such notification")
+            repository.mark_read(notification, principal.user_id)
+        return repository.as_dict(notification)
+
+    @rpc
+    def mark_all_read(self):
+        principal = self.caller()
+        inboxes = rules.inboxes(principal)
+        with self.db.begin():
+            marked = repository.mark_all_read(self.db, inboxes, principal.user_id)
+        return {"marked": marked}
+
+    def _inboxes(self):
+        return rules.inboxes(self.caller())

@@ -9,6 +9,8 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.orm import sessionmaker
 
 DATABASE_URL_KEY = "DATABASE_URL"
+# session.info key holding the worker's context data (request id), read by `common.outbox`.
+CONTEXT_DATA_KEY = "context_data"
 
 if eventlet.patcher.is_monkey_patched("socket"):
     # psycopg2 waits in C; this makes it yield to other green threads instead.
@@ -59,7 +61,7 @@ class Database(DependencyProvider):
         self.engine.dispose()
 
     def get_dependency(self, worker_ctx):
-        session = self.sessionmaker()
+        session = self.sessionmaker(info={CONTEXT_DATA_KEY: worker_ctx.data})
         self.sessions[worker_ctx] = session
         return session
 

@@ -15,6 +15,8 @@ from kombu import Exchange, Queue
 from nameko.amqp.publish import Publisher
 from nameko.events import EventHandler
 
+from common import metrics
+
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
@@ -67,6 +69,7 @@ class ReliableEventHandler(EventHandler):
         self.failures.pop(key, None)
         consumer = f"{self.container.service_name}.{self.method_name}"
         log.error("event %s failed %d times in %s; moved to the dead-letter queue", key, attempts, consumer)
+        metrics.EVENTS_DEAD_LETTERED.labels(self.container.service_name, self.event_type).inc()
         self.dead_letters.publish(
             message.payload, exchange=DEAD_LETTER_EXCHANGE, routing_key="dead-letters",
             headers=dead_letter_headers(message, self.queue.name, consumer, attempts, exc_info),

@@ -13,11 +13,12 @@ import uuid
 from nameko.amqp.publish import Publisher
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
-from sqlalchemy import JSON, DateTime, String, select
+from sqlalchemy import JSON, DateTime, String, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from common.db import DATABASE_URL_KEY, make_engine
+from common import metrics
+from common.db import CONTEXT_DATA_KEY, DATABASE_URL_KEY, make_engine
 from common.delivery import reliable_event_handler
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,11 @@ class ProcessedEventMixin:
 
 
 def record_event(session, outbox_model, event_type, data, request_id=None):
-    """Add `event_type` with `data` to the outbox in the caller's transaction; returns the row."""
+    """Add `event_type` with `data` to the outbox in the caller's transaction; returns the row.
+
+    The event carries `request_id`, by default the request id of the worker that owns `session`."""
+    if request_id is None:
+        request_id = session.info.get(CONTEXT_DATA_KEY, {}).get(REQUEST_ID)
     event_id = uuid.uuid4().hex
     now = utcnow()
     envelope = {
@@ -103,9 +108,11 @@ class OutboxRelay(DependencyProvider):
 
     def start(self):
         self.running = True
+        metrics.OUTBOX_BACKLOG.track(self, self.container.service_name, self.backlog)
         self.container.spawn_managed_thread(self.run)
 
     def stop(self):
+        metrics.OUTBOX_BACKLOG.forget(self)
         self.running = False
         self.wake.set()
         self.engine.dispose()
@@ -125,6 +132,12 @@ class OutboxRelay(DependencyProvider):
             except Exception:
                 log.exception("outbox relay of %s failed; retrying", self.container.service_name)
 
+    def backlog(self):
+        """How many events are recorded but not yet published."""
+        model = self.outbox_model
+        with Session(self.engine) as session:
+            return session.scalar(select(func.count()).select_from(model).where(model.sent_at.is_(None)))
+
     def publish_batch(self):
         """Publish up to a batch of unsent events in order; returns how many were sent."""
         model = self.outbox_model
@@ -140,4 +153,7 @@ class OutboxRelay(DependencyProvider):
                     extra_headers={"nameko." + REQUEST_ID: row.envelope.get(REQUEST_ID) or row.id},
                 )
                 row.sent_at = utcnow()
-            return len(rows)
+            published = [row.event_type for row in rows]
+        for event_type in published:  # counted once the transaction marking them sent has committed
+            metrics.EVENTS_PUBLISHED.labels(self.container.service_name, event_type).inc()
+        return len(published)

@@ -2,10 +2,14 @@
 from nameko.rpc import rpc
 
 from common.db import is_reachable
+from common.observability import Observability
 
 
 class HealthMixin:
-    """`health()` over RPC: proves the service answers and says whether its database does."""
+    """`health()` over RPC: proves the service answers and says whether its database does.
+    Also gives every service its access log lines and metrics (`common.observability`)."""
+
+    observability = Observability()
 
     @rpc
     def health(self):

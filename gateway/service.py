@@ -4,6 +4,7 @@ It holds no business state. Each group of routes is a mixin in gateway/routes/.
 """
 from nameko.dependency_providers import Config
 
+from common.observability import Observability
 from gateway.routes.coverage import CoverageRoutes
 from gateway.routes.credits import CreditsRoutes
 from gateway.routes.notifications import NotificationsRoutes
@@ -20,6 +21,7 @@ class GatewayService(SystemRoutes, ReferenceRoutes, CreditsRoutes, RegistryRoute
     name = "gateway"
 
     config = Config()
+    observability = Observability()
     registry = TimedRpc("registry")
     placement = TimedRpc("placement")
     timesheet = TimedRpc("timesheet")

@@ -4,6 +4,7 @@ import json
 import eventlet
 from kombu import Connection
 from marshmallow import fields
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from werkzeug.wrappers import Response
 
 from common.contracts.base import Contract
@@ -60,6 +61,11 @@ class SystemRoutes:
             return True
         except Exception:
             return False
+
+    @route("GET", "/metrics", summary="This process's Prometheus metrics (for the scraper, not the public)",
+           tag="system", public=True, produces=CONTENT_TYPE_LATEST)
+    def metrics(self, request):
+        return Response(generate_latest(REGISTRY), content_type=CONTENT_TYPE_LATEST)
 
     @route("GET", "/api/v1/openapi.json", summary="This API's OpenAPI 3 document", tag="system",
            public=True)

@@ -20,7 +20,7 @@ log = logging.getLogger("sandbox_bank")
 
 ACCEPTED, PAID, FAILED = "accepted", "paid", "failed"
 CONTROL_ACTIONS = ("fail", "timeout", "error", "duplicate")
-NOTIFICATION_CHUNK = 200
+NOTIFICATION_CHUNK = 100
 NOTIFICATION_ATTEMPTS = 6
 
 

@@ -13,12 +13,13 @@ DETAIL_METHODS = ("card", "iban")
 
 class PayoutChanged(Contract):
     payout_id = fields.String(required=True)
-    key = fields.String(required=True, metadata={"description": "placement/voucher kind"})
     placement_id = fields.String(required=True)
     student_id = fields.String(required=True)
-    region = region_field(required=True)
-    voucher_kind = voucher_kind_field(required=True)
     amount_kzt = fields.Integer(required=True)
+    # Added later, so optional for consumers; payments always sends them.
+    key = fields.String(load_default=None, allow_none=True, metadata={"description": "placement/voucher kind"})
+    region = region_field(load_default=None, allow_none=True)
+    voucher_kind = voucher_kind_field(load_default=None, allow_none=True)
     reason = fields.String(load_default=None, allow_none=True,
                            metadata={"description": "the bank's reason when it failed"})
 
@@ -109,6 +110,7 @@ class BatchIn(Contract):
 class BatchOut(Contract):
     id = fields.String()
     day = fields.Date()
+    status = fields.String(metadata={"description": "requested (its payouts claimed), then sent"})
     payouts = fields.Integer()
     amount_kzt = fields.Integer()
     accepted = fields.Integer()
@@ -121,7 +123,7 @@ class BatchOut(Contract):
 class MismatchOut(Contract):
     key = fields.String()
     kind = fields.String(metadata={"description": "paid_twice_at_bank, unknown_payout, paid_at_bank_only, "
-                                                  "amount_differs or missing_at_bank"})
+                                                  "amount_differs, missing_at_bank or totals_differ"})
     status = fields.String()
     amount = fields.Integer()
     bank_amount = fields.Integer()

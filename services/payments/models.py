@@ -112,11 +112,12 @@ class LedgerEntry(Base):
 
 
 class PayoutBatch(Base):
-    """One bank batch call of a day."""
+    """A day's batch: its payouts are claimed when it is requested, then go in one bank call."""
     __tablename__ = "payout_batches"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     day: Mapped[dt.date] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(12), index=True)  # requested, then sent
     payouts: Mapped[int] = mapped_column(Integer)
     amount_kzt: Mapped[int] = mapped_column(Integer)
     accepted: Mapped[int] = mapped_column(Integer, default=0)

@@ -11,6 +11,7 @@ from services.payments.models import (LedgerEntry, OutboxEvent, Payout, PayoutBa
                                       PayoutDetails, PayoutDetailsChange, Reconciliation)
 
 SYSTEM = "payments"
+BATCH_REQUESTED, BATCH_SENT = "requested", "sent"
 BANK = "bank"
 
 
@@ -76,17 +77,21 @@ def release_awaiting(session, student_id, batched):
 # Payouts
 
 
-def payout_for_placement(session, placement_id):
-    return session.scalar(select(Payout).where(Payout.placement_id == placement_id))
-
-
-def payout_for_student_voucher(session, student_id, voucher_kind):
-    return session.scalar(select(Payout).where(Payout.student_id == student_id,
-                                               Payout.voucher_kind == voucher_kind))
+def payout_like(session, report):
+    """The payout this report would duplicate: for its placement, or the student's voucher of its kind."""
+    return session.scalar(select(Payout).where(or_(
+        Payout.placement_id == report["placement_id"],
+        (Payout.student_id == report["student_id"]) & (Payout.voucher_kind == report["voucher_kind"]))).limit(1))
 
 
 def payout_by_key(session, key):
     return session.scalar(select(Payout).where(Payout.key == key))
+
+
+def payouts_by_key(session, keys):
+    """The payouts with these keys, locked in id order (as the sender locks them: no deadlock)."""
+    return {payout.key: payout for payout in session.scalars(
+        select(Payout).where(Payout.key.in_(keys)).order_by(Payout.id).with_for_update())}
 
 
 def create_payout(session, report, batched):
@@ -180,8 +185,8 @@ def retry(session, payout, by):
 # Sending
 
 
-def claim_due(session, settings, batched, limit):
-    """Mark up to `limit` payouts due to go as this sender's, with the details they go with."""
+def claim_due(session, settings, batched, limit, claim=None):
+    """Mark up to `limit` payouts due to go as this sender's (or batch's), with the details they go with."""
     now = utcnow()
     stale = now - dt.timedelta(seconds=settings.stale_claim_seconds)
     due = or_(
@@ -192,7 +197,7 @@ def claim_due(session, settings, batched, limit):
     ids = session.scalars(select(Payout.id).where(due).order_by(Payout.created_at).limit(limit)).all()
     if not ids:
         return []
-    claim = new_id()
+    claim = claim or new_id()
     session.execute(update(Payout).where(Payout.id.in_(ids), due)
                     .values(status=rules.SENDING, claim=claim, claimed_at=now)
                     .execution_options(synchronize_session=False))
@@ -293,14 +298,27 @@ def batch_sent_on(session, day):
     return session.scalar(select(PayoutBatch.id).where(PayoutBatch.day == day).limit(1)) is not None
 
 
-def start_batch(session, day, payouts, by):
-    batch = PayoutBatch(id=new_id(), day=day, payouts=len(payouts),
-                        amount_kzt=sum(p.amount_kzt for p in payouts), created_at=utcnow(), created_by=by)
+def open_batch(session, settings, day, by, limit):
+    """The day's batch with every payout waiting for it claimed; the sender sends it."""
+    batch = PayoutBatch(id=new_id(), day=day, status=BATCH_REQUESTED, payouts=0, amount_kzt=0, accepted=0,
+                        refused=0, deferred=0, created_at=utcnow(), created_by=by)
     session.add(batch)
     session.flush()
+    payouts = claim_due(session, settings, batched=True, limit=limit, claim=batch.id)
     for payout in payouts:
         payout.batch_id = batch.id
+    batch.payouts, batch.amount_kzt = len(payouts), sum(payout.amount_kzt for payout in payouts)
     return batch
+
+
+def requested_batches(session):
+    return session.scalars(select(PayoutBatch).where(PayoutBatch.status == BATCH_REQUESTED)
+                           .order_by(PayoutBatch.created_at)).all()
+
+
+def batch_orders(session, batch_id):
+    return [bank_order(payout) for payout in session.scalars(
+        select(Payout).where(Payout.claim == batch_id, Payout.status == rules.SENDING))]
 
 
 # Ledger

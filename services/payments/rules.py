@@ -164,7 +164,10 @@ def batch_due(now_local, batch_at, sent_today):
 
 
 def parse_time_of_day(text):
-    hours, minutes = text.split(":")
+    """"HH:MM" as a time; an empty value as None."""
+    if not text.strip():
+        return None
+    hours, minutes = text.strip().split(":")
     return dt.time(int(hours), int(minutes))
 
 

@@ -23,7 +23,7 @@ from common.db import DATABASE_URL_KEY, make_engine
 from common.outbox import utcnow
 from services.payments import repository, rules
 from services.payments.bank import BankRefused, BankUnavailable, adapter_from_config
-from services.payments.models import Payout
+from services.payments.models import Payout, PayoutBatch
 
 log = logging.getLogger(__name__)
 LOCAL_TIME = ZoneInfo(programme.TIMEZONE)
@@ -35,7 +35,7 @@ STATUS_CHECK_LIMIT = 50
 @dataclass(frozen=True)
 class Settings:
     schedule: str
-    batch_at: dt.time
+    batch_at: dt.time | None  # None: only when the Operator asks
     max_attempts: int
     retry_base_seconds: float
     retry_cap_seconds: float
@@ -51,7 +51,7 @@ class Settings:
             raise ValueError(f"PAYOUT_SCHEDULE is {rules.IMMEDIATE} or {rules.DAILY}, not {schedule!r}")
         return cls(
             schedule=schedule,
-            batch_at=rules.parse_time_of_day(str(config.get("PAYOUT_BATCH_AT", "10:00"))),
+            batch_at=rules.parse_time_of_day(str(config.get("PAYOUT_BATCH_AT") or "")),
             max_attempts=int(config.get("BANK_MAX_ATTEMPTS", 5)),
             retry_base_seconds=float(config.get("BANK_RETRY_BASE_SECONDS", 1)),
             retry_cap_seconds=float(config.get("BANK_RETRY_CAP_SECONDS", 300)),
@@ -71,7 +71,7 @@ def today_local():
 
 
 class PayoutSender(DependencyProvider):
-    """Gives workers `self.sender` (settings, `wake()`, `send_batch()`) and runs the sending loop."""
+    """Gives workers `self.sender` (settings, `wake()`, `open_batch()`) and runs the sending loop."""
 
     def setup(self):
         config = self.container.config
@@ -97,10 +97,8 @@ class PayoutSender(DependencyProvider):
     def get_dependency(self, worker_ctx):
         return self
 
-    def worker_teardown(self, worker_ctx):
-        self.wake_up.set()  # a worker may have made payouts ready
-
     def wake(self):
+        """Send soon: a worker made payouts ready."""
         self.wake_up.set()
 
     def run(self):
@@ -116,16 +114,23 @@ class PayoutSender(DependencyProvider):
         while self.running and send_one_by_one(self.sessions, self.bank, self.settings) == ONE_BY_ONE_LIMIT:
             pass
         if self.settings.batched and self.batch_due():
-            self.send_batch(today_local(), by="schedule")
+            self.open_batch(today_local(), by="schedule")
+        send_requested_batches(self.sessions, self.bank, self.settings)
         ask_about_unanswered(self.sessions, self.bank, self.settings)
 
     def batch_due(self):
+        if self.settings.batch_at is None:
+            return False
         with self.sessions() as session:
             sent_today = repository.batch_sent_on(session, today_local())
         return rules.batch_due(dt.datetime.now(LOCAL_TIME), self.settings.batch_at, sent_today)
 
-    def send_batch(self, day, by):
-        return send_batch(self.sessions, adapter_from_config(self.config), self.settings, day, by)
+    def open_batch(self, day, by):
+        """Claim every payout waiting for the day's batch; the loop sends it. Answers the batch."""
+        with self.sessions() as session, session.begin():
+            batch = repository.open_batch(session, self.settings, day, by, BATCH_LIMIT)
+        self.wake()
+        return batch
 
 
 def send_one_by_one(sessions, bank, settings):
@@ -145,28 +150,27 @@ def send_one_by_one(sessions, bank, settings):
     return len(orders)
 
 
-def send_batch(sessions, bank, settings, day, by):
-    """Send every payout waiting for the day's batch in one bank call; answers the batch's id."""
-    with sessions() as session, session.begin():
-        payouts = repository.claim_due(session, settings, batched=True, limit=BATCH_LIMIT)
-        batch = repository.start_batch(session, day, payouts, by)
-        claim = payouts[0].claim if payouts else None
-        orders = [repository.bank_order(payout) for payout in payouts]
-    if not orders:
-        return batch.id
-    try:
-        answers = bank.send_batch(batch.id, orders)
-    except BankRefused as exc:
-        answers = {order["key"]: ("refused", exc.reason) for order in orders}
-    except BankUnavailable as exc:
-        answers = {order["key"]: ("unanswered", str(exc)) for order in orders}
-    with sessions() as session, session.begin():
-        counts = record_answers(session, settings, claim, answers, [order["key"] for order in orders])
-        stored = session.get(type(batch), batch.id)
-        stored.accepted, stored.refused, stored.deferred = (counts[kind] for kind in
-                                                            ("accepted", "refused", "unanswered"))
-    log.info("batch %s of %s: %d payouts, %s", batch.id, day, len(orders), counts)
-    return batch.id
+def send_requested_batches(sessions, bank, settings):
+    """Each requested batch in one bank call; a batch left by a crash is sent again, harmlessly."""
+    with sessions() as session:
+        batches = [(batch.id, repository.batch_orders(session, batch.id))
+                   for batch in repository.requested_batches(session)]
+    for batch_id, orders in batches:
+        answers = {}
+        if orders:
+            try:
+                answers = bank.send_batch(batch_id, orders)
+            except BankRefused as exc:
+                answers = {order["key"]: ("refused", exc.reason) for order in orders}
+            except BankUnavailable as exc:
+                answers = {order["key"]: ("unanswered", str(exc)) for order in orders}
+        with sessions() as session, session.begin():
+            counts = record_answers(session, settings, batch_id, answers, [order["key"] for order in orders])
+            batch = session.get(PayoutBatch, batch_id)
+            batch.accepted, batch.refused, batch.deferred = (counts[kind] for kind in
+                                                             ("accepted", "refused", "unanswered"))
+            batch.status = repository.BATCH_SENT
+        log.info("batch %s: %d payouts, %s", batch_id, len(orders), counts)
 
 
 def record_answers(session, settings, claim, answers, keys):
@@ -174,7 +178,8 @@ def record_answers(session, settings, claim, answers, keys):
     notification first); answers counts by kind."""
     counts = {"accepted": 0, "refused": 0, "unanswered": 0}
     held = session.scalars(select(Payout).where(Payout.claim == claim, Payout.key.in_(keys),
-                                                Payout.status == rules.SENDING).with_for_update()).all()
+                                                Payout.status == rules.SENDING)
+                           .order_by(Payout.id).with_for_update()).all()
     for payout in held:
         kind, detail = answers.get(payout.key, ("unanswered", "the bank did not mention this payout"))
         counts[kind] += 1
@@ -197,7 +202,7 @@ def ask_about_unanswered(sessions, bank, settings):
         except BankUnavailable:
             return
         with sessions() as session, session.begin():
-            payout = repository.payout_by_key(session, key)
+            payout = repository.payouts_by_key(session, [key])[key]
             if answer is None or answer["status"] not in (rules.PAID, rules.FAILED) \
                     or not repository.apply_bank_result(session, payout, answer):
                 payout.next_attempt_at = utcnow() + dt.timedelta(seconds=settings.status_check_seconds)

@@ -14,7 +14,7 @@ from common.service import HealthMixin
 from common.validation import load
 from services.payments import repository, rules
 from services.payments.bank import BankRefused, BankUnavailable, adapter_from_config
-from services.payments.models import OutboxEvent, Payout, PayoutBatch, ProcessedEvent
+from services.payments.models import OutboxEvent, Payout, ProcessedEvent
 from services.payments.sender import PayoutSender, today_local
 
 log = logging.getLogger(__name__)
@@ -42,13 +42,14 @@ class PaymentsService(HealthMixin):
         with self.db.begin():
             if not first_delivery(self.db, ProcessedEvent, envelope, "payments.on_report_accepted"):
                 return
-            if repository.payout_for_placement(self.db, report["placement_id"]) is not None:
-                return  # the same acceptance published again under another event id
-            if repository.payout_for_student_voucher(self.db, report["student_id"], report["voucher_kind"]):
-                log.warning("placement %s: the student already has a %s payout; not paying twice",
-                            report["placement_id"], report["voucher_kind"])
-                return
+            existing = repository.payout_like(self.db, report)
+            if existing is not None:
+                if existing.placement_id != report["placement_id"]:
+                    log.warning("placement %s: the student already has a %s payout; not paying twice",
+                                report["placement_id"], report["voucher_kind"])
+                return  # else the same acceptance, published again under another event id
             repository.create_payout(self.db, report, batched=self.sender.settings.batched)
+        self.sender.wake()
 
     # Payout details
 
@@ -60,6 +61,7 @@ class PaymentsService(HealthMixin):
         with self.db.begin():
             details = repository.save_details(self.db, student.user_id, values, by=student.user_id)
             repository.release_awaiting(self.db, student.user_id, batched=self.sender.settings.batched)
+        self.sender.wake()
         return repository.details_view(details)
 
     def _checked_details(self, data):
@@ -133,6 +135,7 @@ class PaymentsService(HealthMixin):
                 raise Conflict(f"only a failed payout can be retried; this one is {payout.status}",
                                {"status": [payout.status]})
             repository.retry(self.db, payout, by=operator.user_id)
+        self.sender.wake()
         return repository.payout_view(payout)
 
     @rpc
@@ -144,8 +147,8 @@ class PaymentsService(HealthMixin):
     def send_batch(self, payload):
         operator = self.caller().require(OPERATOR)
         data = load(contracts.BatchIn, payload)
-        batch_id = self.sender.send_batch(data.get("day") or today_local(), by=operator.user_id)
-        return repository.row_view(self.db.get(PayoutBatch, batch_id))
+        batch = self.sender.open_batch(data.get("day") or today_local(), by=operator.user_id)
+        return repository.row_view(batch)
 
     # The bank's answers, the ledger and reconciliation
 
@@ -157,8 +160,9 @@ class PaymentsService(HealthMixin):
         data = load(contracts.BankNotificationIn, payload)
         applied = 0
         with self.db.begin():
+            payouts = repository.payouts_by_key(self.db, {result["key"] for result in data["results"]})
             for result in data["results"]:
-                payout = repository.payout_by_key(self.db, result["key"])
+                payout = payouts.get(result["key"])
                 if payout is not None and repository.apply_bank_result(self.db, payout, result):
                     applied += 1
         return {"applied": applied, "ignored": len(data["results"]) - applied}

@@ -1,14 +1,14 @@
 """payout details, payouts, ledger, batches and reconciliations
 
-Revision ID: c8fc4257a823
+Revision ID: f529d455f795
 Revises: 220b9af3d19d
-Create Date: 2026-11-25 08:02:56.708391
+Create Date: 2026-11-25 08:06:35.860659
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = 'c8fc4257a823'
+revision = 'f529d455f795'
 down_revision = '220b9af3d19d'
 branch_labels = None
 depends_on = None
@@ -19,6 +19,7 @@ def upgrade():
     op.create_table('payout_batches',
     sa.Column('id', sa.String(length=32), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
     sa.Column('payouts', sa.Integer(), nullable=False),
     sa.Column('amount_kzt', sa.Integer(), nullable=False),
     sa.Column('accepted', sa.Integer(), nullable=False),
@@ -30,6 +31,7 @@ def upgrade():
     )
     with op.batch_alter_table('payout_batches', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_payout_batches_day'), ['day'], unique=False)
+        batch_op.create_index(batch_op.f('ix_payout_batches_status'), ['status'], unique=False)
 
     op.create_table('payout_details',
     sa.Column('student_id', sa.String(length=64), nullable=False),
@@ -172,6 +174,7 @@ def downgrade():
     op.drop_table('payout_details_changes')
     op.drop_table('payout_details')
     with op.batch_alter_table('payout_batches', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_payout_batches_status'))
         batch_op.drop_index(batch_op.f('ix_payout_batches_day'))
 
     op.drop_table('payout_batches')

@@ -1,0 +1,64 @@
+"""A day's batch of 1,000 accepted reports: 1,000 payouts in one bank call, the ledger balanced and
+the reconciliation clean; then a payment the platform never asked for shows up as a mismatch."""
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from common.auth import MINISTRY
+from common.contracts.timesheet import REPORT_ACCEPTED
+from services.payments import repository, rules
+from services.payments.models import Payout
+from tests.harness import eventually
+from tests.payments.support import accepted_report, give_iban, operator, publish_many
+
+STUDENTS = 500  # two vouchers each: 1,000 payouts
+REGIONS = ("KZ-71", "KZ-75", "KZ-35")
+
+
+@pytest.fixture
+def service_overrides():
+    """Payouts wait for the day's batch, sent when the Operator asks (no time of day set)."""
+    return {"payments": {"PAYOUT_SCHEDULE": rules.DAILY, "PAYOUT_BATCH_AT": ""}}
+
+
+def count(platform, status):
+    with platform.session("payments") as session:
+        return session.scalar(select(func.count()).select_from(Payout).where(Payout.status == status))
+
+
+def test_a_day_batch_of_a_thousand_payouts(platform):
+    students = [f"st-{n:04d}" for n in range(STUDENTS)]
+    ibans = [rules.kz_iban("601", f"A{n:012d}") for n in range(STUDENTS)]
+    assert give_iban(platform, students[0], ibans[0]).status_code == 200
+    with platform.session("payments") as session, session.begin():  # the rest as that call stores them
+        for student_id, iban in zip(students[1:], ibans[1:]):
+            repository.save_details(session, student_id, {
+                "method": rules.IBAN, "iban": iban, "bank_code": "601", "bank_name": "Halyk Bank",
+                "holder_name": "Student " + student_id}, by=student_id)
+    publish_many(platform, REPORT_ACCEPTED, [accepted_report(student_id, kind, REGIONS[n % len(REGIONS)])
+                                             for n, student_id in enumerate(students) for kind in ("h20", "h50")])
+    eventually(lambda: count(platform, rules.READY) == 2 * STUDENTS, timeout=180, interval=0.5)
+    batch = platform.http.post("/api/v1/payout-batches", json={}, headers=operator(platform))
+    assert batch.status_code == 201, batch.text
+    assert batch.json()["payouts"] == 1000 and batch.json()["amount_kzt"] == STUDENTS * 70_000
+    eventually(lambda: count(platform, rules.PAID) == 1000, timeout=180, interval=0.5)
+
+    with platform.session("payments") as session:
+        assert set(session.scalars(select(Payout.batch_id))) == {batch.json()["id"]}
+    ledger = platform.http.get("/api/v1/ledger", headers=operator(platform)).json()
+    assert ledger["balanced"] and ledger["accounts"]["paid_out"] == STUDENTS * 70_000
+    assert ledger["accounts"]["student_payable"] == ledger["accounts"]["at_bank"] == 0
+    run = platform.http.post("/api/v1/reconciliations", headers=operator(platform)).json()
+    assert run["clean"] and run["checked"] == 1000 and run["bank_paid_kzt"] == STUDENTS * 70_000
+    totals = platform.http.get("/api/v1/payouts/totals", headers=platform.auth(MINISTRY)).json()
+    assert sum(region["paid_kzt"] for region in totals) == STUDENTS * 70_000
+    assert {region["region"] for region in totals} == set(REGIONS)
+
+    stranger = {"key": "p-unknown/h20", "reference": "p-unknown/h20#1", "amount": 20_000,
+                "destination": {"iban": ibans[0]}}
+    requests.post(platform.bank.url + "/payouts", json=stranger,
+                  headers={"Idempotency-Key": stranger["key"]}, timeout=5).raise_for_status()
+    eventually(lambda: len(platform.bank.statement()) == 1001)
+    run = platform.http.post("/api/v1/reconciliations", headers=operator(platform)).json()
+    assert not run["clean"]
+    assert [(m["key"], m["kind"]) for m in run["mismatches"]] == [("p-unknown/h20", "unknown_payout")]

@@ -81,7 +81,7 @@ NOTE = validate.Length(min=1, max=500)
 
 
 def hours_field(**kwargs):
-    """Hours as a decimal; quarter-hour steps and the daily bound are rules, checked per row by the service."""
+    """Hours as a decimal; quarter-hour steps and the daily bound are rules the service checks per row."""
     return fields.Decimal(as_string=True, **kwargs)
 
 

@@ -139,8 +139,8 @@ def test_operator_queue_and_the_report_pdf(platform):
     assert pdf.status_code == 200 and pdf.headers["Content-Type"] == "application/pdf"
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
     for expected in ("Completion report", "Almaty Children's Centre No. 7", "Айгерім Сәрсенова",
-                     "Site site-1", "Homework help", days_ago(1), "Confirmed hours", "20.00", "Accepted by Dana Operator",
-                     "20 hours, 20,000 KZT, 2 credits"):
+                     "Site site-1", "Homework help", days_ago(1), "Confirmed hours", "20.00",
+                     "Accepted by Dana Operator", "20 hours, 20,000 KZT, 2 credits"):
         assert expected in text, expected
     assert error_of(platform.http.get(f"/api/v1/reports/{report_id}/pdf",
                                       headers=coordinator(platform, "site-7")), 404)

@@ -9,6 +9,7 @@ from gateway.routes.coverage import CoverageRoutes
 from gateway.routes.credits import CreditsRoutes
 from gateway.routes.notifications import NotificationsRoutes
 from gateway.routes.payments import PaymentsRoutes
+from gateway.routes.placement import PlacementRoutes
 from gateway.routes.reference import ReferenceRoutes
 from gateway.routes.registry import RegistryRoutes
 from gateway.routes.system import SystemRoutes
@@ -17,7 +18,7 @@ from gateway.rpc import TimedRpc
 
 
 class GatewayService(SystemRoutes, ReferenceRoutes, CreditsRoutes, RegistryRoutes, TimesheetRoutes, PaymentsRoutes,
-                     NotificationsRoutes, CoverageRoutes):
+                     NotificationsRoutes, CoverageRoutes, PlacementRoutes):
     name = "gateway"
 
     config = Config()

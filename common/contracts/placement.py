@@ -1,10 +1,238 @@
-"""Events placement publishes: a student placed on a project, or leaving it."""
-from marshmallow import fields
+"""Placement's RPC payloads and the events it publishes: projects, applications, interviews, placements."""
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from common.contracts.base import Contract, EventType, direction_field, region_field, voucher_kind_field
 
 SOURCE = "placement"
 
+LANGUAGES = ("kk", "ru")
+PROJECT_STATUSES = ("open", "paused", "closed")
+APPLICATION_STATUSES = ("applied", "waitlisted", "offered", "accepted", "rejected", "no_show", "withdrawn",
+                        "superseded")
+OUTCOMES = ("accepted", "rejected", "no_show")
+PLACEMENT_STATUSES = ("active", "withdrawn", "cancelled")
+PROJECT_SORTS = ("starts_on", "-starts_on", "free_places", "-free_places", "created_at", "-created_at",
+                 "title")
+MAX_PAGE = 100
+MAX_OFFSET = 1_000_000
+# PostgreSQL text cannot hold NUL; refuse it at the boundary rather than fail in the database.
+NO_NUL = validate.Regexp(r"^[^\x00]*$", error="must not contain NUL characters")
+
+
+def text(min_length=1, max_length=200, **kwargs):
+    return fields.String(validate=[validate.Length(min=min_length, max=max_length), NO_NUL], **kwargs)
+
+
+class PageQuery(Contract):
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PAGE))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
+
+
+def page_of(item_schema):
+    """The paginated answer `{"items": [...], "total": n, "limit", "offset"}` of `item_schema`."""
+    return type(item_schema.__name__.replace("Out", "") + "Page", (PageQuery,), {
+        "items": fields.List(fields.Nested(item_schema), required=True),
+        "total": fields.Integer(required=True),
+    })
+
+
+# Projects
+
+class ProjectIn(Contract):
+    """A coordinator's new project; its site, organisation and region come from the coordinator's site."""
+    title = text(3, 200, required=True)
+    description = text(10, 5000, required=True)
+    direction = direction_field(required=True)
+    voucher_kind = voucher_kind_field(required=True)
+    places = fields.Integer(required=True, validate=validate.Range(min=1, max=1000))
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    schedule = text(2, 500, required=True)
+    online = fields.Boolean(required=True)
+    languages = fields.List(fields.String(validate=validate.OneOf(LANGUAGES)), required=True,
+                            validate=validate.Length(min=1, max=len(LANGUAGES)))
+    city = text(2, 100,
+                         metadata={"description": "defaults to the site's city"})
+
+    @validates_schema
+    def dates_in_order(self, data, **_):
+        if "starts_on" in data and "ends_on" in data and data["ends_on"] < data["starts_on"]:
+            raise ValidationError("must not be before starts_on", "ends_on")
+
+
+class ProjectStatusIn(Contract):
+    status = fields.String(required=True, validate=validate.OneOf(PROJECT_STATUSES))
+
+
+class ProjectOut(Contract):
+    id = fields.String()
+    title = fields.String()
+    description = fields.String()
+    direction = fields.String()
+    voucher_kind = fields.String()
+    places = fields.Integer()
+    free_places = fields.Integer()
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+    schedule = fields.String()
+    online = fields.Boolean()
+    languages = fields.List(fields.String())
+    region = fields.String()
+    city = fields.String()
+    site_id = fields.String()
+    site_name = fields.String()
+    organisation_id = fields.String()
+    organisation_name = fields.String()
+    status = fields.String()
+    created_at = fields.DateTime()
+
+
+class ProjectQuery(PageQuery):
+    q = text(1, 200,
+                      metadata={"description": "words to find in the title or description"})
+    region = region_field()
+    city = text(1, 100)
+    direction = direction_field()
+    voucher_kind = voucher_kind_field()
+    online = fields.Boolean()
+    language = fields.String(validate=validate.OneOf(LANGUAGES))
+    starts_from = fields.Date(metadata={"description": "projects starting on or after"})
+    ends_until = fields.Date(metadata={"description": "projects ending on or before"})
+    has_free_places = fields.Boolean()
+    status = fields.String(validate=validate.OneOf(PROJECT_STATUSES),
+                           metadata={"description": "coordinators and officers only; students see open"})
+    sort = fields.String(load_default="starts_on", validate=validate.OneOf(PROJECT_SORTS))
+
+
+ProjectPage = page_of(ProjectOut)
+
+
+# Interview slots
+
+class SlotIn(Contract):
+    starts_at = fields.AwareDateTime(required=True)
+    online_link = fields.Url(validate=[validate.Length(max=500), NO_NUL])
+    address = text(3, 300)
+
+    @validates_schema
+    def one_place(self, data, **_):
+        if bool(data.get("online_link")) == bool(data.get("address")):
+            raise ValidationError("give either an online_link or an address", "_schema")
+
+
+class SlotsIn(Contract):
+    slots = fields.List(fields.Nested(SlotIn), required=True, validate=validate.Length(min=1, max=100))
+
+
+class SlotOut(Contract):
+    id = fields.String()
+    project_id = fields.String()
+    starts_at = fields.DateTime()
+    online_link = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    booked = fields.Boolean()
+    application_id = fields.String(allow_none=True,
+                                   metadata={"description": "shown to the project's coordinator"})
+
+
+class SlotList(Contract):
+    items = fields.List(fields.Nested(SlotOut), required=True)
+
+
+# Applications
+
+class ApplicationIn(Contract):
+    motivation = text(0, 2000)
+
+
+class BookingIn(Contract):
+    slot_id = text(1, 64, required=True)
+
+
+class OutcomeIn(Contract):
+    outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
+    reason = text(3, 1000,
+                           metadata={"description": "required when the outcome is rejected"})
+
+    @validates_schema
+    def rejection_has_reason(self, data, **_):
+        if data.get("outcome") == "rejected" and not data.get("reason"):
+            raise ValidationError("a rejection needs a reason", "reason")
+
+
+class ApplicationOut(Contract):
+    id = fields.String()
+    project_id = fields.String()
+    project_title = fields.String()
+    student_id = fields.String()
+    student_name = fields.String()
+    voucher_kind = fields.String()
+    motivation = fields.String(allow_none=True)
+    status = fields.String()
+    waitlist_position = fields.Integer(allow_none=True)
+    interview = fields.Nested(SlotOut, allow_none=True)
+    reason = fields.String(allow_none=True)
+    placement_id = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class ApplicationQuery(PageQuery):
+    project_id = text(1, 64)
+    status = fields.String(validate=validate.OneOf(APPLICATION_STATUSES))
+
+
+ApplicationPage = page_of(ApplicationOut)
+
+
+# Placements
+
+class PlacementEndIn(Contract):
+    reason = text(3, 1000, required=True)
+
+
+class PlacementOut(Contract):
+    id = fields.String()
+    application_id = fields.String()
+    student_id = fields.String()
+    student_name = fields.String()
+    university_id = fields.String()
+    project_id = fields.String()
+    project_title = fields.String()
+    direction = fields.String()
+    site_id = fields.String()
+    organisation_id = fields.String()
+    region = fields.String()
+    voucher_kind = fields.String()
+    hours_required = fields.Integer()
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+    status = fields.String()
+    end_reason = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class PlacementQuery(PageQuery):
+    project_id = text(1, 64)
+    status = fields.String(validate=validate.OneOf(PLACEMENT_STATUSES))
+
+
+PlacementPage = page_of(PlacementOut)
+
+
+class PlacementCount(Contract):
+    region = fields.String()
+    direction = fields.String()
+    voucher_kind = fields.String()
+    placements = fields.Integer()
+
+
+class PlacementCounts(Contract):
+    items = fields.List(fields.Nested(PlacementCount), required=True)
+    total = fields.Integer(required=True)
+
+
+# Events
 
 class PlacementStarted(Contract):
     placement_id = fields.String(required=True)
@@ -31,5 +259,40 @@ class PlacementEnded(Contract):
     reason = fields.String(required=True)
 
 
+class ApplicationEvent(Contract):
+    """What a student and the project's site need to hear about one application."""
+    application_id = fields.String(required=True)
+    student_id = fields.String(required=True)
+    student_name = fields.String(required=True)
+    project_id = fields.String(required=True)
+    project_title = fields.String(required=True)
+    site_id = fields.String(required=True)
+    region = region_field(required=True)
+
+
+class InterviewOffered(ApplicationEvent):
+    """Interview slots the student can book now: a new application, slots added, or a waitlisted
+    application offered a place."""
+    first_slot_at = fields.AwareDateTime(load_default=None, allow_none=True,
+                                         metadata={"description": "the earliest free slot, if any yet"})
+
+
+class InterviewBooked(ApplicationEvent):
+    slot_id = fields.String(required=True)
+    starts_at = fields.AwareDateTime(required=True)
+    online_link = fields.String(load_default=None, allow_none=True)
+    address = fields.String(load_default=None, allow_none=True)
+
+
+class ApplicationDecided(ApplicationEvent):
+    outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
+    reason = fields.String(load_default=None, allow_none=True)
+    placement_id = fields.String(load_default=None, allow_none=True,
+                                 metadata={"description": "the placement an acceptance started"})
+
+
 PLACEMENT_STARTED = EventType(SOURCE, "placement.started", PlacementStarted)
 PLACEMENT_WITHDRAWN = EventType(SOURCE, "placement.withdrawn", PlacementEnded)
+INTERVIEW_OFFERED = EventType(SOURCE, "interview.offered", InterviewOffered)
+INTERVIEW_BOOKED = EventType(SOURCE, "interview.booked", InterviewBooked)
+APPLICATION_DECIDED = EventType(SOURCE, "application.decided", ApplicationDecided)

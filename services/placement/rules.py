@@ -1,0 +1,133 @@
+"""The programme's placement rules, pure: no database, no bus, no clock (the caller passes `now`).
+
+Each check raises the error the platform answers with: RuleViolation (422) for what the programme
+forbids, Conflict (409) for what the current state forbids (a taken place, a booked slot).
+
+Places. A project's places are held by its active placements and by applications offered a place
+from the waitlist. An application made while the project has a free place is `applied`; made when it
+has none, it is `waitlisted`. When a place frees (a placement withdrawn or cancelled, an offered
+application withdrawn, rejected or a no-show) the oldest waitlisted application is `offered` it: the
+place is reserved for that student, who books an interview like any applicant; accepting them uses
+the reserved place.
+"""
+from common.errors import Conflict, RuleViolation
+
+ORGANISATION_ACCREDITED = "accredited"
+
+OPEN, PAUSED, CLOSED = "open", "paused", "closed"
+PROJECT_TRANSITIONS = {OPEN: {PAUSED, CLOSED}, PAUSED: {OPEN, CLOSED}, CLOSED: set()}
+
+APPLIED, WAITLISTED, OFFERED = "applied", "waitlisted", "offered"
+ACCEPTED, REJECTED, NO_SHOW = "accepted", "rejected", "no_show"
+WITHDRAWN, SUPERSEDED = "withdrawn", "superseded"
+IN_PROGRESS = (APPLIED, WAITLISTED, OFFERED)  # an application still waiting for its outcome
+INTERVIEWABLE = (APPLIED, OFFERED)  # may book an interview and be decided
+
+PLACEMENT_ACTIVE, PLACEMENT_WITHDRAWN, PLACEMENT_CANCELLED = "active", "withdrawn", "cancelled"
+
+
+def free_places(places, places_held):
+    return max(places - places_held, 0)
+
+
+def check_place_free(places, places_held):
+    """A project never gets more placements (and reserved offers) than its places."""
+    if places_held >= places:
+        raise Conflict("the project has no free place", {"places": [f"all {places} taken"]})
+
+
+def check_accredited(organisation_status):
+    """Projects are published and students placed only at an accredited organisation's sites."""
+    if organisation_status != ORGANISATION_ACCREDITED:
+        raise RuleViolation("the site's organisation is not accredited",
+                            {"site_id": [f"organisation is {organisation_status or 'unknown'}"]})
+
+
+def check_publishable(organisation_status, site_directions, site_online, direction, online):
+    """A project needs an accredited organisation's site that works in its direction (and online, if
+    the project is online)."""
+    check_accredited(organisation_status)
+    if direction not in site_directions:
+        raise RuleViolation("the site does not work in this direction",
+                            {"direction": ["not one of the site's directions: " + ", ".join(site_directions)]})
+    if online and not site_online:
+        raise RuleViolation("the site does not offer online work", {"online": ["the site is offline only"]})
+
+
+def check_project_transition(current, new):
+    if new not in PROJECT_TRANSITIONS[current]:
+        raise RuleViolation(f"a {current} project cannot become {new}", {"status": [f"not allowed from {current}"]})
+
+
+def held_voucher_kinds(placements):
+    """The voucher kinds a student holds: those of their placements that did not end early."""
+    return {p.voucher_kind for p in placements if p.status == PLACEMENT_ACTIVE}
+
+
+def check_voucher_free(voucher_kind, held_kinds):
+    """At most one voucher of each kind per student (so at most one of each, two in all)."""
+    if voucher_kind in held_kinds:
+        raise RuleViolation(f"the student already holds a {voucher_kind} voucher; one of each kind at most",
+                            {"voucher_kind": ["already held"]})
+
+
+def check_can_apply(project_status, voucher_kind, held_kinds, has_application_in_progress):
+    if project_status != OPEN:
+        raise RuleViolation(f"the project is {project_status}, not open for applications")
+    check_voucher_free(voucher_kind, held_kinds)
+    if has_application_in_progress:
+        raise Conflict("the student already has an application in progress for this project")
+
+
+def status_on_applying(free):
+    return APPLIED if free > 0 else WAITLISTED
+
+
+def check_slots_ahead(starts_at_times, now):
+    """Interview slots are offered for times to come."""
+    if any(starts_at <= now for starts_at in starts_at_times):
+        raise RuleViolation("an interview slot is in the past", {"slots": ["every slot must start later than now"]})
+
+
+def check_bookable(application_status, slot_starts_at, slot_booked, has_interview, now):
+    if application_status not in INTERVIEWABLE:
+        raise RuleViolation(f"an application that is {application_status} cannot book an interview")
+    if slot_starts_at <= now:
+        raise RuleViolation("the interview slot is in the past", {"slot_id": ["in the past"]})
+    if has_interview:
+        raise Conflict("the application has an interview booked already")
+    if slot_booked:
+        raise Conflict("the interview slot is booked by someone else", {"slot_id": ["already booked"]})
+
+
+def check_withdrawable(application_status, interview_at, now):
+    """A student may withdraw an application in progress until its interview begins."""
+    if application_status not in IN_PROGRESS:
+        raise RuleViolation(f"an application that is {application_status} cannot be withdrawn")
+    if interview_at is not None and interview_at <= now:
+        raise RuleViolation("the interview has begun; the outcome is the coordinator's to record")
+
+
+def check_decidable(application_status, has_interview):
+    """An outcome is recorded for an application in progress with a booked interview."""
+    if application_status not in INTERVIEWABLE:
+        raise RuleViolation(f"an application that is {application_status} cannot be decided")
+    if not has_interview:
+        raise RuleViolation("the application has no interview booked")
+
+
+def holds_place(application_status):
+    """An application offered a place from the waitlist keeps it reserved until decided or withdrawn."""
+    return application_status == OFFERED
+
+
+def superseded_by_acceptance(accepted_id, voucher_kind, applications):
+    """The student's other applications in progress for the same voucher kind: they end when one is
+    accepted, so no two stay active for a kind the student now holds."""
+    return [a for a in applications
+            if a.id != accepted_id and a.voucher_kind == voucher_kind and a.status in IN_PROGRESS]
+
+
+def check_placement_active(status):
+    if status != PLACEMENT_ACTIVE:
+        raise RuleViolation(f"the placement is {status} already")

@@ -1,0 +1,130 @@
+"""The placement rules, pure."""
+import datetime as dt
+from types import SimpleNamespace
+
+import pytest
+
+from common import programme
+from common.errors import Conflict, RuleViolation
+from services.placement import rules
+
+NOW = dt.datetime(2026, 9, 1, 10, 0, tzinfo=dt.timezone.utc)
+H20, H50 = programme.VOUCHER_KINDS
+
+
+def placement(kind, status=rules.PLACEMENT_ACTIVE):
+    return SimpleNamespace(voucher_kind=kind, status=status)
+
+
+def application(app_id, kind, status):
+    return SimpleNamespace(id=app_id, voucher_kind=kind, status=status)
+
+
+def test_a_student_holds_at_most_one_voucher_of_each_kind():
+    held = rules.held_voucher_kinds([placement(H20)])
+    with pytest.raises(RuleViolation) as refused:
+        rules.check_voucher_free(H20, held)
+    assert refused.value.fields == {"voucher_kind": ["already held"]}
+    rules.check_voucher_free(H50, held)
+    both = rules.held_voucher_kinds([placement(H20), placement(H50)])
+    assert both == set(programme.VOUCHER_KINDS) and len(both) == 2
+    for kind in programme.VOUCHER_KINDS:
+        with pytest.raises(RuleViolation):
+            rules.check_voucher_free(kind, both)
+
+
+def test_a_placement_that_ended_early_frees_its_voucher_kind():
+    assert rules.held_voucher_kinds([placement(H20, rules.PLACEMENT_WITHDRAWN),
+                                     placement(H50, rules.PLACEMENT_CANCELLED)]) == set()
+
+
+def test_applying():
+    rules.check_can_apply(rules.OPEN, H20, set(), has_application_in_progress=False)
+    with pytest.raises(RuleViolation):
+        rules.check_can_apply(rules.PAUSED, H20, set(), False)
+    with pytest.raises(RuleViolation):
+        rules.check_can_apply(rules.OPEN, H20, {H20}, False)
+    with pytest.raises(Conflict):
+        rules.check_can_apply(rules.OPEN, H20, set(), True)
+    assert rules.status_on_applying(free=1) == rules.APPLIED
+    assert rules.status_on_applying(free=0) == rules.WAITLISTED
+
+
+def test_acceptance_supersedes_the_other_applications_for_the_same_voucher_kind():
+    applications = [application("a", H20, rules.ACCEPTED), application("b", H20, rules.APPLIED),
+                    application("c", H20, rules.WAITLISTED), application("d", H50, rules.APPLIED),
+                    application("e", H20, rules.REJECTED)]
+    assert [a.id for a in rules.superseded_by_acceptance("a", H20, applications)] == ["b", "c"]
+
+
+def test_capacity_is_never_exceeded():
+    rules.check_place_free(places=10, places_held=9)
+    for held in (10, 11):
+        with pytest.raises(Conflict):
+            rules.check_place_free(places=10, places_held=held)
+    assert rules.free_places(10, 3) == 7
+    assert rules.free_places(10, 12) == 0
+
+
+def test_only_an_offered_application_holds_a_place():
+    assert rules.holds_place(rules.OFFERED)
+    assert not any(rules.holds_place(s) for s in (rules.APPLIED, rules.WAITLISTED, rules.ACCEPTED))
+
+
+def test_publishing_needs_an_accredited_site_in_the_direction():
+    rules.check_publishable("accredited", ["tutoring"], True, "tutoring", online=True)
+    for status in ("suspended", "rejected", "pending", None):
+        with pytest.raises(RuleViolation):
+            rules.check_publishable(status, ["tutoring"], True, "tutoring", online=False)
+    with pytest.raises(RuleViolation) as refused:
+        rules.check_publishable("accredited", ["tutoring"], True, "elderly_care", online=False)
+    assert "direction" in refused.value.fields
+    with pytest.raises(RuleViolation):
+        rules.check_publishable("accredited", ["tutoring"], False, "tutoring", online=True)
+
+
+def test_project_states():
+    rules.check_project_transition(rules.OPEN, rules.PAUSED)
+    rules.check_project_transition(rules.PAUSED, rules.OPEN)
+    rules.check_project_transition(rules.PAUSED, rules.CLOSED)
+    for current, new in ((rules.CLOSED, rules.OPEN), (rules.OPEN, rules.OPEN), (rules.CLOSED, rules.PAUSED)):
+        with pytest.raises(RuleViolation):
+            rules.check_project_transition(current, new)
+
+
+def test_booking_an_interview():
+    later = NOW + dt.timedelta(hours=1)
+    rules.check_bookable(rules.APPLIED, later, slot_booked=False, has_interview=False, now=NOW)
+    rules.check_bookable(rules.OFFERED, later, False, False, NOW)
+    with pytest.raises(RuleViolation):
+        rules.check_bookable(rules.APPLIED, NOW, False, False, NOW)
+    with pytest.raises(Conflict):
+        rules.check_bookable(rules.APPLIED, later, slot_booked=True, has_interview=False, now=NOW)
+    with pytest.raises(Conflict):
+        rules.check_bookable(rules.APPLIED, later, slot_booked=False, has_interview=True, now=NOW)
+    with pytest.raises(RuleViolation):
+        rules.check_bookable(rules.WAITLISTED, later, False, False, NOW)
+    with pytest.raises(RuleViolation):
+        rules.check_slots_ahead([later, NOW - dt.timedelta(seconds=1)], NOW)
+    rules.check_slots_ahead([later], NOW)
+
+
+def test_withdrawing_before_the_interview_only():
+    rules.check_withdrawable(rules.APPLIED, None, NOW)
+    rules.check_withdrawable(rules.WAITLISTED, None, NOW)
+    rules.check_withdrawable(rules.OFFERED, NOW + dt.timedelta(minutes=1), NOW)
+    with pytest.raises(RuleViolation):
+        rules.check_withdrawable(rules.APPLIED, NOW, NOW)
+    for status in (rules.ACCEPTED, rules.REJECTED, rules.WITHDRAWN, rules.NO_SHOW):
+        with pytest.raises(RuleViolation):
+            rules.check_withdrawable(status, None, NOW)
+
+
+def test_an_outcome_needs_an_interview():
+    rules.check_decidable(rules.APPLIED, has_interview=True)
+    with pytest.raises(RuleViolation):
+        rules.check_decidable(rules.APPLIED, has_interview=False)
+    with pytest.raises(RuleViolation):
+        rules.check_decidable(rules.ACCEPTED, has_interview=True)
+    with pytest.raises(RuleViolation):
+        rules.check_decidable(rules.WAITLISTED, has_interview=True)

@@ -52,7 +52,7 @@ def record_payout(session, data, status, occurred_at):
     if payout is None:
         payout = Payout(placement_id=data["placement_id"])
         session.add(payout)
-    elif not rules.is_newer(as_utc(payout.changed_at), occurred_at):
+    elif not rules.payout_supersedes(payout.status, as_utc(payout.changed_at), status, occurred_at):
         return
     payout.payout_id = data["payout_id"]
     payout.amount_kzt = data["amount_kzt"]

@@ -12,6 +12,7 @@ from common.contracts.credits import CONFIRMED, PENDING
 from common.errors import Conflict
 
 CODE_GROUP = 4
+PAYOUT_STAGES = {"sent": 1, "paid": 2, "failed": 2}  # the bank's answer comes after the sending
 
 
 def credits_due(voucher_kind):
@@ -53,10 +54,14 @@ def moves_with_student(status):
     return status == PENDING
 
 
-def is_newer(stored_at, occurred_at):
-    """Whether an event that occurred at `occurred_at` supersedes a state recorded at `stored_at`
-    (events may arrive out of order; of two at the same instant, the later delivery wins)."""
-    return stored_at is None or occurred_at >= stored_at
+def payout_supersedes(stored_status, stored_at, status, occurred_at):
+    """Whether a payout event (`status` at `occurred_at`) replaces the state recorded so far. Events
+    may arrive out of order: the later one wins, and of two at the same instant the later stage."""
+    if stored_at is None:
+        return True
+    if occurred_at != stored_at:
+        return occurred_at > stored_at
+    return PAYOUT_STAGES[status] > PAYOUT_STAGES[stored_status]
 
 
 def received_window(received_from, received_to, timezone=programme.TIMEZONE):

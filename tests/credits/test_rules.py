@@ -57,10 +57,14 @@ def test_only_open_requests_follow_a_transfer():
 
 def test_a_payout_event_applies_unless_an_older_one_arrives_late():
     t = dt.datetime(2026, 9, 1, 12, tzinfo=dt.timezone.utc)
-    assert rules.is_newer(None, t)
-    assert rules.is_newer(t, t)
-    assert rules.is_newer(t, t + dt.timedelta(seconds=1))
-    assert not rules.is_newer(t, t - dt.timedelta(seconds=1))
+    later, earlier = t + dt.timedelta(seconds=1), t - dt.timedelta(seconds=1)
+    assert rules.payout_supersedes(None, None, "sent", t)
+    assert rules.payout_supersedes("paid", t, "sent", later)  # sent again after a retry
+    assert not rules.payout_supersedes("sent", t, "paid", earlier)
+    assert rules.payout_supersedes("sent", t, "paid", t)  # same instant: the bank's answer wins
+    assert rules.payout_supersedes("sent", t, "failed", t)
+    assert not rules.payout_supersedes("paid", t, "sent", t)
+    assert not rules.payout_supersedes("sent", t, "sent", t)
 
 
 def test_received_window_covers_whole_local_days():

@@ -17,10 +17,13 @@ REQUEST_STATUSES = (PENDING, CONFIRMED, REJECTED, REFUSED)
 PAYMENT_STATUSES = ("awaiting", "sent", "paid", "failed")
 
 NOT_BLANK = validate.Regexp(r"\s*\S", error="must not be blank")
+NO_CONTROL_CHARACTERS = validate.Regexp(r"^[^\x00-\x1f\x7f]*$",
+                                        error="must not contain control characters")
 
 
 def text_field(max_length, **kwargs):
-    return fields.String(validate=[validate.Length(min=1, max=max_length), NOT_BLANK], **kwargs)
+    return fields.String(validate=[validate.Length(min=1, max=max_length), NOT_BLANK, NO_CONTROL_CHARACTERS],
+                         **kwargs)
 
 
 # RPC payloads

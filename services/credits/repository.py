@@ -1,5 +1,6 @@
 """Credits' queries and writes, so the service stays thin."""
 import datetime as dt
+import re
 import secrets
 import uuid
 
@@ -11,6 +12,7 @@ from services.credits import rules
 from services.credits.models import Certificate, OutboxEvent, Payout, RecountRequest, Student, University
 
 CODE_BYTES = 15  # 120 random bits: 24 base32 characters
+REQUEST_ID_PATTERN = r"[0-9a-f]{32}"  # uuid4().hex
 
 
 # Read models
@@ -126,6 +128,9 @@ def reject(request, reason, registrar_id):
 
 
 def find_request(session, request_id, lock=False):
+    """The request with this id, or None; an id that cannot be one (from a URL) is simply not found."""
+    if not re.fullmatch(REQUEST_ID_PATTERN, request_id):
+        return None
     return session.get(RecountRequest, request_id, with_for_update=lock)
 
 

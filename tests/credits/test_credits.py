@@ -120,7 +120,9 @@ def test_both_vouchers_become_seven_credits_once_and_no_more(platform):
     assert get_request(platform, short_id, student).json()["status"] == "pending"
     assert platform.http.get(REQUESTS, headers=student).status_code == 403
     assert confirm(platform, university, "no-such-request").status_code == 404
-    assert confirm(platform, university, short_id, {"discipline": " ", "order_number": ""}).status_code == 400
+    blank = confirm(platform, university, short_id, {"discipline": " ", "order_number": "No.\x00 1"})
+    assert blank.status_code == 400 and set(blank.json()["error"]["fields"]) == {"discipline", "order_number"}
+    assert get_request(platform, "%00' OR 1=1", student).status_code == 404
 
     # The registrar confirms both: 2 + 5 = 7.
     confirmed = confirm(platform, university, short_id)

@@ -1,0 +1,100 @@
+"""The production layout stays in step with the code: every service, with every setting it reads."""
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+NATIONAL = "docker-compose.yml"
+REGIONAL = "docker-compose.region.yml"
+SECRETS = {"AUTH_SECRET": "s", "RABBITMQ_PASSWORD": "s", "POSTGRES_PASSWORD": "s", "BANK_WEBHOOK_SECRET": "s",
+           "REGION": "kz-75", "REGION_PUBLIC_PORT": "8075", "REGION_POSTGRES_PASSWORD": "s"}
+SETTING = re.compile(r"\$\{([A-Z][A-Z0-9_]*)[:}]")
+
+
+def code_services():
+    """{compose service name: its config.yml} for every service in the code, and the gateway."""
+    configs = {path.parent.name: path for path in sorted((ROOT / "services").glob("*/config.yml"))}
+    return {**configs, "gateway": ROOT / "gateway" / "config.yml"}
+
+
+def settings_read_by(config_file):
+    return set(SETTING.findall(config_file.read_text()))
+
+
+def compose(name):
+    return yaml.safe_load((ROOT / name).read_text())["services"]
+
+
+def environment_of(service):
+    env = service.get("environment") or {}
+    return set(env) if isinstance(env, dict) else {item.split("=", 1)[0] for item in env}
+
+
+def run_compose(name, env):
+    return subprocess.run(["docker-compose", "-f", name, "config", "-q"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.skipif(shutil.which("docker-compose") is None,
+                    reason="docker-compose is not installed (./platform test installs Debian's package)")
+def test_compose_files_are_valid():
+    env = {key: value for key, value in os.environ.items() if key not in SECRETS}
+    for name in (NATIONAL, REGIONAL):
+        checked = run_compose(name, {**env, **SECRETS})
+        assert checked.returncode == 0, f"{name}: {checked.stderr}"
+    # A deployment that forgot a secret is refused, naming it.
+    refused = run_compose(NATIONAL, {**env, **SECRETS, "AUTH_SECRET": ""})
+    assert refused.returncode != 0 and "AUTH_SECRET" in refused.stderr
+
+
+def test_every_service_runs_replicated_with_every_setting_its_config_reads():
+    national = compose(NATIONAL)
+    missing = {}
+    for name, config_file in code_services().items():
+        assert name in national, f"{name} is not in {NATIONAL}"
+        service = national[name]
+        assert service["deploy"]["replicas"] >= 1 and service["healthcheck"]["test"], name
+        assert service["restart"] == "unless-stopped", name
+        absent = settings_read_by(config_file) - environment_of(service)
+        if absent:
+            missing[name] = sorted(absent)
+    assert not missing, f"settings read by config.yml but not set in {NATIONAL}: {missing}"
+
+    databases = {name for name in code_services() if name != "gateway"}
+    assert set(national["postgres"]["environment"]["POSTGRES_DATABASES"].split()) == databases
+    assert {f"{name.upper()}_DATABASE_URL" for name in databases} <= environment_of(national["migrate"])
+    assert national["sandbox-bank"]["command"] == ["python", "-m", "sandbox_bank"]
+
+
+def test_a_regional_stack_runs_the_regional_services_on_its_own_vhost():
+    regional = compose(REGIONAL)
+    services = code_services()
+    regional_services = {"registry", "placement", "timesheet", "gateway"}
+    assert regional_services <= set(regional)
+    for name in regional_services:
+        absent = settings_read_by(services[name]) - environment_of(regional[name])
+        assert not absent, f"{name} in {REGIONAL} lacks {sorted(absent)}"
+        assert "/region-${REGION" in regional[name]["environment"]["AMQP_URI"]
+    assert not {"payments", "credits", "coverage"} & set(regional), "national services stay national"
+    assert regional["bus-setup"]["environment"]["BUS_FORWARD_TO"]
+
+
+def test_bus_layout_makes_service_queues_quorum_and_forwards_regional_events():
+    from ops.bus import definitions, settings
+    config = settings({"BUS_VHOST": "region-kz-75", "BUS_FORWARD_TO": "national",
+                       "RABBITMQ_USER": "voucher", "RABBITMQ_PASSWORD": "p@ss/word"})
+    layout = definitions(config)
+    assert {vhost["name"]: vhost["default_queue_type"] for vhost in layout["vhosts"]} == \
+        {"region-kz-75": "quorum", "national": "quorum"}
+    pattern = re.compile(layout["policies"][0]["pattern"])
+    assert pattern.match("rpc-registry") and pattern.match("evt-registry-university.added--credits.on_university_added")
+    assert not pattern.match("rpc.reply-gateway-5f3c")  # reply queues auto-delete: they stay classic
+    shovels = [parameter["value"] for parameter in layout["parameters"]]
+    assert {value["src-exchange"] for value in shovels} == {"registry.events", "placement.events", "timesheet.events"}
+    assert all(value["dest-uri"].endswith("/national") and "p%40ss%2Fword" in value["src-uri"] for value in shovels)
+    assert definitions(settings({"BUS_VHOST": "national"}))["parameters"] == []

@@ -11,6 +11,12 @@ SOURCE = "coverage"
 FIRST_YEAR = 2019  # the programme's first year
 
 
+def decimal_text(description):
+    """A decimal sent as text ("21.50"), documented as such so clients do not expect a JSON number."""
+    return fields.Decimal(as_string=True, metadata={"type": "string", "format": "decimal",
+                                                    "description": description})
+
+
 class CoverageQuery(Contract):
     year = fields.Integer(validate=validate.Range(min=FIRST_YEAR, max=2100),
                           metadata={"description": "calendar year in Asia/Almaty; default: this year"})
@@ -23,7 +29,7 @@ class Figures(Contract):
         "description": "students registered (a student has a region, not a direction: null per direction)"})
     students_placed = fields.Integer(metadata={"description": "students with at least one placement started"})
     placements = fields.Integer(metadata={"description": "placements started (a student may hold two vouchers)"})
-    hours_done = fields.Decimal(as_string=True, metadata={"description": "hours of completed vouchers"})
+    hours_done = decimal_text("hours of completed vouchers")
     reports_accepted = fields.Integer()
     paid_kzt = fields.Integer(metadata={"description": "rewards paid, in tenge"})
     credits_recounted = fields.Integer()
@@ -45,8 +51,7 @@ class CoverageOut(Contract):
     region = fields.String(allow_none=True, metadata={"description": "the region filter, if any"})
     direction = fields.String(allow_none=True, metadata={"description": "the direction filter, if any"})
     target_students = fields.Integer(metadata={"description": "the programme's annual target"})
-    target_percent = fields.Decimal(as_string=True, metadata={
-        "description": "students placed as a percentage of the annual target"})
+    target_percent = decimal_text("students placed as a percentage of the annual target")
     totals = fields.Nested(Figures)
     regions = fields.List(fields.Nested(RegionFigures))
 
@@ -55,7 +60,7 @@ class WeekFigures(Figures):
     week = fields.String(metadata={"description": "ISO week, e.g. 2026-W37"})
     week_start = fields.Date(metadata={"description": "its Monday"})
     students_placed_to_date = fields.Integer(metadata={"description": "since the year began"})
-    target_percent_to_date = fields.Decimal(as_string=True)
+    target_percent_to_date = decimal_text("students placed to date as a percentage of the annual target")
 
 
 class WeeklyOut(Contract):

@@ -10,6 +10,7 @@ from gateway.routes.credits import CreditsRoutes
 from gateway.routes.notifications import NotificationsRoutes
 from gateway.routes.payments import PaymentsRoutes
 from gateway.routes.placement import PlacementRoutes
+from gateway.routes.portal import PortalRoutes
 from gateway.routes.reference import ReferenceRoutes
 from gateway.routes.registry import RegistryRoutes
 from gateway.routes.system import SystemRoutes
@@ -18,7 +19,7 @@ from gateway.rpc import TimedRpc
 
 
 class GatewayService(SystemRoutes, ReferenceRoutes, CreditsRoutes, RegistryRoutes, TimesheetRoutes, PaymentsRoutes,
-                     NotificationsRoutes, CoverageRoutes, PlacementRoutes):
+                     NotificationsRoutes, CoverageRoutes, PlacementRoutes, PortalRoutes):
     name = "gateway"
 
     config = Config()

@@ -1,0 +1,89 @@
+// The gateway's JSON API: the bearer token of the signed-in person, and errors as ApiError.
+const SESSION_KEY = "sv.session";
+const API = "/api/v1";
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    const error = (body && body.error) || {};
+    super(error.message || `HTTP ${status}`);
+    this.status = status;
+    this.code = error.code || "http_error";
+    this.fields = error.fields || {};
+  }
+}
+
+export const session = {
+  get() {
+    try {
+      return JSON.parse(sessionStorage.getItem(SESSION_KEY));
+    } catch {
+      return null;
+    }
+  },
+  // What /auth/login and /auth/register answer: the token, roles, scope and name.
+  set(token) {
+    const value = { token: token.access_token, userId: token.user_id, roles: token.roles, scope: token.scope,
+      name: token.name, role: token.roles[0] };
+    sessionStorage.setItem(SESSION_KEY, JSON.stringify(value));
+    return value;
+  },
+  clear() {
+    sessionStorage.removeItem(SESSION_KEY);
+  },
+};
+
+let onUnauthenticated = () => {};
+
+export function whenSignedOut(handler) {
+  onUnauthenticated = handler;
+}
+
+function url(path, query) {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query || {})) {
+    if (value !== undefined && value !== null && value !== "") params.set(key, value);
+  }
+  const search = params.toString();
+  return API + path + (search ? `?${search}` : "");
+}
+
+// `raw` answers the fetch Response itself (for files); otherwise the parsed JSON body.
+export async function api(method, path, { body, query, headers = {}, raw = false } = {}) {
+  const current = session.get();
+  const request = { method, headers: { Accept: "application/json", ...headers } };
+  if (current) request.headers.Authorization = `Bearer ${current.token}`;
+  if (body !== undefined) {
+    request.headers["Content-Type"] = "application/json";
+    request.body = JSON.stringify(body);
+  }
+  const response = await fetch(url(path, query), request);
+  if (response.status === 401 && current) {
+    session.clear();
+    onUnauthenticated();
+  }
+  if (!response.ok) {
+    const text = await response.text();
+    let parsed = null;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = null;
+    }
+    throw new ApiError(response.status, parsed);
+  }
+  if (raw) return response;
+  return response.status === 204 ? null : response.json();
+}
+
+export const get = (path, query) => api("GET", path, { query });
+export const post = (path, body, options = {}) => api("POST", path, { body: body ?? {}, ...options });
+
+// Reference data, asked once per page load.
+const cache = new Map();
+export function reference(path) {
+  if (!cache.has(path)) cache.set(path, get(path).catch((error) => {
+    cache.delete(path);
+    throw error;
+  }));
+  return cache.get(path);
+}

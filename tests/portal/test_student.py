@@ -1,0 +1,86 @@
+"""A student in the browser: from EDS sign-in (first registration) to a booked interview, after the
+region's MIO officer accredited the organisation in the same portal."""
+from common.auth import COORDINATOR, MIO_OFFICER
+from tests.portal.browser import PHONE
+from tests.portal.support import (REGION, apply_organisation, ok, publish_project, signed_in, staff,
+                                  wait_until_placement_knows_site)
+from tests.registry.pki import make_user
+
+
+def test_officer_accredits_then_a_student_registers_finds_a_project_and_books_an_interview(platform, portal):
+    organisation = apply_organisation(platform)
+    site_id = organisation["sites"][0]["id"]
+
+    # the region's MIO officer accredits the organisation in the portal
+    officer = staff(platform, MIO_OFFICER, "АХМЕТОВА ДИНА", region=REGION)
+    portal.open("ru").sign_in(officer)
+    row = portal.wait_for(f'tr[data-id="{organisation["id"]}"]')
+    assert "School No. 12" in row.text and "Ждёт аккредитации" in row.text
+    portal.click("button.accredit", within=row)
+    portal.wait_gone(f'tr[data-id="{organisation["id"]}"]')
+    assert ok(platform.http.get(f"/api/v1/organisations/{organisation['id']}",
+                                headers=platform.auth(MIO_OFFICER, region=REGION)))["status"] == "accredited"
+    wait_until_placement_knows_site(platform, site_id)
+
+    # its site coordinator publishes two projects with interview slots
+    coordinator = staff(platform, COORDINATOR, "СЕЙТКАЛИЕВ БОЛАТ", organisation_id=organisation["id"], site_id=site_id)
+    headers = signed_in(platform, coordinator)
+    tutoring = publish_project(platform, headers)
+    publish_project(platform, headers, title="Inclusive classroom helper", direction="inclusive_education",
+                    description="Support children with special needs during lessons.")
+
+    # a student, on a phone, in Kazakh: no account yet, so registers with the same EDS
+    student = make_user(name="СЕРИКОВА АЙЖАН БОЛАТОВНА")
+    portal.open("kk", size=PHONE)
+    assert portal.text("#eds-sign-in") == "ЭЦҚ арқылы кіру"
+    portal.click("#eds-sign-in")
+    portal.sign_pending(student)
+    portal.wait_for(".hero .form-status", "есептік жазба жоқ")
+
+    universities = ok(platform.http.get("/api/v1/universities", params={"region": REGION}))
+    form = portal.wait_for("#register-form")
+    portal.fill("region", REGION, within=form)
+    portal.fill("university_id", universities[0]["id"], within=form)
+    portal.fill("phone", "12345", within=form)
+    portal.fill("email", "aizhan@example.kz", within=form)
+    portal.click("button[type=submit]", within=form)
+    portal.sign_pending(student)
+    assert "String does not match" in portal.field_error("phone", within=form)  # the API's own words
+    assert portal.wait_for('[data-field="phone"].invalid')
+    portal.fill("phone", "+77011112233", within=form)
+    portal.click("button[type=submit]", within=form)
+    portal.sign_pending(student)
+    portal.wait_for("#sign-out")
+    assert portal.text(".who-name") == "СЕРИКОВА АЙЖАН БОЛАТОВНА"
+
+    # searches the projects by direction and applies to the tutoring one, then books the first slot
+    portal.click("details.filters-box > summary")  # folded on a phone
+    filters = portal.wait_for("#project-filters")
+    portal.fill("direction", "tutoring", within=filters)
+    portal.click("button[type=submit]", within=filters)
+    card = portal.wait_for(f'article.project[data-id="{tutoring["id"]}"]')
+    portal.wait(lambda _: len(portal.driver.find_elements("css selector", "article.project")) == 1)
+    assert "3 орынның 3 бос" in card.text
+    portal.screenshot("student-projects-phone")
+    portal.click("button.apply", within=card)
+    portal.fill("motivation", "I tutor my younger brother in maths.", within=card)
+    portal.click("button[type=submit]", within=card)
+    portal.click("a.button", within=card)
+
+    application = portal.wait_for("article.application")
+    assert "Maths tutoring for fifth grade" in application.text and "Берілді" in application.text
+    portal.click("button.primary", within=application)
+    portal.click("button.slot", within=application)
+    booked = portal.wait_for("article.application p.interview")
+    assert "Сұхбат:" in booked.text
+    portal.screenshot("student-interview-booked-phone")
+
+    me = signed_in(platform, student)
+    applications = ok(platform.http.get("/api/v1/applications", headers=me))["items"]
+    assert len(applications) == 1
+    assert applications[0]["project_id"] == tutoring["id"]
+    assert applications[0]["motivation"] == "I tutor my younger brother in maths."
+    slots = ok(platform.http.get(f"/api/v1/projects/{tutoring['id']}/slots", headers=headers))["items"]
+    assert [slot["application_id"] for slot in slots if slot["booked"]] == [applications[0]["id"]]
+    assert applications[0]["interview"]["id"] == sorted(slots, key=lambda s: s["starts_at"])[0]["id"]
+

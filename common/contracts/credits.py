@@ -16,14 +16,13 @@ REQUEST_STATUSES = (PENDING, CONFIRMED, REJECTED, REFUSED)
 # A payout's state as payments reports it; `awaiting` until payments says anything.
 PAYMENT_STATUSES = ("awaiting", "sent", "paid", "failed")
 
-NOT_BLANK = validate.Regexp(r"\s*\S", error="must not be blank")
-NO_CONTROL_CHARACTERS = validate.Regexp(r"^[^\x00-\x1f\x7f]*$",
-                                        error="must not contain control characters")
+# One pattern (OpenAPI documents one): no control characters, and not only spaces.
+PRINTABLE_TEXT = validate.Regexp(r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$",
+                                 error="must be printable text, not blank")
 
 
 def text_field(max_length, **kwargs):
-    return fields.String(validate=[validate.Length(min=1, max=max_length), NOT_BLANK, NO_CONTROL_CHARACTERS],
-                         **kwargs)
+    return fields.String(validate=[validate.Length(min=1, max=max_length), PRINTABLE_TEXT], **kwargs)
 
 
 # RPC payloads

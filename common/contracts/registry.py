@@ -9,6 +9,16 @@ STAFF_ROLES = tuple(role for role in ROLES if role != STUDENT)
 LANGUAGES = ("kk", "ru", "en")
 ORGANISATION_KINDS = ("school", "kindergarten", "care_home", "centre", "ngo", "hospital", "other")
 ORGANISATION_STATUSES = ("pending", "accredited", "rejected", "suspended")
+ID_PATTERN = r"^[0-9a-f]{32}$"
+NO_CONTROL_CHARACTERS = validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error="must not contain control characters")
+
+
+def text_field(min_length, max_length, **kwargs):
+    return fields.String(validate=[validate.Length(min=min_length, max=max_length), NO_CONTROL_CHARACTERS], **kwargs)
+
+
+def id_field(**kwargs):
+    return fields.String(validate=validate.Regexp(ID_PATTERN, error="not an id"), **kwargs)
 
 
 # RPC payloads
@@ -23,7 +33,7 @@ class RegionOut(Contract):
 
 class UniversityIn(Contract):
     code = fields.String(required=True, validate=validate.Regexp(r"^[A-Z0-9_-]{2,32}$"))
-    name = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    name = text_field(2, 200, required=True)
     region = region_field(required=True)
 
 
@@ -36,7 +46,7 @@ class UniversityOut(Contract):
 
 class PageQuery(Contract):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000_000))
 
 
 def page_of(item_schema):
@@ -57,7 +67,7 @@ class ChallengeOut(Contract):
 
 
 class SignedNonce(Contract):
-    nonce = fields.String(required=True, validate=validate.Length(min=16, max=128))
+    nonce = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{16,128}$"))
     signature = fields.String(required=True, validate=validate.Length(min=1, max=65536),
                               metadata={"description": "base64 DER CMS SignedData over the nonce"})
 
@@ -68,7 +78,7 @@ class LoginIn(SignedNonce):
 
 
 class RegisterIn(SignedNonce):
-    university_id = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    university_id = id_field(required=True)
     region = region_field(required=True)
     phone = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^\+?[0-9]{10,15}$"))
     email = fields.Email(load_default=None, allow_none=True)
@@ -107,15 +117,15 @@ class StudentPatch(Contract):
     phone = fields.String(allow_none=True, validate=validate.Regexp(r"^\+?[0-9]{10,15}$"))
     email = fields.Email(allow_none=True)
     language = fields.String(validate=validate.OneOf(LANGUAGES))
-    university_id = fields.String(validate=validate.Length(min=1, max=32))
+    university_id = id_field()
 
 
 # Organisations and their sites
 
 class SiteIn(Contract):
-    name = fields.String(required=True, validate=validate.Length(min=2, max=200))
-    address = fields.String(required=True, validate=validate.Length(min=3, max=300))
-    city = fields.String(required=True, validate=validate.Length(min=2, max=100))
+    name = text_field(2, 200, required=True)
+    address = text_field(3, 300, required=True)
+    city = text_field(2, 100, required=True)
     directions = fields.List(direction_field(), required=True, validate=validate.Length(min=1))
     online = fields.Boolean(load_default=False)
 
@@ -135,10 +145,10 @@ class SiteOut(Contract):
 class OrganisationApply(SignedNonce):
     """Signed by the organisation's representative, who becomes its first staff user."""
     bin = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{12}$"))
-    name = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    name = text_field(2, 200, required=True)
     kind = fields.String(required=True, validate=validate.OneOf(ORGANISATION_KINDS))
     region = region_field(required=True)
-    address = fields.String(required=True, validate=validate.Length(min=3, max=300))
+    address = text_field(3, 300, required=True)
     phone = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^\+?[0-9]{10,15}$"))
     email = fields.Email(load_default=None, allow_none=True)
     sites = fields.List(fields.Nested(SiteIn), load_default=list)
@@ -169,25 +179,25 @@ class OrganisationQuery(PageQuery):
 
 class SiteQuery(PageQuery):
     region = region_field()
-    organisation_id = fields.String()
+    organisation_id = id_field()
     direction = direction_field()
     online = fields.Boolean()
 
 
 class ReasonIn(Contract):
-    reason = fields.String(required=True, validate=validate.Length(min=3, max=1000))
+    reason = text_field(3, 1000, required=True)
 
 
 # Staff users (everyone but students), bound to a scope
 
 class StaffIn(Contract):
     iin = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{12}$"))
-    full_name = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    full_name = text_field(2, 200, required=True)
     role = fields.String(required=True, validate=validate.OneOf(STAFF_ROLES))
     region = region_field(metadata={"description": "MIO/NVS officers; derived for the others"})
-    organisation_id = fields.String(metadata={"description": "coordinators"})
-    site_id = fields.String(metadata={"description": "site coordinators"})
-    university_id = fields.String(metadata={"description": "registrars"})
+    organisation_id = id_field(metadata={"description": "coordinators"})
+    site_id = id_field(metadata={"description": "site coordinators"})
+    university_id = id_field(metadata={"description": "registrars"})
 
 
 class StaffOut(Contract):
@@ -204,14 +214,14 @@ class StaffOut(Contract):
 
 
 class StaffPatch(Contract):
-    full_name = fields.String(validate=validate.Length(min=2, max=200))
+    full_name = text_field(2, 200)
     active = fields.Boolean()
 
 
 class StaffQuery(PageQuery):
     role = fields.String(validate=validate.OneOf(STAFF_ROLES))
     region = region_field()
-    organisation_id = fields.String()
+    organisation_id = id_field()
 
 
 # Audit log
@@ -229,10 +239,10 @@ class AuditOut(Contract):
 
 
 class AuditQuery(PageQuery):
-    entity = fields.String()
-    entity_id = fields.String()
-    actor_id = fields.String()
-    action = fields.String()
+    entity = fields.String(validate=validate.Regexp(r"^[a-z_]{1,32}$"))
+    entity_id = id_field()
+    actor_id = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$"))
+    action = fields.String(validate=validate.Regexp(r"^[a-z_.]{1,64}$"))
 
 
 OrganisationPage = page_of(OrganisationOut)

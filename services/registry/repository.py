@@ -1,5 +1,6 @@
 """Registry's queries and writes, so the service stays thin."""
 import datetime as dt
+import re
 import secrets
 import uuid
 
@@ -8,6 +9,7 @@ from sqlalchemy import delete, func, or_, select, update
 from common import programme
 from common.auth import ADMIN, COORDINATOR, REGIONAL_OFFICERS, Principal
 from common.contracts import registry as events
+from common.contracts.registry import ID_PATTERN
 from common.errors import Unauthenticated
 from common.outbox import record_event, utcnow
 from services.registry import rules
@@ -17,6 +19,11 @@ from services.registry.models import (AuditEntry, LoginChallenge, Organisation, 
 
 def new_id():
     return uuid.uuid4().hex
+
+
+def find(session, model, id_, **options):
+    """The row with this id, or None; a malformed id (from a URL) is simply not found."""
+    return session.get(model, id_, **options) if isinstance(id_, str) and re.fullmatch(ID_PATTERN, id_) else None
 
 
 def as_utc(value):

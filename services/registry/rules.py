@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from common.auth import (ADMIN, COORDINATOR, MINISTRY, MIO_OFFICER, NVS_OFFICER, OPERATOR, REGIONAL_OFFICERS,
-                         REGISTRAR, STUDENT)
+                         REGISTRAR, SCOPE_KEYS, STUDENT)
 from common.contracts.registry import ORGANISATION_STATUSES, STAFF_ROLES
 
 FIRST_WEIGHTS = tuple(range(1, 12))
@@ -111,13 +111,13 @@ SCOPE_ALLOWED = {
 
 
 def staff_scope_problems(role, scope):
-    """Field errors for a staff user's role and scope (given keys, before region is derived)."""
+    """Field errors for a staff user's role and scope keys in `scope` (before region is derived)."""
     if role not in STAFF_ROLES:
         return {"role": [f"must be one of: {', '.join(STAFF_ROLES)}"]}
     allowed = SCOPE_ALLOWED.get(role, SCOPE_NEEDED[role])
     problems = {key: [f"required for the role {role}"] for key in SCOPE_NEEDED[role] if not scope.get(key)}
-    problems.update({key: [f"not part of the role {role}'s scope"] for key, value in scope.items()
-                     if value and key not in allowed})
+    problems.update({key: [f"not part of the role {role}'s scope"] for key in SCOPE_KEYS
+                     if scope.get(key) and key not in allowed})
     return problems
 
 

@@ -1,0 +1,185 @@
+"""Organisations apply with their representative's EDS, are accredited by their own region, add sites
+and site coordinators; admins create staff; everything lands in the audit log."""
+import jwt
+from sqlalchemy import select
+
+from common.contracts.registry import (ORGANISATION_ACCREDITED, ORGANISATION_REJECTED, ORGANISATION_SUSPENDED,
+                                       SITE_ADDED)
+from services.registry.models import OutboxEvent
+from services.registry.repository import bootstrap_admin
+from tests.harness import AUTH_SECRET
+from tests.registry.pki import bearer, challenge, eds_login, make_user, random_iin, sign_nonce
+
+SCHOOL_SITE = {"name": "School No. 12", "address": "Abai ave 10", "city": "Astana",
+               "directions": ["tutoring", "inclusive_education"], "online": False}
+
+
+def apply(platform, representative, bin_, region="KZ-71", sites=(SCHOOL_SITE,), name="School No. 12"):
+    nonce = challenge(platform.http)
+    return platform.http.post("/api/v1/organisations", json={
+        "nonce": nonce, "signature": sign_nonce(representative, nonce), "bin": bin_, "name": name,
+        "kind": "school", "region": region, "address": "Abai ave 10", "phone": "+77172000000",
+        "email": "school@example.kz", "sites": list(sites)})
+
+
+def claims(token):
+    return jwt.decode(token, AUTH_SECRET, algorithms=["HS256"])
+
+
+def outbox(platform, event_type):
+    with platform.session("registry") as session:
+        return [row.envelope["data"] for row in session.scalars(
+            select(OutboxEvent).where(OutboxEvent.event_type == event_type.name).order_by(OutboxEvent.created_at))]
+
+
+def test_an_organisation_applies_and_only_its_region_accredits_it(platform):
+    http = platform.http
+    representative = make_user(name="ОМАРОВ ЕРЛАН")
+    assert apply(platform, representative, "940140000386").json()["error"]["fields"] == {
+        "bin": ["the BIN's check digit is wrong"]}
+    response = apply(platform, representative, "940140000385")
+    assert response.status_code == 201, response.text
+    organisation = response.json()
+    org_id = organisation["id"]
+    assert (organisation["status"], len(organisation["sites"])) == ("pending", 1)
+    assert organisation["sites"][0]["directions"] == ["inclusive_education", "tutoring"]
+    assert apply(platform, make_user(), "940140000385").status_code == 409
+
+    # the representative signs in as the organisation's coordinator, bound to no site
+    rep_token = eds_login(http, representative)
+    assert claims(rep_token)["roles"] == ["coordinator"]
+    assert claims(rep_token)["scope"] == {"organisation_id": org_id, "region": "KZ-71"}
+
+    mio_here = platform.auth("mio_officer", region="KZ-71")
+    mio_there = platform.auth("mio_officer", region="KZ-75")
+    # pending: seen by the region's officers and the representative, not by others
+    assert http.get(f"/api/v1/organisations/{org_id}", headers=platform.auth("student")).status_code == 404
+    assert http.get(f"/api/v1/organisations/{org_id}", headers=bearer(rep_token)).status_code == 200
+    pending = http.get("/api/v1/organisations", headers=mio_here, params={"status": "pending"}).json()
+    assert [o["id"] for o in pending["items"]] == [org_id] and pending["total"] == 1
+    assert http.get("/api/v1/organisations", headers=mio_there, params={"status": "pending"}).json()["total"] == 0
+
+    for headers in (mio_there, platform.auth("nvs_officer", region="KZ-75"), platform.auth("student"),
+                    bearer(rep_token), platform.auth("admin")):
+        refused = http.post(f"/api/v1/organisations/{org_id}/accredit", headers=headers)
+        assert refused.status_code == 403, refused.text
+    accredited = http.post(f"/api/v1/organisations/{org_id}/accredit", headers=mio_here)
+    assert accredited.status_code == 200, accredited.text
+    assert accredited.json()["status"] == "accredited"
+    assert http.post(f"/api/v1/organisations/{org_id}/accredit", headers=mio_here).status_code == 422
+    event = outbox(platform, ORGANISATION_ACCREDITED)[0]
+    assert (event["organisation_id"], event["region"], [s["name"] for s in event["sites"]]) == (
+        org_id, "KZ-71", ["School No. 12"])
+
+    # a site added after accreditation is announced on its own
+    second = http.post(f"/api/v1/organisations/{org_id}/sites", headers=bearer(rep_token), json={
+        "name": "Online tutoring", "address": "online", "city": "Astana", "directions": ["tutoring"],
+        "online": True})
+    assert second.status_code == 201, second.text
+    assert second.json()["region"] == "KZ-71"
+    assert outbox(platform, SITE_ADDED)[0]["site_id"] == second.json()["id"]
+    assert http.post(f"/api/v1/organisations/{org_id}/sites", headers=platform.auth("coordinator",
+                     organisation_id="other"), json=SCHOOL_SITE).status_code == 403
+
+    sites = http.get("/api/v1/sites", headers=platform.auth("student"),
+                     params={"region": "KZ-71", "direction": "tutoring", "online": "true"}).json()
+    assert [s["id"] for s in sites["items"]] == [second.json()["id"]]
+    assert http.get("/api/v1/sites", headers=platform.auth("student"), params={"limit": 1}).json()["total"] == 2
+
+    # the representative creates a coordinator for one of its sites; that person signs in bound to it
+    coordinator = make_user(name="ЖАНОВА ДАНА")
+    created = http.post("/api/v1/staff", headers=bearer(rep_token), json={
+        "iin": coordinator.iin, "full_name": "ЖАНОВА ДАНА", "role": "coordinator", "organisation_id": org_id,
+        "site_id": second.json()["id"]})
+    assert created.status_code == 201, created.text
+    assert claims(eds_login(http, coordinator))["scope"] == {
+        "organisation_id": org_id, "site_id": second.json()["id"], "region": "KZ-71"}
+    assert http.post("/api/v1/staff", headers=bearer(rep_token), json={
+        "iin": random_iin(), "full_name": "X Y", "role": "mio_officer", "region": "KZ-71"}).status_code == 403
+
+    suspended = http.post(f"/api/v1/organisations/{org_id}/suspend", headers=platform.auth("nvs_officer",
+                          region="KZ-71"), json={"reason": "inspection found no supervisor"})
+    assert suspended.json()["status"] == "suspended"
+    assert outbox(platform, ORGANISATION_SUSPENDED)[0]["reason"] == "inspection found no supervisor"
+
+
+def test_rejection_needs_a_reason_and_lists_filter_by_region_and_status(platform):
+    http = platform.http
+    first = apply(platform, make_user(), "950341000052", region="KZ-75").json()
+    second = apply(platform, make_user(), "961141000023", region="KZ-75", sites=()).json()
+    apply(platform, make_user(), "070941024691", region="KZ-35")
+    mio = platform.auth("mio_officer", region="KZ-75")
+    no_reason = http.post(f"/api/v1/organisations/{first['id']}/reject", headers=mio, json={})
+    assert no_reason.status_code == 400 and "reason" in no_reason.json()["error"]["fields"]
+    rejected = http.post(f"/api/v1/organisations/{first['id']}/reject", headers=mio,
+                         json={"reason": "not a participating kind of organisation"})
+    assert (rejected.json()["status"], rejected.json()["reason"]) == (
+        "rejected", "not a participating kind of organisation")
+    assert outbox(platform, ORGANISATION_REJECTED) == [{"organisation_id": first["id"], "region": "KZ-75",
+                                                        "reason": "not a participating kind of organisation"}]
+    assert http.post(f"/api/v1/organisations/{first['id']}/accredit", headers=mio).status_code == 422
+    assert http.post("/api/v1/organisations/nope/accredit", headers=mio).status_code == 404
+
+    ministry = platform.auth("ministry")
+    everything = http.get("/api/v1/organisations", headers=ministry).json()
+    assert everything["total"] == 3
+    in_region = http.get("/api/v1/organisations", headers=ministry, params={"region": "KZ-75"}).json()
+    assert {o["id"] for o in in_region["items"]} == {first["id"], second["id"]}
+    page = http.get("/api/v1/organisations", headers=ministry,
+                    params={"region": "KZ-75", "status": "pending", "limit": 1, "offset": 0}).json()
+    assert ([o["id"] for o in page["items"]], page["total"]) == ([second["id"]], 1)
+    assert http.get("/api/v1/organisations", headers=ministry, params={"limit": 0}).status_code == 400
+    # a student sees only accredited organisations: none yet
+    assert http.get("/api/v1/organisations", headers=platform.auth("student")).json()["total"] == 0
+
+
+def test_the_bootstrapped_admin_creates_staff_who_sign_in_with_their_scope(platform):
+    http = platform.http
+    admin = make_user(name="АДМИНОВ АДМИН")
+    with platform.session("registry") as session, session.begin():
+        bootstrap_admin(session, admin.iin, "АДМИНОВ АДМИН")
+    admin_token = eds_login(http, admin)
+    assert claims(admin_token)["roles"] == ["admin"] and claims(admin_token)["scope"] == {}
+    headers = bearer(admin_token)
+
+    officer = make_user()
+    made = http.post("/api/v1/staff", headers=headers, json={
+        "iin": officer.iin, "full_name": "Officer One", "role": "mio_officer", "region": "KZ-35"})
+    assert made.status_code == 201, made.text
+    assert claims(eds_login(http, officer))["scope"] == {"region": "KZ-35"}
+
+    university = {u["code"]: u for u in http.get("/api/v1/universities").json()}["BUKETOV"]
+    registrar = make_user()
+    assert http.post("/api/v1/staff", headers=headers, json={
+        "iin": registrar.iin, "full_name": "Registrar", "role": "registrar",
+        "university_id": university["id"]}).status_code == 201
+    assert claims(eds_login(http, registrar))["scope"] == {"university_id": university["id"], "region": "KZ-35"}
+
+    invalid = http.post("/api/v1/staff", headers=headers, json={
+        "iin": "791028302727", "full_name": "Bad", "role": "mio_officer"})
+    assert invalid.status_code == 400
+    assert set(invalid.json()["error"]["fields"]) == {"iin", "region"}
+    assert http.post("/api/v1/staff", headers=headers, json={
+        "iin": officer.iin, "full_name": "Again", "role": "operator"}).status_code == 409
+    assert http.post("/api/v1/staff", headers=platform.auth("mio_officer", region="KZ-35"), json={
+        "iin": random_iin(), "full_name": "X Y", "role": "operator"}).status_code == 403
+
+    listed = http.get("/api/v1/staff", headers=headers, params={"role": "mio_officer"}).json()
+    assert [s["iin"] for s in listed["items"]] == [officer.iin]
+    assert http.get("/api/v1/staff", headers=platform.auth("ministry")).status_code == 403
+
+    # a deactivated staff user can no longer sign in
+    assert http.patch(f"/api/v1/staff/{made.json()['id']}", headers=headers, json={"active": False}).json()[
+        "active"] is False
+    nonce = challenge(http)
+    refused = http.post("/api/v1/auth/login", json={"nonce": nonce, "signature": sign_nonce(officer, nonce)})
+    assert refused.status_code == 401
+
+    audit = http.get("/api/v1/audit", headers=headers, params={"limit": 2}).json()
+    assert audit["total"] == 4 and len(audit["items"]) == 2
+    latest = audit["items"][0]
+    assert (latest["action"], latest["actor_id"], latest["before"]["active"], latest["after"]["active"]) == (
+        "staff.update", claims(admin_token)["sub"], True, False)
+    assert http.get("/api/v1/audit", headers=headers, params={"entity": "staff_users", "action": "staff.create"}
+                    ).json()["total"] == 3
+    assert http.get("/api/v1/audit", headers=platform.auth("ministry")).status_code == 403

@@ -46,7 +46,7 @@ class RegistryRoutes:
 
     @route("POST", "/api/v1/organisations", summary="An organisation applies, signed by its representative's EDS",
            tag="organisations", public=True, body=OrganisationApply, response=OrganisationOut, status=201,
-           errors=(401, 409))
+           errors=(401, 403, 409))
     def apply_organisation(self, request, body):
         return self.registry.apply_organisation(body)
 

@@ -102,8 +102,8 @@ class RegistryService(HealthMixin):
         return self.eds(data["signature"], data["nonce"], as_utc(challenge.created_at))
 
     def _account(self, iin, role):
-        accounts = [a for a in (repository.find_student_by_iin(self.db, iin), repository.find_staff_by_iin(self.db, iin))
-                    if a is not None and getattr(a, "active", True)]
+        found = (repository.find_student_by_iin(self.db, iin), repository.find_staff_by_iin(self.db, iin))
+        accounts = [a for a in found if a is not None and getattr(a, "active", True)]
         if role:
             accounts = [a for a in accounts if _role_of(a) == role]
         if not accounts:
@@ -166,6 +166,9 @@ class RegistryService(HealthMixin):
         if problem:
             raise ValidationFailed("the BIN is not valid", {"bin": [problem]})
         identity = self._signer(data)
+        if identity.bin and identity.bin != data["bin"]:
+            raise Forbidden(f"the signer's certificate is issued to another organisation (BIN {identity.bin})",
+                            {"bin": ["not the signer's organisation"]})
         with self.db.begin():
             if repository.find_organisation_by_bin(self.db, data["bin"]):
                 raise Conflict("an organisation with this BIN has applied", {"bin": ["already registered"]})

@@ -120,8 +120,8 @@ class TestPki:
         """The registry config that trusts this PKI."""
         return {"EDS_TRUST_STORE": [self.trust_store_path], "EDS_CRL_FILE": [self.crl_path]}
 
-    def make_user(self, iin=None, name="ТЕСТОВ ТЕСТ ТЕСТОВИЧ", key_kind="ec", not_before=None, not_after=None,
-                  digital_signature=True, bin_=None):
+    def make_user(self, iin=None, name="ТЕСТОВ ТЕСТ ТЕСТОВИЧ", key_kind="ec", not_before=None,
+                  not_after=None, digital_signature=True, bin_=None):
         """A person's signing certificate from the intermediate CA, subject as NCA RK writes it:
         CN "SURNAME NAME", SURNAME, GIVENNAME (the patronymic), SERIALNUMBER "IIN…", C KZ."""
         iin = iin or random_iin()

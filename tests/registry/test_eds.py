@@ -137,11 +137,12 @@ class OcspResponder:
         request = ocsp.load_der_ocsp_request(body)
         issuer = self.pki.intermediate
         user_cert = self.certificates[request.serial_number]
+        revoked = request.serial_number in self.revoked
         builder = ocsp.OCSPResponseBuilder().add_response(
             cert=user_cert, issuer=issuer.certificate, algorithm=hashes.SHA1(),
-            cert_status=ocsp.OCSPCertStatus.REVOKED if request.serial_number in self.revoked else ocsp.OCSPCertStatus.GOOD,
+            cert_status=ocsp.OCSPCertStatus.REVOKED if revoked else ocsp.OCSPCertStatus.GOOD,
             this_update=dt.datetime.now(UTC), next_update=dt.datetime.now(UTC) + dt.timedelta(hours=1),
-            revocation_time=dt.datetime.now(UTC) if request.serial_number in self.revoked else None,
+            revocation_time=dt.datetime.now(UTC) if revoked else None,
             revocation_reason=None,
         ).responder_id(ocsp.OCSPResponderEncoding.HASH, issuer.certificate)
         return builder.sign(issuer.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)

@@ -105,7 +105,10 @@ def test_an_organisation_applies_and_only_its_region_accredits_it(platform):
 
 def test_rejection_needs_a_reason_and_lists_filter_by_region_and_status(platform):
     http = platform.http
-    first = apply(platform, make_user(), "950341000052", region="KZ-75").json()
+    # an employee certificate names its organisation's BIN (OU): it applies only for that one
+    foreign = apply(platform, make_user(bin_="070941024691"), "950341000052", region="KZ-75")
+    assert foreign.status_code == 403 and "another organisation" in foreign.json()["error"]["message"]
+    first = apply(platform, make_user(bin_="950341000052"), "950341000052", region="KZ-75").json()
     second = apply(platform, make_user(), "961141000023", region="KZ-75", sites=()).json()
     apply(platform, make_user(), "070941024691", region="KZ-35")
     mio = platform.auth("mio_officer", region="KZ-75")

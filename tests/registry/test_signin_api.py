@@ -6,7 +6,7 @@ import jwt
 from sqlalchemy import select, update
 
 from common.contracts.registry import STUDENT_REGISTERED, STUDENT_TRANSFERRED
-from services.registry.models import AuditEntry, LoginChallenge, OutboxEvent, Student
+from services.registry.models import AuditEntry, LoginChallenge, OutboxEvent
 from tests.harness import AUTH_SECRET
 from tests.registry.pki import (TestPki, bearer, challenge, eds_login, make_user, random_iin, register_student,
                                 session_pki, sign_nonce, sign_nonce_with_openssl, with_wrong_check_digit)

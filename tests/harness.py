@@ -15,16 +15,20 @@ import requests
 from nameko.constants import WEB_SERVER_CONFIG_KEY
 from nameko.standalone.events import event_dispatcher
 from nameko.testing.utils import find_free_port
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from common.auth import issue_token
+from common.contracts.registry import UNIVERSITY_ADDED
 from common.db import make_engine
 from gateway.service import GatewayService
 from services.coverage.service import CoverageService
+from services.credits.models import ProcessedEvent as CreditsProcessed
 from services.credits.service import CreditsService
 from services.notifications.service import NotificationsService
 from services.payments.service import PaymentsService
 from services.placement.service import PlacementService
+from services.registry.models import OutboxEvent as RegistryOutbox
 from services.registry.repository import seed_reference_data
 from services.registry.service import RegistryService
 from services.timesheet.service import TimesheetService
@@ -93,18 +97,28 @@ class Platform:
         return config
 
     def start(self, *services):
-        if not services:
-            self.seed()
         for service in services or SERVICES + ("gateway",):
             cls = GatewayService if service == "gateway" else SERVICE_CLASSES[service]
             container = self.container_factory(cls, self.config(service))
             container.start()
             self.containers[service] = container
+        if not services:
+            self.seed()
 
     def seed(self):
-        """Reference data, as `./platform start` loads it."""
+        """Reference data, as `./platform start` loads it, and settled: every service that keeps a
+        copy of the seeded universities has applied their events before a test begins."""
         with self.session("registry") as session, session.begin():
             seed_reference_data(session)
+        with self.session("registry") as session:
+            seeded = set(session.scalars(select(RegistryOutbox.id).where(
+                RegistryOutbox.event_type == UNIVERSITY_ADDED.name)))
+
+        def applied():
+            with self.session("credits") as session:
+                return seeded <= set(session.scalars(select(CreditsProcessed.event_id)))
+
+        eventually(applied)
 
     def stop(self, service):
         self.containers.pop(service).stop()

@@ -3,7 +3,6 @@ from sqlalchemy import func, select
 
 from common import programme
 from common.auth import ADMIN
-from services.credits.models import ProcessedEvent as CreditsProcessed
 from services.credits.models import University as CreditsUniversity
 from services.registry.models import OutboxEvent as RegistryOutbox
 from tests.harness import SERVICES, eventually
@@ -57,24 +56,6 @@ def test_an_event_from_registry_is_consumed_by_credits(platform):
             return session.scalar(select(func.count()).where(RegistryOutbox.sent_at.is_(None))) == 0
 
     eventually(outbox_drained)
-
-
-def test_a_redelivered_event_changes_nothing(platform):
-    from common.contracts.registry import UNIVERSITY_ADDED
-    data = {"university_id": "u1", "code": "AITU", "name": "Astana IT University", "region": "KZ-71"}
-    first = platform.publish(UNIVERSITY_ADDED, data)
-    platform.publish(UNIVERSITY_ADDED, {**data, "name": "changed"}, event_id=first["event_id"])
-    later = platform.publish(UNIVERSITY_ADDED, {**data, "university_id": "u2", "code": "X2"})
-
-    def both_seen():
-        with platform.session("credits") as session:
-            return session.scalar(select(func.count()).select_from(CreditsProcessed)) == 2 \
-                and session.get(CreditsUniversity, "u2") is not None
-
-    eventually(both_seen)
-    with platform.session("credits") as session:
-        assert session.get(CreditsUniversity, "u1").name == "Astana IT University"
-        assert later["event_id"] in set(session.scalars(select(CreditsProcessed.event_id)))
 
 
 def test_adding_a_university_needs_an_admin(platform):

@@ -84,10 +84,6 @@ def payout_like(session, report):
         (Payout.student_id == report["student_id"]) & (Payout.voucher_kind == report["voucher_kind"]))).limit(1))
 
 
-def payout_by_key(session, key):
-    return session.scalar(select(Payout).where(Payout.key == key))
-
-
 def payouts_by_key(session, keys):
     """The payouts with these keys, locked in id order (as the sender locks them: no deadlock)."""
     return {payout.key: payout for payout in session.scalars(

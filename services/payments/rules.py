@@ -12,10 +12,8 @@ SENDING = "sending"  # claimed by a sender, the bank call is in flight
 SENT = "sent"  # the bank accepted it; its final answer comes later
 PAID = "paid"
 FAILED = "failed"
-PAYOUT_STATUSES = (AWAITING_DETAILS, READY, SENDING, SENT, PAID, FAILED)
 
 CARD, IBAN = "card", "iban"
-DETAIL_METHODS = (CARD, IBAN)
 
 # Sending schedules
 IMMEDIATE, DAILY = "immediate", "daily"

@@ -27,19 +27,28 @@ def add_placement(session, data, occurred_at):
 
 
 def add_fact(session, metric, key, placement_id, value, occurred_at):
+    """A fact seen before is left as it is. Two copies of one fact inserted at once collide on the key:
+    the second transaction fails, and its event is retried and finds the first."""
     if session.get(Fact, f"{metric}:{key}") is None:
-        session.add(Fact(key=f"{metric}:{key}", metric=metric, placement_id=placement_id, value=Decimal(value),
-                         **when(occurred_at)))
+        session.add(new_fact(metric, key, placement_id, value, occurred_at))
 
 
 def record_hours(session, placement_id, hours, occurred_at):
-    """A placement's hours done: the first report of completion dates it; a later, larger count (the
-    report's final total) replaces the figure."""
+    """A placement's hours done, from `hours.completed` and `report.submitted` in either order: the
+    larger count, dated by the earlier of the two."""
     fact = session.get(Fact, f"{rules.HOURS_DONE}:{placement_id}", with_for_update=True)
     if fact is None:
-        add_fact(session, rules.HOURS_DONE, placement_id, placement_id, hours, occurred_at)
-    elif hours > fact.value:
-        fact.value = hours
+        session.add(new_fact(rules.HOURS_DONE, placement_id, placement_id, hours, occurred_at))
+        return
+    fact.value = max(fact.value, hours)
+    dated = when(occurred_at)
+    if dated["day"] < fact.day:
+        fact.day, fact.week_start = dated["day"], dated["week_start"]
+
+
+def new_fact(metric, key, placement_id, value, occurred_at):
+    return Fact(key=f"{metric}:{key}", metric=metric, placement_id=placement_id, value=Decimal(value),
+                **when(occurred_at))
 
 
 # Counting

@@ -118,6 +118,13 @@ class ConfirmIn(Contract):
     comment = fields.String(load_default=None, validate=NOTE)
 
 
+class ConfirmManyIn(Contract):
+    """The student confirms many of their own entries at once; each is confirmed or refused on its own."""
+    entry_ids = fields.List(fields.String(validate=validate.Length(min=1, max=64)), required=True,
+                            validate=validate.Length(min=1, max=500))
+    comment = fields.String(load_default=None, validate=NOTE)
+
+
 class DisputeIn(Contract):
     comment = fields.String(required=True, validate=NOTE)
 
@@ -170,6 +177,20 @@ class DayOut(Contract):
     logged = fields.Integer()
     refused = fields.Integer()
     results = fields.List(fields.Nested(DayRowResult))
+
+
+class ConfirmRowResult(Contract):
+    index = fields.Integer()
+    entry_id = fields.String()
+    status = fields.Integer(metadata={"description": "200 when confirmed, else the 4xx the row got"})
+    entry = fields.Nested(EntryOut, allow_none=True)
+    error = fields.Dict(allow_none=True, metadata={"description": "the error body: code, message, fields"})
+
+
+class ConfirmManyOut(Contract):
+    confirmed = fields.Integer()
+    refused = fields.Integer()
+    results = fields.List(fields.Nested(ConfirmRowResult))
 
 
 class CheckInIn(Contract):

@@ -38,6 +38,13 @@ class TimesheetRoutes:
     def correct_entry(self, request, entry_id, body):
         return self.timesheet.correct_entry(entry_id, body, idempotency_key(request))
 
+    @route("POST", "/api/v1/hours/confirm",
+           summary="Confirm many of the student's own entries; each row confirmed or refused on its own "
+                   "(student)",
+           tag=TAG, body=contracts.ConfirmManyIn, response=contracts.ConfirmManyOut)
+    def confirm_entries(self, request, body):
+        return self.timesheet.confirm_entries(body)
+
     @route("POST", "/api/v1/hours/<entry_id>/confirm", summary="Confirm an entry (student)", tag=TAG,
            body=contracts.ConfirmIn, response=contracts.EntryOut, errors=(404, 409))
     def confirm_entry(self, request, entry_id, body):

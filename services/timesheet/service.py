@@ -175,22 +175,45 @@ class TimesheetService(HealthMixin):
     def dispute_entry(self, entry_id, payload):
         return self._answer(entry_id, rules.DISPUTED, load(contracts.DisputeIn, payload)["comment"])
 
+    @rpc
+    def confirm_entries(self, payload):
+        """Many of the student's entries in one transaction: each confirmed or refused on its own."""
+        student = self.caller().require(STUDENT)
+        data = load(contracts.ConfirmManyIn, payload)
+        with self.db.begin():
+            results = [self._confirm_row(student, index, entry_id, data["comment"])
+                       for index, entry_id in enumerate(data["entry_ids"])]
+        confirmed = sum(1 for result in results if result["entry"] is not None)
+        return {"confirmed": confirmed, "refused": len(results) - confirmed, "results": results}
+
+    def _confirm_row(self, student, index, entry_id, comment):
+        # Every check of a row runs before its change, so a refused row changes nothing.
+        result = {"index": index, "entry_id": entry_id, "entry": None, "error": None}
+        try:
+            entry = self._answer_entry(student, entry_id, rules.CONFIRMED, comment)
+        except DomainError as exc:
+            return {**result, "status": exc.status, "error": exc.to_body()["error"]}
+        return {**result, "status": 200, "entry": entry}
+
     def _answer(self, entry_id, answer, comment):
         student = self.caller().require(STUDENT)
         with self.db.begin():
-            entry = repository.get_entry(self.db, entry_id)
-            if entry.student_id != student.user_id:
-                raise NotFound("no such entry", {"entry_id": ["unknown"]})
-            # The placement's lock orders confirmations, so the one reaching the hours sees the others.
-            placement = repository.get_placement(self.db, entry.placement_id, lock=True)
-            self.db.refresh(entry)
-            rules.ensure_not_frozen(repository.report_status(self.db, placement.id))
-            rules.check_answerable(entry.status, answer)
-            entry.status, entry.student_comment, entry.answered_at = answer, comment, utcnow()
-            self.db.flush()
-            if answer == rules.CONFIRMED:
-                self._complete_once(placement)
-            return repository.entry_view(entry)
+            return self._answer_entry(student, entry_id, answer, comment)
+
+    def _answer_entry(self, student, entry_id, answer, comment):
+        entry = repository.get_entry(self.db, entry_id)
+        if entry.student_id != student.user_id:
+            raise NotFound("no such entry", {"entry_id": ["unknown"]})
+        # The placement's lock orders confirmations, so the one reaching the hours sees the others.
+        placement = repository.get_placement(self.db, entry.placement_id, lock=True)
+        self.db.refresh(entry)
+        rules.ensure_not_frozen(repository.report_status(self.db, placement.id))
+        rules.check_answerable(entry.status, answer)
+        entry.status, entry.student_comment, entry.answered_at = answer, comment, utcnow()
+        self.db.flush()
+        if answer == rules.CONFIRMED:
+            self._complete_once(placement)
+        return repository.entry_view(entry)
 
     def _complete_once(self, placement):
         _, confirmed, _ = repository.tally(self.db, placement.id)

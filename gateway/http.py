@@ -89,7 +89,7 @@ class JsonHttpEntrypoint(HttpRequestHandler):
 
     def response_from_exception(self, exc):
         if isinstance(exc, DomainError):
-            return error_response(exc.status, exc.code, exc.message, exc.fields)
+            return error_response(exc.status, exc.code, exc.message, exc.fields, getattr(exc, "headers", None))
         if isinstance(exc, HTTPException):
             return response_for_http_exception(exc)
         log.error("unhandled error in the gateway", exc_info=(type(exc), exc, exc.__traceback__))

@@ -4,25 +4,30 @@ from common.contracts.registry import (AuditPage, AuditQuery, ChallengeOut, Logi
                                        RegisterIn, SiteIn, SiteOut, SitePage, SiteQuery, StaffIn, StaffOut,
                                        StaffPage, StaffPatch, StaffQuery, StudentOut, StudentPatch, TokenOut)
 from gateway.http import route
+from gateway.ratelimit import LoginRateLimit
 
 
 class RegistryRoutes:
+    login_rate_limit = LoginRateLimit()
 
     # EDS sign-in
 
     @route("POST", "/api/v1/auth/challenge", summary="A single-use nonce to sign with EDS (expires in minutes)",
-           tag="auth", public=True, response=ChallengeOut, status=201)
+           tag="auth", public=True, response=ChallengeOut, status=201, errors=(429,))
     def create_challenge(self, request):
+        self.login_rate_limit(request)
         return self.registry.create_challenge()
 
     @route("POST", "/api/v1/auth/register", summary="Register a student with an EDS signature over a nonce",
-           tag="auth", public=True, body=RegisterIn, response=TokenOut, status=201, errors=(401, 409))
+           tag="auth", public=True, body=RegisterIn, response=TokenOut, status=201, errors=(401, 409, 429))
     def register_student(self, request, body):
+        self.login_rate_limit(request)
         return self.registry.register_student(body)
 
     @route("POST", "/api/v1/auth/login", summary="Sign in with an EDS signature over a nonce", tag="auth",
-           public=True, body=LoginIn, response=TokenOut, errors=(401, 409))
+           public=True, body=LoginIn, response=TokenOut, errors=(401, 409, 429))
     def login(self, request, body):
+        self.login_rate_limit(request)
         return self.registry.login(body)
 
     # Students

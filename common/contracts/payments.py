@@ -6,6 +6,8 @@ from common.contracts.base import Contract, EventType, region_field, voucher_kin
 SOURCE = "payments"
 
 PAYOUT_STATUSES = ("awaiting_details", "ready", "sending", "sent", "paid", "failed")
+ID = validate.Regexp(r"^[A-Za-z0-9_.:/-]{1,64}$", error="letters, digits and _ . : / - only")
+PLAIN_TEXT = validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error="no control characters")
 DETAIL_METHODS = ("card", "iban")
 
 
@@ -36,7 +38,7 @@ class PayoutDetailsIn(Contract):
     card_number = fields.String(validate=validate.Length(max=40), load_only=True,
                                 metadata={"description": "for a card; kept by the bank, never stored here"})
     iban = fields.String(validate=validate.Length(max=40), metadata={"description": "for an account: KZ…"})
-    holder_name = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    holder_name = fields.String(required=True, validate=[validate.Length(min=2, max=200), PLAIN_TEXT])
 
 
 class PayoutDetailsOut(Contract):
@@ -59,10 +61,10 @@ class DestinationOut(Contract):
 
 class PayoutQuery(Contract):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000_000))
     status = fields.String(validate=validate.OneOf(PAYOUT_STATUSES))
-    student_id = fields.String(validate=validate.Length(max=64))
-    placement_id = fields.String(validate=validate.Length(max=64))
+    student_id = fields.String(validate=ID)
+    placement_id = fields.String(validate=ID)
     region = region_field()
 
 

@@ -1,5 +1,6 @@
 """Payments' queries and writes: each function works inside the caller's transaction."""
 import datetime as dt
+import re
 import uuid
 
 from sqlalchemy import case, func, or_, select, update
@@ -75,6 +76,13 @@ def release_awaiting(session, student_id, batched):
 
 
 # Payouts
+
+
+def find_payout(session, payout_id, lock=False):
+    """The payout with this id, or None (also for an id no payout could have)."""
+    if not re.fullmatch(r"[0-9a-f]{32}", str(payout_id)):
+        return None
+    return session.get(Payout, payout_id, with_for_update=lock)
 
 
 def payout_like(session, report):

@@ -14,7 +14,7 @@ from common.service import HealthMixin
 from common.validation import load
 from services.payments import repository, rules
 from services.payments.bank import BankRefused, BankUnavailable, adapter_from_config
-from services.payments.models import OutboxEvent, Payout, ProcessedEvent
+from services.payments.models import OutboxEvent, ProcessedEvent
 from services.payments.sender import PayoutSender, today_local
 
 log = logging.getLogger(__name__)
@@ -119,7 +119,7 @@ class PaymentsService(HealthMixin):
 
     def _visible_payout(self, payout_id):
         caller = self.caller().require(STUDENT, OPERATOR)
-        payout = self.db.get(Payout, str(payout_id))
+        payout = repository.find_payout(self.db, payout_id)
         if payout is None or not (caller.has(OPERATOR) or payout.student_id == caller.user_id):
             raise NotFound("no such payout")
         return payout
@@ -128,7 +128,7 @@ class PaymentsService(HealthMixin):
     def retry_payout(self, payout_id):
         operator = self.caller().require(OPERATOR)
         with self.db.begin():
-            payout = self.db.get(Payout, str(payout_id), with_for_update=True)
+            payout = repository.find_payout(self.db, payout_id, lock=True)
             if payout is None:
                 raise NotFound("no such payout")
             if payout.status != rules.FAILED:

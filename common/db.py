@@ -3,6 +3,8 @@
 `Database` is a small dependency provider: one engine per container, one session per worker,
 closed when the worker ends. Each service declares its models on its own `DeclarativeBase`.
 """
+import datetime as dt
+
 import eventlet.patcher
 from nameko.extensions import DependencyProvider
 from sqlalchemy import create_engine, event, text
@@ -35,6 +37,13 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def as_utc(moment):
+    """A stored instant with its time zone: SQLite hands back UTC instants without one."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.timezone.utc)
+    return moment
 
 
 def is_reachable(engine):

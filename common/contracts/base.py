@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from marshmallow import Schema, ValidationError, fields, validate
 
 from common import programme
+from common.ids import ID_PATTERN
 
 
 class Contract(Schema):
@@ -36,6 +37,46 @@ class EventType:
     def load(self, envelope):
         """The envelope's `data` as Python values (dates, integers) by the schema."""
         return self.schema().load(envelope["data"])
+
+
+# Lists: one page of at most MAX_PAGE items; the offset stays far inside every database's integer.
+DEFAULT_PAGE = 50
+MAX_PAGE = 200
+MAX_OFFSET = 1_000_000_000
+
+
+class PageQuery(Contract):
+    limit = fields.Integer(load_default=DEFAULT_PAGE, validate=validate.Range(min=1, max=MAX_PAGE))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
+
+
+def page_of(item_schema):
+    """One page of a list: ``{"items": [...], "total": n}``; `limit` and `offset` echo the query
+    where a list sends them back."""
+    return type(item_schema.__name__.removesuffix("Out") + "Page", (Contract,), {
+        "items": fields.List(fields.Nested(item_schema), required=True),
+        "total": fields.Integer(required=True),
+        "limit": fields.Integer(),
+        "offset": fields.Integer(),
+    })
+
+
+# Free text: one line holds no control characters and is not blank; several lines may hold tabs and
+# line breaks. Neither holds NUL, which PostgreSQL text cannot store.
+ONE_LINE = validate.Regexp(r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$",
+                           error="must be printable text, not blank")
+LINES = validate.Regexp(r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$",
+                        error="must not contain control characters other than tabs and line breaks")
+
+
+def text_field(min_length=1, max_length=200, *, multiline=False, **kwargs):
+    pattern = LINES if multiline else ONE_LINE
+    return fields.String(validate=[validate.Length(min=min_length, max=max_length), pattern], **kwargs)
+
+
+def id_field(**kwargs):
+    """An id the platform issued (a uuid4 in hex)."""
+    return fields.String(validate=validate.Regexp(ID_PATTERN, error="not an id"), **kwargs)
 
 
 def voucher_kind_field(**kwargs):

@@ -1,0 +1,537 @@
+"""A season of the programme driven over the gateway's HTTP API, and checked at the end.
+
+    from bench.season.driver import Season
+    report = Season(["http://127.0.0.1:8000"], auth_secret, students=300).run()
+    print(report.text()); assert report.ok, report.problems
+
+It talks only HTTP to the gateway base URL(s) it is given (clients are spread over them), mints staff
+tokens with `common.auth.issue_token` and the platform's AUTH_SECRET, and gives students and the
+organisations' representatives real EDS certificates (ECDSA P-256) from the test PKI of
+tests/registry/pki.py, which the registry must trust. Nothing here assumes the platform runs in the
+same process, so it drives a platform of OS processes as well as the test suite's in-process one.
+
+The path: staff (operator, a MIO officer per region, a registrar per university, a coordinator per
+site, created by an admin), organisations applying with EDS and accredited by their region's
+officer, one project per site; then per student: EDS registration, a project search, an application,
+an interview slot, acceptance, ten days of attendance logged in bulk per site, the student's bulk
+confirmation, the site's completion report, the Operator's acceptance, payout details, the payout
+through the bank, and the registrar's credit confirmation. The check at the end reads, as the
+Operator, the registrars and (a sample of) the students see it, that every student was paid the
+voucher's reward exactly once and has its credits.
+"""
+import datetime as dt
+import math
+import random
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import requests
+
+from bench.season.monitor import PhaseStats, ProgressBar, Sampler
+from common import programme
+from common.auth import ADMIN, COORDINATOR, MIO_OFFICER, OPERATOR, REGISTRAR, issue_token
+from services.payments.rules import kz_iban
+from services.registry.rules import check_digit
+from tests.registry.pki import random_iin, session_pki, sign_nonce
+
+API = "/api/v1"
+ATTENDANCE_DAYS = 10  # about ten hour entries per student
+STUDENTS_PER_SITE = 200
+PAGE = 200  # the largest page the lists give
+CREDITS_PAGE = 100
+SAMPLE_STUDENTS = 300  # students who check their own payout and credits at the end
+STAFF_TTL = 24 * 3600
+KINDS = programme.VOUCHER_KINDS
+LOCAL_TIME = ZoneInfo(programme.TIMEZONE)
+EVENTUAL = (403, 404, 409, 422)  # what a step answers while an event has not reached its service yet
+
+
+class StepFailed(Exception):
+    """A request answered something other than what the path expects."""
+
+
+@dataclass
+class Site:
+    index: int
+    region: str
+    organisation_id: str = ""
+    site_id: str = ""
+    coordinator: dict = field(default_factory=dict)  # headers
+    voucher_kind: str = ""
+    direction: str = ""
+    project_id: str = ""
+    slot_ids: list = field(default_factory=list)
+    students: list = field(default_factory=list)
+
+
+@dataclass
+class Student:
+    index: int
+    site: Site
+    university_id: str
+    user: object = None  # tests.registry.pki.User
+    student_id: str = ""
+    headers: dict = field(default_factory=dict)
+    application_id: str = ""
+    placement_id: str = ""
+    report_id: str = ""
+    failed: str = ""  # the first step that failed for this student
+
+    @property
+    def voucher(self):
+        return programme.voucher(self.site.voucher_kind)
+
+
+@dataclass
+class SeasonReport:
+    students: int
+    phases: list
+    wall_seconds: float
+    problems: list
+    memory_lines: list
+    queue_lines: list
+
+    @property
+    def ok(self):
+        return not self.problems
+
+    def text(self):
+        lines = [PhaseStats.HEADER] + [phase.row() for phase in self.phases]
+        total = sum(len(phase.latencies_ms) for phase in self.phases)
+        lines += ["", f"{self.students} students, {total} requests in {self.wall_seconds:.1f} s wall time "
+                      f"({total / max(self.wall_seconds, 1e-9):.1f} req/s overall)",
+                  "peak memory of each process:", *(self.memory_lines or ["  (no process ids given)"]),
+                  "peak queue depths on the broker:", *(self.queue_lines or ["  (not sampled)"]),
+                  "correctness: " + ("every student paid the right amount once, with the right credits"
+                                     if self.ok else f"{len(self.problems)} problems")]
+        lines += [f"  - {problem}" for problem in self.problems[:20]]
+        return "\n".join(lines)
+
+
+def local_today():
+    return dt.datetime.now(LOCAL_TIME).date()
+
+
+def random_bin(rng):
+    """A valid BIN: registration year and month, a resident legal entity, a serial, its check digit."""
+    while True:
+        first = f"{rng.randint(0, 25):02d}{rng.randint(1, 12):02d}4{rng.randint(0, 999999):06d}"
+        digit = check_digit(first)
+        if digit is not None:
+            return first + str(digit)
+
+
+def bearer(token):
+    return {"Authorization": "Bearer " + token}
+
+
+class Season:
+    def __init__(self, base_urls, auth_secret, students=50_000, clients=16, pki=None, pids=None,
+                 management_url=None, vhost="/", progress=None, seed=None, timeout=120.0):
+        self.base_urls = [base_urls] if isinstance(base_urls, str) else list(base_urls)
+        self.auth_secret = auth_secret
+        self.count = students
+        self.clients = clients
+        self.pki = pki or session_pki()
+        self.sampler = Sampler(pids, management_url, vhost)
+        self.progress = progress  # a stream for the progress bars, or None
+        self.rng = random.Random(seed)
+        self.timeout = timeout  # the longest wait for one event to reach another service
+        self.local = threading.local()
+        self.sessions = []
+        self.sessions_lock = threading.Lock()
+        self.setup_problems = []
+        self.credit_claims = {}  # university id -> (lock, ids claimed by a client)
+        self.phases = []
+        self.phase = None
+        self.used_iins = set()
+        self.pool = ThreadPoolExecutor(max_workers=clients, thread_name_prefix="season-client")
+
+    # Requests
+
+    def session(self):
+        if not hasattr(self.local, "session"):
+            with self.sessions_lock:
+                self.local.session = requests.Session()
+                self.local.base_url = self.base_urls[len(self.sessions) % len(self.base_urls)]
+                self.sessions.append(self.local.session)
+        return self.local.session, self.local.base_url
+
+    def call(self, method, path, expect=(200, 201), eventual=(), headers=None, **kwargs):
+        """One request, timed into the current phase; while it answers one of `eventual` (an event on
+        its way), it is tried again (counted as a retry) until `self.timeout` passes."""
+        http, base_url = self.session()
+        deadline = time.monotonic() + self.timeout
+        while True:
+            started = time.perf_counter()
+            try:
+                response = http.request(method, base_url + path, headers=headers, timeout=60, **kwargs)
+                status = response.status_code
+            except requests.RequestException as exc:
+                response, status = exc, None
+            elapsed = (time.perf_counter() - started) * 1000
+            if status in expect:
+                self.phase.record(elapsed)
+                return response.json() if response.content else None
+            if status in eventual and time.monotonic() < deadline:
+                self.phase.record(elapsed, retry=True)
+                time.sleep(0.2)
+                continue
+            self.phase.record(elapsed, error=True)
+            detail = response.text[:300] if status is not None else repr(response)
+            raise StepFailed(f"{method} {path} answered {status}: {detail}")
+
+    def run_phase(self, name, tasks, work):
+        """`work(task)` for every task on the pool of clients, with a progress bar; a task that fails
+        marks its student (when it has one) and the run goes on."""
+        self.phase = PhaseStats(name, started=time.monotonic())
+        self.phases.append(self.phase)
+        bar = ProgressBar(self.progress, name, len(tasks), self.phase)
+
+        def one(task):
+            try:
+                work(task)
+            except StepFailed as exc:
+                if isinstance(task, Student) and not task.failed:
+                    task.failed = f"{name}: {exc}"
+                elif not isinstance(task, Student):
+                    self.setup_problems.append(f"{name}: {exc}")
+            finally:
+                bar.advance()
+
+        list(self.pool.map(one, tasks))
+        self.phase.finished = time.monotonic()
+        bar.close()
+
+    def staff_headers(self, role, user_id, name, **scope):
+        return bearer(issue_token(self.auth_secret, user_id, (role,), scope, name=name, ttl=STAFF_TTL))
+
+    # The season
+
+    def run(self):
+        self.sampler.start()
+        started = time.monotonic()
+        try:
+            self.setup()
+            self.students_path()
+            problems = self.setup_problems + self.check()
+        finally:
+            self.sampler.stop()
+            self.pool.shutdown()
+            for http in self.sessions:
+                http.close()
+        return SeasonReport(self.count, self.phases, time.monotonic() - started, problems,
+                            self.sampler.memory_lines(), self.sampler.queue_lines())
+
+    def setup(self):
+        self.phase = PhaseStats("staff and universities", started=time.monotonic())
+        self.phases.append(self.phase)
+        self.admin = self.staff_headers(ADMIN, "season-admin", "Season Admin")
+        universities = self.call("GET", f"{API}/universities")
+        self.universities = {}
+        for university in universities:
+            self.universities.setdefault(university["region"], []).append(university["id"])
+        self.regions = sorted(self.universities)
+        self.operator = self.staff("operator", OPERATOR, {})
+        self.officers = {region: self.staff(f"MIO officer {region}", MIO_OFFICER, {"region": region})
+                         for region in self.regions}
+        self.registrars = {university_id: self.staff(f"Registrar {university_id[:6]}", REGISTRAR,
+                                                     {"university_id": university_id})
+                           for ids in self.universities.values() for university_id in ids}
+        self.phase.finished = time.monotonic()
+
+        site_count = max(2 * len(self.regions), math.ceil(self.count / STUDENTS_PER_SITE))
+        self.sites = [Site(index, self.regions[index % len(self.regions)], voucher_kind=KINDS[index % len(KINDS)],
+                           direction=programme.DIRECTION_CODES[index % len(programme.DIRECTION_CODES)])
+                      for index in range(site_count)]
+        self.students = []
+        for index in range(self.count):
+            site = self.sites[index % site_count]
+            universities = self.universities[site.region]
+            student = Student(index, site, universities[index % len(universities)])
+            site.students.append(student)
+            self.students.append(student)
+        self.run_phase("organisations", self.sites, self.organisation)
+        self.run_phase("projects and slots", self.sites, self.project)
+
+    def staff(self, name, role, scope):
+        body = {"iin": self.new_iin(), "full_name": name, "role": role, **scope}
+        made = self.call("POST", f"{API}/staff", json=body, headers=self.admin)
+        return self.staff_headers(role, made["id"], name, **{key: made[key] for key in
+                                                              ("region", "organisation_id", "site_id",
+                                                               "university_id") if made.get(key)})
+
+    def new_iin(self):
+        while True:
+            iin = random_iin()
+            if iin not in self.used_iins:
+                self.used_iins.add(iin)
+                return iin
+
+    def organisation(self, site):
+        """The organisation applies signed by its representative's EDS, its officer accredits it, and
+        an admin adds the site's coordinator."""
+        bin_ = random_bin(self.rng)
+        representative = self.pki.make_user(iin=self.new_iin(), name="ПРЕДСТАВИТЕЛЕВ АСЕТ БОЛАТОВИЧ", bin_=bin_)
+        nonce = self.call("POST", f"{API}/auth/challenge")["nonce"]
+        applied = self.call("POST", f"{API}/organisations", json={
+            "nonce": nonce, "signature": sign_nonce(representative, nonce), "bin": bin_,
+            "name": f"Children's Centre No. {site.index + 1}", "kind": "centre", "region": site.region,
+            "address": f"Abai avenue {site.index + 1}",
+            "sites": [{"name": f"Centre No. {site.index + 1}", "address": f"Abai avenue {site.index + 1}",
+                       "city": "Astana", "directions": list(programme.DIRECTION_CODES)}]})
+        site.organisation_id, site.site_id = applied["id"], applied["sites"][0]["id"]
+        self.call("POST", f"{API}/organisations/{site.organisation_id}/accredit",
+                  headers=self.officers[site.region])
+        made = self.call("POST", f"{API}/staff", headers=self.admin, json={
+            "iin": self.new_iin(), "full_name": f"Coordinator {site.index + 1}", "role": COORDINATOR,
+            "organisation_id": site.organisation_id, "site_id": site.site_id})
+        site.coordinator = self.staff_headers(COORDINATOR, made["id"], made["full_name"], region=made["region"],
+                                              organisation_id=site.organisation_id, site_id=site.site_id)
+
+    def project(self, site):
+        """One project per site with a place and an interview slot for each of its students."""
+        today = local_today()
+        places = max(1, len(site.students))
+        project = self.call("POST", f"{API}/projects", headers=site.coordinator, eventual=EVENTUAL, json={
+            "title": f"Season project {site.index + 1}", "description": "Afternoon activities with children.",
+            "direction": site.direction, "voucher_kind": site.voucher_kind, "places": places,
+            "starts_on": (today - dt.timedelta(days=30)).isoformat(),
+            "ends_on": (today + dt.timedelta(days=60)).isoformat(),
+            "schedule": "Mon-Fri 15:00-18:00", "online": False, "languages": ["kk", "ru"]})
+        site.project_id = project["id"]
+        first = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) + dt.timedelta(days=2)
+        for start in range(0, places, 100):
+            slots = [{"starts_at": (first + dt.timedelta(minutes=15 * i)).isoformat(), "address": "Room 1"}
+                     for i in range(start, min(places, start + 100))]
+            made = self.call("POST", f"{API}/projects/{site.project_id}/slots", headers=site.coordinator,
+                             json={"slots": slots})
+            site.slot_ids += [slot["id"] for slot in made["items"]]
+
+    def students_path(self):
+        self.keys_seconds = time.monotonic()
+        for student in self.students:  # certificates are made before the clock of a phase starts
+            student.user = self.pki.make_user(iin=self.new_iin(), name="СТУДЕНТОВА АЙГЕРИМ НУРЛАНОВНА")
+        self.run_phase("EDS registration", self.students, self.register)
+        self.run_phase("search and apply", self.live(), self.apply)
+        self.run_phase("interview booking", self.live(), self.book)
+        self.run_phase("acceptance", self.live(), self.accept)
+        self.run_phase("attendance (bulk/site)", self.attendance_days(), self.log_day)
+        self.run_phase("confirmations (bulk)", self.live(), self.confirm)
+        self.run_phase("completion reports", self.live(), self.report)
+        self.run_phase("Operator's review", self.live(), self.review)
+        self.run_phase("payout details", self.live(), self.payout_details)
+        self.run_phase("payouts via the bank", [None], self.wait_for_payouts)
+        self.run_phase("credit confirmations", self.registrar_rounds(), self.confirm_credits)
+
+    def live(self):
+        return [student for student in self.students if not student.failed]
+
+    def register(self, student):
+        nonce = self.call("POST", f"{API}/auth/challenge")["nonce"]
+        token = self.call("POST", f"{API}/auth/register", json={
+            "nonce": nonce, "signature": sign_nonce(student.user, nonce), "university_id": student.university_id,
+            "region": student.site.region, "phone": "+77011234567", "language": "kk"})
+        student.student_id, student.headers = token["user_id"], bearer(token["access_token"])
+
+    def apply(self, student):
+        site = student.site
+        found = self.call("GET", f"{API}/projects", headers=student.headers, params={
+            "region": site.region, "direction": site.direction, "voucher_kind": site.voucher_kind,
+            "q": f"Season project {site.index + 1}", "has_free_places": "true"})
+        if site.project_id not in {project["id"] for project in found["items"]}:
+            raise StepFailed(f"the search did not find project {site.project_id}")
+        student.application_id = self.call("POST", f"{API}/projects/{site.project_id}/applications",
+                                           headers=student.headers, json={})["id"]
+
+    def book(self, student):
+        slot_id = student.site.slot_ids[student.site.students.index(student)]
+        self.call("POST", f"{API}/applications/{student.application_id}/interview", headers=student.headers,
+                  json={"slot_id": slot_id})
+
+    def accept(self, student):
+        decided = self.call("POST", f"{API}/applications/{student.application_id}/outcome",
+                            headers=student.site.coordinator, json={"outcome": "accepted"})
+        student.placement_id = decided["placement_id"]
+
+    def attendance_days(self):
+        today = local_today()
+        return [(site, today - dt.timedelta(days=day)) for site in self.sites
+                for day in range(1, ATTENDANCE_DAYS + 1)]
+
+    def log_day(self, site_day):
+        """One day at one site in one request (500 rows at most); rows refused because timesheet has
+        not heard of the placement yet are sent again."""
+        site, day = site_day
+        rows = [{"placement_id": student.placement_id, "note": "Afternoon club",
+                 "hours": str(Decimal(student.voucher.hours) / ATTENDANCE_DAYS)}
+                for student in site.students if student.placement_id and not student.failed]
+        deadline = time.monotonic() + self.timeout
+        for start in range(0, len(rows), 500):
+            pending = rows[start:start + 500]
+            while pending:
+                answer = self.call("POST", f"{API}/hours/days", headers=site.coordinator,
+                                   json={"work_date": day.isoformat(), "rows": pending})
+                refused = [row for row in answer["results"] if row["status"] != 201]
+                unknown = [pending[row["index"]] for row in refused if row["status"] == 404]
+                for row in refused:
+                    if row["status"] != 404 or time.monotonic() > deadline:
+                        self.fail_placement(site, row["placement_id"], f"attendance {day}: {row['error']}")
+                pending = unknown if time.monotonic() <= deadline else []
+                if pending:
+                    self.phase.record(0, retry=True)
+                    time.sleep(0.2)
+
+    def fail_placement(self, site, placement_id, reason):
+        for student in site.students:
+            if student.placement_id == placement_id and not student.failed:
+                student.failed = reason
+
+    def confirm(self, student):
+        entries = self.call("GET", f"{API}/hours", headers=student.headers,
+                            params={"status": "pending", "limit": PAGE})["items"]
+        answer = self.call("POST", f"{API}/hours/confirm", headers=student.headers,
+                           json={"entry_ids": [entry["id"] for entry in entries]})
+        if answer["refused"] or len(entries) != ATTENDANCE_DAYS:
+            raise StepFailed(f"{len(entries)} entries, {answer['refused']} refused confirmations")
+
+    def report(self, student):
+        student.report_id = self.call("POST", f"{API}/reports", headers=student.site.coordinator,
+                                      json={"placement_id": student.placement_id})["id"]
+
+    def review(self, student):
+        self.call("POST", f"{API}/reports/{student.report_id}/review", headers=self.operator,
+                  json={"decision": "accept"})
+
+    def payout_details(self, student):
+        self.call("PUT", f"{API}/me/payout-details", headers=student.headers, json={
+            "method": "iban", "iban": student_iban(student.index), "holder_name": "AIGERIM NURLANOVNA"})
+
+    def wait_for_payouts(self, _):
+        """The Operator watches the payouts list until every live student's payout is paid."""
+        expected = len(self.live())
+        deadline = time.monotonic() + self.timeout + expected * 0.05
+        while True:
+            paid = self.call("GET", f"{API}/payouts", headers=self.operator,
+                             params={"status": "paid", "limit": 1})["total"]
+            if paid >= expected or time.monotonic() > deadline:
+                return
+            time.sleep(0.5)
+
+    def registrar_rounds(self):
+        """Rounds of the registrars' queues: each confirms a page's worth of its university's requests."""
+        expected = {}
+        for student in self.live():
+            expected[student.university_id] = expected.get(student.university_id, 0) + 1
+        self.credit_claims = {university_id: (threading.Lock(), set()) for university_id in expected}
+        return [(university_id, count) for university_id, count in expected.items()
+                for _ in range(math.ceil(count / CREDITS_PAGE))]
+
+    def confirm_credits(self, university_round):
+        """Takes pending requests no other client has taken (waiting while they arrive) and confirms
+        them, until it has confirmed a page's worth or the university's requests are all taken."""
+        university_id, expected = university_round
+        headers, (lock, claimed) = self.registrars[university_id], self.credit_claims[university_id]
+        done, deadline = 0, time.monotonic() + self.timeout
+        while done < CREDITS_PAGE and time.monotonic() < deadline:
+            with lock:
+                if len(claimed) >= expected:
+                    return
+                page = self.call("GET", f"{API}/credits/requests", headers=headers,
+                                 params={"status": "pending", "limit": CREDITS_PAGE})["items"]
+                mine = [item["id"] for item in page if item["id"] not in claimed][:CREDITS_PAGE - done]
+                claimed.update(mine)
+            for request_id in mine:
+                self.call("POST", f"{API}/credits/requests/{request_id}/confirm", headers=headers, json={
+                    "discipline": "Social practice", "order_number": "No. 128-П",
+                    "order_date": local_today().isoformat()})
+            done += len(mine)
+            if not mine:
+                time.sleep(0.5)
+
+    # The check at the end
+
+    def check(self):
+        self.phase = PhaseStats("final check", started=time.monotonic())
+        self.phases.append(self.phase)
+        problems = [f"student {s.index}: {s.failed}" for s in self.students if s.failed][:50]
+        try:
+            problems += self.check_payouts() + self.check_credits() + self.check_students_views()
+            problems += self.check_ledger()
+        except StepFailed as exc:
+            problems.append(f"final check: {exc}")
+        self.phase.finished = time.monotonic()
+        return problems
+
+    def all_pages(self, path, headers, page_size=PAGE, **params):
+        items, offset = [], 0
+        while True:
+            page = self.call("GET", path, headers=headers, params={**params, "limit": page_size, "offset": offset})
+            items += page["items"]
+            offset += page_size
+            if offset >= page["total"]:
+                return items
+
+    def check_payouts(self):
+        """As the Operator sees them: one payout per student, paid, of the voucher's reward."""
+        payouts = {}
+        for payout in self.all_pages(f"{API}/payouts", self.operator):
+            payouts.setdefault(payout["student_id"], []).append(payout)
+        problems = []
+        for student in self.students:
+            mine = payouts.pop(student.student_id, [])
+            expected = [(student.voucher.reward_kzt, "paid")]
+            if [(p["amount_kzt"], p["status"]) for p in mine] != expected:
+                problems.append(f"student {student.index}: payouts {[(p['amount_kzt'], p['status']) for p in mine]}"
+                                f", expected {expected}")
+        problems += [f"payouts to an unknown student {student_id}" for student_id in payouts]
+        return problems
+
+    def check_credits(self):
+        """As each registrar sees the university's queue: one confirmed request per student with the
+        voucher's credits, nothing pending."""
+        requests_of = {}
+        for university_id, headers in self.registrars.items():
+            for item in self.all_pages(f"{API}/credits/requests", headers, CREDITS_PAGE):
+                requests_of.setdefault(item["student_id"], []).append((item["credits"], item["status"]))
+        problems = []
+        for student in self.students:
+            expected = [(student.voucher.credits, "confirmed")]
+            found = requests_of.pop(student.student_id, [])
+            if found != expected:
+                problems.append(f"student {student.index}: credit requests {found}, expected {expected}")
+        problems += [f"credit requests of an unknown student {student_id}" for student_id in requests_of]
+        return problems
+
+    def check_students_views(self):
+        """A sample of students read their own payouts and credits."""
+        sample = self.rng.sample(self.students, min(SAMPLE_STUDENTS, len(self.students)))
+        problems = []
+
+        def look(student):
+            if not student.headers:
+                return
+            mine = self.call("GET", f"{API}/payouts", headers=student.headers)["items"]
+            credits = self.call("GET", f"{API}/students/me/credits", headers=student.headers)
+            paid = [(p["amount_kzt"], p["status"]) for p in mine]
+            if paid != [(student.voucher.reward_kzt, "paid")] or credits["total_credits"] != student.voucher.credits:
+                problems.append(f"student {student.index} sees payouts {paid} and "
+                                f"{credits['total_credits']} credits")
+
+        list(self.pool.map(look, sample))
+        return problems
+
+    def check_ledger(self):
+        reconciliation = self.call("POST", f"{API}/reconciliations", headers=self.operator)
+        if not (reconciliation["clean"] and reconciliation["ledger_balanced"]):
+            return [f"reconciliation with the bank is not clean: {reconciliation['mismatches'][:5]}"]
+        return []
+
+
+def student_iban(number):
+    """A valid KZ IBAN at a known bank, different for each number."""
+    return kz_iban("601", f"KZT{number:010d}")

@@ -1,0 +1,17 @@
+"""A small season through the whole platform, so the benchmark never rots: 300 students from EDS
+registration to payout and credits, checked at the end (correctness only, never speed)."""
+import sys
+
+from bench.season.driver import Season
+from tests.harness import AUTH_SECRET
+
+
+def test_a_season_of_300_students_pays_and_credits_each_once(platform):
+    season = Season(platform.base_url, AUTH_SECRET, students=300, clients=8, progress=sys.stderr, seed=9,
+                    timeout=60)
+    report = season.run()
+    print(report.text())
+    assert report.ok, report.problems[:10]
+    phases = {phase.name: phase for phase in report.phases}
+    assert len(phases["EDS registration"].latencies_ms) == 2 * 300
+    assert sum(phase.errors for phase in report.phases) == 0

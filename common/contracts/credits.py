@@ -1,7 +1,8 @@
 """Credits' RPC payloads and the events it publishes: a university's re-count of the programme's credits."""
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from common.contracts.base import Contract, EventType, direction_field, voucher_kind_field
+from common.contracts.base import (Contract, EventType, PageQuery, direction_field, page_of, text_field,
+                                   voucher_kind_field)
 
 SOURCE = "credits"
 
@@ -16,24 +17,7 @@ REQUEST_STATUSES = (PENDING, CONFIRMED, REJECTED, REFUSED)
 # A payout's state as payments reports it; `awaiting` until payments says anything.
 PAYMENT_STATUSES = ("awaiting", "sent", "paid", "failed")
 
-# One pattern (OpenAPI documents one): no control characters, and not only spaces.
-PRINTABLE_TEXT = validate.Regexp(r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$",
-                                 error="must be printable text, not blank")
-
-
-def text_field(max_length, **kwargs):
-    return fields.String(validate=[validate.Length(min=1, max=max_length), PRINTABLE_TEXT], **kwargs)
-
-
 # RPC payloads
-
-
-MAX_OFFSET = 10**9  # far past any list; keeps the number inside every database's integer
-
-
-class PageQuery(Contract):
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
 
 
 class RecountQuery(PageQuery):
@@ -52,14 +36,14 @@ class RecountQuery(PageQuery):
 
 
 class ConfirmRecountIn(Contract):
-    discipline = text_field(200, required=True,
+    discipline = text_field(1, 200, required=True,
                             metadata={"description": "the course or discipline the credits count against"})
-    order_number = text_field(64, required=True, metadata={"description": "the order or decree number"})
+    order_number = text_field(1, 64, required=True, metadata={"description": "the order or decree number"})
     order_date = fields.Date(metadata={"description": "the date of the order or decree"})
 
 
 class RejectRecountIn(Contract):
-    reason = text_field(500, required=True)
+    reason = text_field(1, 500, required=True)
 
 
 class RecountRequestOut(Contract):
@@ -92,9 +76,7 @@ class RecountRequestOut(Contract):
     transferred_at = fields.DateTime(allow_none=True)
 
 
-class RecountPage(Contract):
-    items = fields.List(fields.Nested(RecountRequestOut))
-    total = fields.Integer()
+RecountPage = page_of(RecountRequestOut)
 
 
 class StudentCreditsOut(Contract):

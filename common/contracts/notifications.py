@@ -4,19 +4,16 @@ Notifications publishes no events; it consumes the other services' events about 
 """
 from marshmallow import fields, validate
 
-from common.contracts.base import Contract
+from common.contracts.base import Contract, PageQuery, page_of
 
 SOURCE = "notifications"
 
 LANGUAGES = ("ru", "kk", "en")
 # Who a notification is for: one student, everyone coordinating one site, or the Operator's desk.
 AUDIENCES = ("student", "site", "operator")
-MAX_OFFSET = 10**9
 
 
-class NotificationQuery(Contract):
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
+class NotificationQuery(PageQuery):
     unread = fields.Boolean(metadata={"description": "true: only unread ones; false: only read ones"})
     kind = fields.String(validate=validate.Length(min=1, max=64),
                          metadata={"description": "the event behind it, e.g. payout.paid"})
@@ -37,9 +34,7 @@ class NotificationOut(Contract):
     read_by = fields.String(allow_none=True)
 
 
-class NotificationPage(Contract):
-    items = fields.List(fields.Nested(NotificationOut))
-    total = fields.Integer()
+class NotificationPage(page_of(NotificationOut)):
     unread = fields.Integer(metadata={"description": "unread ones in all of the caller's notifications"})
 
 

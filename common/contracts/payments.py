@@ -1,13 +1,13 @@
 """Payments' events (a payout's way to the student's card or account) and RPC payloads."""
 from marshmallow import fields, validate
 
-from common.contracts.base import Contract, EventType, region_field, voucher_kind_field
+from common.contracts.base import (Contract, EventType, PageQuery, page_of, region_field, text_field,
+                                   voucher_kind_field)
 
 SOURCE = "payments"
 
 PAYOUT_STATUSES = ("awaiting_details", "ready", "sending", "sent", "paid", "failed")
 ID = validate.Regexp(r"^[A-Za-z0-9_.:/-]{1,64}$", error="letters, digits and _ . : / - only")
-PLAIN_TEXT = validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error="no control characters")
 DETAIL_METHODS = ("card", "iban")
 
 
@@ -38,7 +38,7 @@ class PayoutDetailsIn(Contract):
     card_number = fields.String(validate=validate.Length(max=40), load_only=True,
                                 metadata={"description": "for a card; kept by the bank, never stored here"})
     iban = fields.String(validate=validate.Length(max=40), metadata={"description": "for an account: KZ…"})
-    holder_name = fields.String(required=True, validate=[validate.Length(min=2, max=200), PLAIN_TEXT])
+    holder_name = text_field(2, 200, required=True)
 
 
 class PayoutDetailsOut(Contract):
@@ -59,9 +59,7 @@ class DestinationOut(Contract):
     holder_name = fields.String()
 
 
-class PayoutQuery(Contract):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000_000))
+class PayoutQuery(PageQuery):
     status = fields.String(validate=validate.OneOf(PAYOUT_STATUSES))
     student_id = fields.String(validate=ID)
     placement_id = fields.String(validate=ID)
@@ -91,9 +89,7 @@ class PayoutOut(Contract):
     failed_at = fields.DateTime(allow_none=True)
 
 
-class PayoutPage(Contract):
-    items = fields.List(fields.Nested(PayoutOut))
-    total = fields.Integer()
+PayoutPage = page_of(PayoutOut)
 
 
 class RegionTotalsOut(Contract):

@@ -1,7 +1,8 @@
 """Placement's RPC payloads and the events it publishes: projects, applications, interviews, placements."""
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from common.contracts.base import Contract, EventType, direction_field, region_field, voucher_kind_field
+from common.contracts.base import (ONE_LINE, Contract, EventType, PageQuery, direction_field, page_of, region_field,
+                                   text_field, voucher_kind_field)
 
 SOURCE = "placement"
 
@@ -13,46 +14,24 @@ OUTCOMES = ("accepted", "rejected", "no_show")
 PLACEMENT_STATUSES = ("active", "withdrawn", "cancelled")
 PROJECT_SORTS = ("starts_on", "-starts_on", "free_places", "-free_places", "created_at", "-created_at",
                  "title")
-MAX_PAGE = 100
-MAX_OFFSET = 1_000_000
-# PostgreSQL text cannot hold NUL; refuse it at the boundary rather than fail in the database.
-NO_NUL = validate.Regexp(r"^[^\x00]*$", error="must not contain NUL characters")
-
-
-def text(min_length=1, max_length=200, **kwargs):
-    return fields.String(validate=[validate.Length(min=min_length, max=max_length), NO_NUL], **kwargs)
-
-
-class PageQuery(Contract):
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PAGE))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
-
-
-def page_of(item_schema):
-    """The paginated answer `{"items": [...], "total": n, "limit", "offset"}` of `item_schema`."""
-    return type(item_schema.__name__.replace("Out", "") + "Page", (PageQuery,), {
-        "items": fields.List(fields.Nested(item_schema), required=True),
-        "total": fields.Integer(required=True),
-    })
 
 
 # Projects
 
 class ProjectIn(Contract):
     """A coordinator's new project; its site, organisation and region come from the coordinator's site."""
-    title = text(3, 200, required=True)
-    description = text(10, 5000, required=True)
+    title = text_field(3, 200, required=True)
+    description = text_field(10, 5000, multiline=True, required=True)
     direction = direction_field(required=True)
     voucher_kind = voucher_kind_field(required=True)
     places = fields.Integer(required=True, validate=validate.Range(min=1, max=1000))
     starts_on = fields.Date(required=True)
     ends_on = fields.Date(required=True)
-    schedule = text(2, 500, required=True)
+    schedule = text_field(2, 500, required=True)
     online = fields.Boolean(required=True)
     languages = fields.List(fields.String(validate=validate.OneOf(LANGUAGES)), required=True,
                             validate=validate.Length(min=1, max=len(LANGUAGES)))
-    city = text(2, 100,
-                         metadata={"description": "defaults to the site's city"})
+    city = text_field(2, 100, metadata={"description": "defaults to the site's city"})
 
     @validates_schema
     def dates_in_order(self, data, **_):
@@ -88,10 +67,9 @@ class ProjectOut(Contract):
 
 
 class ProjectQuery(PageQuery):
-    q = text(1, 200,
-                      metadata={"description": "words to find in the title or description"})
+    q = text_field(1, 200, metadata={"description": "words to find in the title or description"})
     region = region_field()
-    city = text(1, 100)
+    city = text_field(1, 100)
     direction = direction_field()
     voucher_kind = voucher_kind_field()
     online = fields.Boolean()
@@ -111,8 +89,8 @@ ProjectPage = page_of(ProjectOut)
 
 class SlotIn(Contract):
     starts_at = fields.AwareDateTime(required=True)
-    online_link = fields.Url(validate=[validate.Length(max=500), NO_NUL])
-    address = text(3, 300)
+    online_link = fields.Url(validate=[validate.Length(max=500), ONE_LINE])
+    address = text_field(3, 300)
 
     @validates_schema
     def one_place(self, data, **_):
@@ -142,17 +120,17 @@ class SlotList(Contract):
 # Applications
 
 class ApplicationIn(Contract):
-    motivation = text(0, 2000)
+    motivation = text_field(0, 2000, multiline=True)
 
 
 class BookingIn(Contract):
-    slot_id = text(1, 64, required=True)
+    slot_id = text_field(1, 64, required=True)
 
 
 class OutcomeIn(Contract):
     outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
-    reason = text(3, 1000,
-                           metadata={"description": "required when the outcome is rejected"})
+    reason = text_field(3, 1000, multiline=True,
+                        metadata={"description": "required when the outcome is rejected"})
 
     @validates_schema
     def rejection_has_reason(self, data, **_):
@@ -178,7 +156,7 @@ class ApplicationOut(Contract):
 
 
 class ApplicationQuery(PageQuery):
-    project_id = text(1, 64)
+    project_id = text_field(1, 64)
     status = fields.String(validate=validate.OneOf(APPLICATION_STATUSES))
 
 
@@ -188,7 +166,7 @@ ApplicationPage = page_of(ApplicationOut)
 # Placements
 
 class PlacementEndIn(Contract):
-    reason = text(3, 1000, required=True)
+    reason = text_field(3, 1000, multiline=True, required=True)
 
 
 class PlacementOut(Contract):
@@ -213,7 +191,7 @@ class PlacementOut(Contract):
 
 
 class PlacementQuery(PageQuery):
-    project_id = text(1, 64)
+    project_id = text_field(1, 64)
     status = fields.String(validate=validate.OneOf(PLACEMENT_STATUSES))
 
 

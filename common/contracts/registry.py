@@ -2,23 +2,14 @@
 from marshmallow import fields, validate
 
 from common.auth import ROLES, STUDENT
-from common.contracts.base import Contract, EventType, direction_field, region_field
+from common.contracts.base import (Contract, EventType, PageQuery, direction_field, id_field, page_of, region_field,
+                                   text_field)
 
 SOURCE = "registry"
 STAFF_ROLES = tuple(role for role in ROLES if role != STUDENT)
 LANGUAGES = ("kk", "ru", "en")
 ORGANISATION_KINDS = ("school", "kindergarten", "care_home", "centre", "ngo", "hospital", "other")
 ORGANISATION_STATUSES = ("pending", "accredited", "rejected", "suspended")
-ID_PATTERN = r"^[0-9a-f]{32}$"
-NO_CONTROL_CHARACTERS = validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error="must not contain control characters")
-
-
-def text_field(min_length, max_length, **kwargs):
-    return fields.String(validate=[validate.Length(min=min_length, max=max_length), NO_CONTROL_CHARACTERS], **kwargs)
-
-
-def id_field(**kwargs):
-    return fields.String(validate=validate.Regexp(ID_PATTERN, error="not an id"), **kwargs)
 
 
 # RPC payloads
@@ -42,19 +33,6 @@ class UniversityOut(Contract):
     code = fields.String()
     name = fields.String()
     region = fields.String()
-
-
-class PageQuery(Contract):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000_000))
-
-
-def page_of(item_schema):
-    """The shape of one page of a list: ``{"items": [...], "total": n}``."""
-    return type(item_schema.__name__.removesuffix("Out") + "Page", (Contract,), {
-        "items": fields.List(fields.Nested(item_schema), required=True),
-        "total": fields.Integer(required=True),
-    })
 
 
 # EDS sign-in. The client signs the nonce's ASCII bytes (`data_base64` is them in base64, as

@@ -1,7 +1,8 @@
 """Timesheet's events (hours reaching the voucher, the completion report's life) and RPC payloads."""
 from marshmallow import fields, validate
 
-from common.contracts.base import Contract, EventType, direction_field, region_field, voucher_kind_field
+from common.contracts.base import (Contract, EventType, PageQuery, direction_field, page_of, region_field,
+                                   text_field, voucher_kind_field)
 
 SOURCE = "timesheet"
 
@@ -77,7 +78,10 @@ ENTRY_STATUSES = ("pending", "confirmed", "disputed")
 ENTRY_SOURCES = ("coordinator", "attendance")
 ATTENDANCE_STATUSES = ("open", "awaiting", "approved", "declined")
 REPORT_STATUSES = ("submitted", "accepted", "rejected")
-NOTE = validate.Length(min=1, max=500)
+
+
+def note_field(**kwargs):
+    return text_field(1, 500, multiline=True, **kwargs)
 
 
 def hours_field(**kwargs):
@@ -85,22 +89,17 @@ def hours_field(**kwargs):
     return fields.Decimal(as_string=True, **kwargs)
 
 
-class PageQuery(Contract):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
-
-
 class HoursIn(Contract):
     placement_id = fields.String(required=True)
     work_date = fields.Date(required=True)
     hours = hours_field(required=True)
-    note = fields.String(required=True, validate=NOTE)
+    note = note_field(required=True)
 
 
 class DayRow(Contract):
     placement_id = fields.String(required=True)
     hours = hours_field(required=True)
-    note = fields.String(required=True, validate=NOTE)
+    note = note_field(required=True)
 
 
 class DayIn(Contract):
@@ -111,26 +110,26 @@ class DayIn(Contract):
 
 class CorrectionIn(Contract):
     hours = hours_field(required=True, metadata={"description": "may be negative"})
-    reason = fields.String(required=True, validate=NOTE)
+    reason = note_field(required=True)
 
 
 class ConfirmIn(Contract):
-    comment = fields.String(load_default=None, validate=NOTE)
+    comment = note_field(load_default=None)
 
 
 class ConfirmManyIn(Contract):
     """The student confirms many of their own entries at once; each is confirmed or refused on its own."""
     entry_ids = fields.List(fields.String(validate=validate.Length(min=1, max=64)), required=True,
                             validate=validate.Length(min=1, max=500))
-    comment = fields.String(load_default=None, validate=NOTE)
+    comment = note_field(load_default=None)
 
 
 class DisputeIn(Contract):
-    comment = fields.String(required=True, validate=NOTE)
+    comment = note_field(required=True)
 
 
 class ResolveIn(Contract):
-    note = fields.String(required=True, validate=NOTE)
+    note = note_field(required=True)
 
 
 class EntryQuery(PageQuery):
@@ -159,9 +158,7 @@ class EntryOut(Contract):
     created_at = fields.DateTime()
 
 
-class EntryPage(Contract):
-    items = fields.List(fields.Nested(EntryOut))
-    total = fields.Integer()
+EntryPage = page_of(EntryOut)
 
 
 class DayRowResult(Contract):
@@ -204,7 +201,7 @@ class CheckOutIn(Contract):
 
 class AttendanceDecisionIn(Contract):
     approve = fields.Boolean(required=True)
-    note = fields.String(load_default=None, validate=NOTE)
+    note = note_field(load_default=None)
 
 
 class AttendanceQuery(PageQuery):
@@ -224,9 +221,7 @@ class AttendanceOut(Contract):
     note = fields.String(allow_none=True)
 
 
-class AttendancePage(Contract):
-    items = fields.List(fields.Nested(AttendanceOut))
-    total = fields.Integer()
+AttendancePage = page_of(AttendanceOut)
 
 
 class ProgressQuery(PageQuery):
@@ -251,9 +246,7 @@ class ProgressOut(Contract):
     report_status = fields.String(allow_none=True)
 
 
-class ProgressPage(Contract):
-    items = fields.List(fields.Nested(ProgressOut))
-    total = fields.Integer()
+ProgressPage = page_of(ProgressOut)
 
 
 class ReportIn(Contract):
@@ -262,7 +255,7 @@ class ReportIn(Contract):
 
 class ReviewIn(Contract):
     decision = fields.String(required=True, validate=validate.OneOf(("accept", "reject")))
-    reason = fields.String(load_default=None, validate=NOTE)
+    reason = note_field(load_default=None)
 
 
 class ReportQuery(PageQuery):
@@ -304,6 +297,4 @@ class ReportDetailOut(ReportOut):
     entries = fields.List(fields.Nested(EntryOut))
 
 
-class ReportPage(Contract):
-    items = fields.List(fields.Nested(ReportOut))
-    total = fields.Integer()
+ReportPage = page_of(ReportOut)

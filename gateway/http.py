@@ -12,6 +12,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 
+from marshmallow import ValidationError
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
@@ -140,6 +141,17 @@ def read_json(request, schema_cls):
     return load(schema_cls, payload)
 
 
+def shaped(schema, answer):
+    """A service's answer as the response contract documents it. The answer comes as Python values
+    or already in its JSON form (dates as text); loading it through the contract accepts both and
+    checks it, and dumping it writes the JSON form once. An answer that breaks its contract is a
+    fault of the platform (500), not of the request."""
+    try:
+        return schema.dump(schema.load(answer))
+    except ValidationError as exc:
+        raise ValueError(f"{type(schema).__name__} does not match the answer: {exc.messages}")
+
+
 def route(method, path, *, summary, tag, body=None, query=None, response=None, many=False, status=200,
           public=False, errors=(), produces=JSON_TYPE):
     """Declare a gateway route: an HTTP entrypoint whose handler gets validated `body`/`query`
@@ -162,7 +174,7 @@ def route(method, path, *, summary, tag, body=None, query=None, response=None, m
             if isinstance(result, Response):
                 return result
             if response is not None:
-                result = response(many=many).dump(result)
+                result = shaped(response(many=many), result)
             return Response(json.dumps(result, ensure_ascii=False), status=status, mimetype=JSON_TYPE)
 
         return http(method, path)(entrypoint)

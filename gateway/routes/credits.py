@@ -15,7 +15,7 @@ class CreditsRoutes:
     @route("GET", "/api/v1/credits/requests", summary="The registrar's university's re-count queue",
            tag="credits", query=RecountQuery, response=RecountPage)
     def list_recount_requests(self, request, query):
-        return self.credits.university_queue(RecountQuery().dump(query))
+        return self.credits.university_queue(query)
 
     @route("GET", "/api/v1/credits/requests/<request_id>", summary="One re-count request", tag="credits",
            response=RecountRequestOut, errors=(404,))
@@ -26,7 +26,7 @@ class CreditsRoutes:
            summary="Confirm a re-count: the discipline and the order/decree (registrar)", tag="credits",
            body=ConfirmRecountIn, response=RecountRequestOut, errors=(404, 409, 422))
     def confirm_recount(self, request, request_id, body):
-        return self.credits.confirm_recount(request_id, ConfirmRecountIn().dump(body))
+        return self.credits.confirm_recount(request_id, body)
 
     @route("POST", "/api/v1/credits/requests/<request_id>/reject",
            summary="Reject a re-count with a reason (registrar)", tag="credits",

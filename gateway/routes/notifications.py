@@ -10,7 +10,7 @@ class NotificationsRoutes:
     @route("GET", "/api/v1/notifications", summary="The caller's notifications, newest first", tag="notifications",
            query=NotificationQuery, response=NotificationPage)
     def list_notifications(self, request, query):
-        return self.notifications.list_notifications(NotificationQuery().dump(query))
+        return self.notifications.list_notifications(query)
 
     @route("GET", "/api/v1/notifications/unread-count", summary="How many of the caller's notifications are unread",
            tag="notifications", response=UnreadCount)

@@ -1,18 +1,17 @@
 """Credits' queries and writes, so the service stays thin."""
 import datetime as dt
-import re
 import secrets
-import uuid
 
 from sqlalchemy import func, select
 
 from common.contracts import credits as contract
+from common.db import as_utc
+from common.ids import is_id, new_id
 from common.outbox import record_event, utcnow
 from services.credits import rules
 from services.credits.models import Certificate, OutboxEvent, Payout, RecountRequest, Student, University
 
 CODE_BYTES = 15  # 120 random bits: 24 base32 characters
-REQUEST_ID_PATTERN = r"[0-9a-f]{32}"  # uuid4().hex
 
 
 # Read models
@@ -62,11 +61,6 @@ def record_payout(session, data, status, occurred_at):
     payout.changed_at = occurred_at.astimezone(dt.timezone.utc)
 
 
-def as_utc(moment):
-    """A stored instant, time zone restored (SQLite keeps UTC instants without their zone)."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
-
-
 def payment_statuses(session, placement_ids):
     rows = session.execute(select(Payout.placement_id, Payout.status)
                            .where(Payout.placement_id.in_(placement_ids)))
@@ -86,7 +80,7 @@ def open_request(session, report):
     earlier = student_requests(session, report["student_id"], lock=True)
     reason = rules.refusal_reason(rules.claimed_credits(earlier), due)
     request = RecountRequest(
-        id=uuid.uuid4().hex, placement_id=report["placement_id"], report_id=report["report_id"],
+        id=new_id(), placement_id=report["placement_id"], report_id=report["report_id"],
         student_id=report["student_id"], student_name=report["student_name"],
         university_id=student.university_id if student else report["university_id"], region=report["region"],
         organisation_id=report["organisation_id"], organisation_name=report["organisation_name"],
@@ -129,7 +123,7 @@ def reject(request, reason, registrar_id):
 
 def find_request(session, request_id, lock=False):
     """The request with this id, or None; an id that cannot be one (from a URL) is simply not found."""
-    if not re.fullmatch(REQUEST_ID_PATTERN, request_id):
+    if not is_id(request_id):
         return None
     return session.get(RecountRequest, request_id, with_for_update=lock)
 

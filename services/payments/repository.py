@@ -1,11 +1,10 @@
 """Payments' queries and writes: each function works inside the caller's transaction."""
 import datetime as dt
-import re
-import uuid
 
 from sqlalchemy import case, func, or_, select, update
 
 from common.contracts import payments as contracts
+from common.ids import is_id, new_id
 from common.outbox import record_event, utcnow
 from services.payments import rules
 from services.payments.models import (LedgerEntry, OutboxEvent, Payout, PayoutBatch, PayoutChange,
@@ -14,10 +13,6 @@ from services.payments.models import (LedgerEntry, OutboxEvent, Payout, PayoutBa
 SYSTEM = "payments"
 BATCH_REQUESTED, BATCH_SENT = "requested", "sent"
 BANK = "bank"
-
-
-def new_id():
-    return uuid.uuid4().hex
 
 
 # Payout details
@@ -80,7 +75,7 @@ def release_awaiting(session, student_id, batched):
 
 def find_payout(session, payout_id, lock=False):
     """The payout with this id, or None (also for an id no payout could have)."""
-    if not re.fullmatch(r"[0-9a-f]{32}", str(payout_id)):
+    if not is_id(payout_id):
         return None
     return session.get(Payout, payout_id, with_for_update=lock)
 

@@ -1,34 +1,23 @@
 """Registry's queries and writes, so the service stays thin."""
 import datetime as dt
-import re
 import secrets
-import uuid
 
 from sqlalchemy import delete, func, or_, select, update
 
 from common import programme
 from common.auth import ADMIN, COORDINATOR, REGIONAL_OFFICERS, Principal
 from common.contracts import registry as events
-from common.contracts.registry import ID_PATTERN
 from common.errors import Unauthenticated
+from common.ids import is_id, new_id
 from common.outbox import record_event, utcnow
 from services.registry import rules
 from services.registry.models import (AuditEntry, LoginChallenge, Organisation, OutboxEvent, Region, Site,
                                       SiteDirection, StaffUser, Student, University)
 
 
-def new_id():
-    return uuid.uuid4().hex
-
-
 def find(session, model, id_, **options):
     """The row with this id, or None; a malformed id (from a URL) is simply not found."""
-    return session.get(model, id_, **options) if isinstance(id_, str) and re.fullmatch(ID_PATTERN, id_) else None
-
-
-def as_utc(value):
-    """SQLite hands back naive datetimes; every time here is UTC."""
-    return value.replace(tzinfo=dt.timezone.utc) if value is not None and value.tzinfo is None else value
+    return session.get(model, id_, **options) if is_id(id_) else None
 
 
 def seed_reference_data(session):

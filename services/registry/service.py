@@ -3,7 +3,6 @@
 import base64
 import datetime as dt
 
-from marshmallow import fields
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 from nameko.timer import timer
@@ -14,7 +13,7 @@ from common.contracts.registry import (AuditPage, AuditQuery, ChallengeOut, Logi
                                        RegisterIn, SiteIn, SiteOut, SitePage, SiteQuery, StaffIn, StaffOut,
                                        StaffPage, StaffPatch, StaffQuery, StudentOut, StudentPatch, TokenOut,
                                        UniversityIn, UniversityOut)
-from common.db import Database
+from common.db import Database, as_utc
 from common.errors import Conflict, Forbidden, NotFound, RuleViolation, Unauthenticated, ValidationFailed
 from common.outbox import OutboxRelay, utcnow
 from common.service import HealthMixin
@@ -22,7 +21,7 @@ from common.validation import load
 from services.registry import repository, rules
 from services.registry.dependencies import EdsSignIn
 from services.registry.models import Organisation, OutboxEvent, StaffUser, Student, University
-from services.registry.repository import as_utc, snapshot
+from services.registry.repository import snapshot
 
 DEFAULT_CHALLENGE_TTL_SECONDS = 300
 DEFAULT_TOKEN_TTL_SECONDS = 3600
@@ -41,11 +40,11 @@ class RegistryService(HealthMixin):
 
     @rpc
     def list_regions(self):
-        return plain_list(RegionOut, repository.list_regions(self.db))
+        return RegionOut(many=True).dump(repository.list_regions(self.db))
 
     @rpc
     def list_universities(self, region=None):
-        return plain_list(UniversityOut, repository.list_universities(self.db, region))
+        return UniversityOut(many=True).dump(repository.list_universities(self.db, region))
 
     @rpc
     def add_university(self, payload):
@@ -56,7 +55,7 @@ class RegistryService(HealthMixin):
                 raise Conflict("a university with this code exists", {"code": ["already registered"]})
             university = repository.add_university(self.db, data)
             repository.audit(self.db, principal, "university.add", university)
-        return plain(UniversityOut, university)
+        return UniversityOut().dump(university)
 
     # EDS sign-in
 
@@ -65,7 +64,7 @@ class RegistryService(HealthMixin):
         ttl = int(self.config.get("EDS_CHALLENGE_TTL_SECONDS", DEFAULT_CHALLENGE_TTL_SECONDS))
         with self.db.begin():
             challenge = repository.create_challenge(self.db, ttl)
-        return plain(ChallengeOut, {"nonce": challenge.nonce, "expires_at": challenge.expires_at,
+        return ChallengeOut().dump({"nonce": challenge.nonce, "expires_at": challenge.expires_at,
                                     "data_base64": _base64(challenge.nonce)})
 
     @timer(interval=3600)
@@ -119,7 +118,7 @@ class RegistryService(HealthMixin):
         ttl = int(self.config.get("AUTH_TOKEN_TTL_SECONDS", DEFAULT_TOKEN_TTL_SECONDS))
         token = issue_token(self.config["AUTH_SECRET"], principal.user_id, principal.roles,
                             principal.scope, name=name, ttl=ttl)
-        return plain(TokenOut, {"access_token": token, "token_type": "Bearer", "expires_in": ttl,
+        return TokenOut().dump({"access_token": token, "token_type": "Bearer", "expires_in": ttl,
                                 "user_id": principal.user_id, "roles": list(principal.roles),
                                 "scope": {k: v for k, v in principal.scope.items() if v}, "name": name})
     # Students
@@ -127,7 +126,7 @@ class RegistryService(HealthMixin):
     @rpc
     def get_my_student(self):
         principal = self.caller().require(STUDENT)
-        return plain(StudentOut, self._own_student(principal))
+        return StudentOut().dump(self._own_student(principal))
 
     @rpc
     def update_my_student(self, payload):
@@ -140,7 +139,7 @@ class RegistryService(HealthMixin):
             before = snapshot(student)
             repository.update_student(self.db, student, changes)
             repository.audit(self.db, principal, "student.update", student, before)
-        return plain(StudentOut, student)
+        return StudentOut().dump(student)
 
     @rpc
     def get_student(self, student_id):
@@ -149,7 +148,7 @@ class RegistryService(HealthMixin):
         if student is None or not rules.may_see_student(principal, student.id, student.region,
                                                         student.university_id):
             raise NotFound("no such student")
-        return plain(StudentOut, student)
+        return StudentOut().dump(student)
 
     def _own_student(self, principal):
         student = repository.find(self.db, Student, principal.user_id)
@@ -184,18 +183,18 @@ class RegistryService(HealthMixin):
             actor = _staff_principal(representative)
             repository.audit(self.db, actor, "organisation.apply", organisation)
             repository.audit(self.db, actor, "staff.create", representative)
-        return plain(OrganisationOut, organisation)
+        return OrganisationOut().dump(organisation)
 
     @rpc
     def list_organisations(self, query=None):
         principal = self.caller()
         filters = load(OrganisationQuery, query)
         result = repository.list_organisations(self.db, principal, filters, filters["limit"], filters["offset"])
-        return plain(OrganisationPage, result)
+        return OrganisationPage().dump(result)
 
     @rpc
     def get_organisation(self, organisation_id):
-        return plain(OrganisationOut, self._visible_organisation(self.caller(), organisation_id))
+        return OrganisationOut().dump(self._visible_organisation(self.caller(), organisation_id))
 
     @rpc
     def decide_organisation(self, organisation_id, decision, payload=None):
@@ -217,7 +216,7 @@ class RegistryService(HealthMixin):
             before = snapshot(organisation)
             repository.decide(self.db, organisation, status, principal, reason)
             repository.audit(self.db, principal, f"organisation.{decision}", organisation, before)
-        return plain(OrganisationOut, organisation)
+        return OrganisationOut().dump(organisation)
 
     @rpc
     def add_site(self, organisation_id, payload):
@@ -232,13 +231,13 @@ class RegistryService(HealthMixin):
                                     {"status": [organisation.status]})
             site = repository.add_site(self.db, organisation, data)
             repository.audit(self.db, principal, "site.add", site)
-        return plain(SiteOut, site)
+        return SiteOut().dump(site)
 
     @rpc
     def list_sites(self, query=None):
         self.caller()
         filters = load(SiteQuery, query)
-        return plain(SitePage, repository.list_sites(self.db, filters, filters["limit"], filters["offset"]))
+        return SitePage().dump(repository.list_sites(self.db, filters, filters["limit"], filters["offset"]))
 
     def _visible_organisation(self, principal, organisation_id):
         organisation = repository.find(self.db, Organisation, organisation_id)
@@ -265,7 +264,7 @@ class RegistryService(HealthMixin):
                 raise Conflict("a staff user with this IIN exists", {"iin": ["already registered"]})
             staff = repository.add_staff(self.db, data, created_by=principal.user_id)
             repository.audit(self.db, principal, "staff.create", staff)
-        return plain(StaffOut, staff)
+        return StaffOut().dump(staff)
 
     def _check_may_create_staff(self, principal, data):
         """Admins create anyone; an accredited organisation's representative, its site coordinators."""
@@ -301,7 +300,7 @@ class RegistryService(HealthMixin):
     def list_staff(self, query=None):
         self.caller().require(ADMIN)
         filters = load(StaffQuery, query)
-        return plain(StaffPage, repository.list_staff(self.db, filters, filters["limit"], filters["offset"]))
+        return StaffPage().dump(repository.list_staff(self.db, filters, filters["limit"], filters["offset"]))
 
     @rpc
     def update_staff(self, staff_id, payload):
@@ -315,7 +314,7 @@ class RegistryService(HealthMixin):
             for key, value in changes.items():
                 setattr(staff, key, value)
             repository.audit(self.db, principal, "staff.update", staff, before)
-        return plain(StaffOut, staff)
+        return StaffOut().dump(staff)
 
     # Audit
 
@@ -323,7 +322,7 @@ class RegistryService(HealthMixin):
     def list_audit(self, query=None):
         self.caller().require(ADMIN)
         filters = load(AuditQuery, query)
-        return plain(AuditPage, repository.list_audit(self.db, filters, filters["limit"], filters["offset"]))
+        return AuditPage().dump(repository.list_audit(self.db, filters, filters["limit"], filters["offset"]))
 
 
 def _role_of(account):
@@ -341,23 +340,6 @@ def _staff_principal(staff):
     if staff.role in rules.NATIONAL_ROLES:
         scope = {}
     return Principal(user_id=staff.id, roles=(staff.role,), scope={k: v for k, v in scope.items() if v})
-
-
-def plain(contract, obj):
-    """`obj`'s fields named by `contract` as Python values (they cross RPC as they are); the gateway
-    shapes them with the same contract."""
-    result = {}
-    for name, field in contract().fields.items():
-        value = obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
-        inner = field.inner if isinstance(field, fields.List) else field
-        if isinstance(inner, fields.Nested) and value is not None:
-            value = plain_list(inner.nested, value) if inner is not field else plain(inner.nested, value)
-        result[name] = value
-    return result
-
-
-def plain_list(contract, objs):
-    return [plain(contract, obj) for obj in objs]
 
 
 def _base64(text):

@@ -5,16 +5,14 @@ taking a place succeeds only while `places_held < places`, so concurrent accepta
 project's row and the ones that find it full are refused; the partial unique index on placements
 (student, voucher kind) is the backstop of the one-voucher-of-each-kind rule.
 """
-import datetime as dt
-import re
-import uuid
-
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from common import programme
 from common.contracts import placement as contracts
+from common.db import as_utc
 from common.errors import Conflict
+from common.ids import is_id, new_id
 from common.outbox import record_event, utcnow
 from services.placement import access, rules
 from services.placement.models import (Application, InterviewSlot, Organisation, OutboxEvent, Placement,
@@ -26,23 +24,6 @@ PROJECT_SORT_COLUMNS = {
     "created_at": Project.created_at,
     "title": Project.title,
 }
-
-
-ID_PATTERN = re.compile(r"[0-9a-f]{32}")
-
-
-def new_id():
-    return uuid.uuid4().hex
-
-
-def is_id(value):
-    """Whether `value` can be one of placement's ids; anything else is simply not found."""
-    return isinstance(value, str) and ID_PATTERN.fullmatch(value) is not None
-
-
-def as_utc(value):
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    return value.replace(tzinfo=dt.timezone.utc) if value is not None and value.tzinfo is None else value
 
 
 # The read model of accredited organisations and their sites

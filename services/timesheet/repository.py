@@ -2,7 +2,6 @@
 import datetime as dt
 import hashlib
 import json
-import uuid
 from decimal import Decimal
 
 from sqlalchemy import case, func, select, update
@@ -10,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from common.contracts import timesheet as contracts
 from common.errors import Conflict, NotFound
+from common.ids import new_id
 from common.outbox import record_event, utcnow
 from services.timesheet import rules
 from services.timesheet.models import (
@@ -23,10 +23,6 @@ ZERO = Decimal("0.00")
 def as_hours(total):
     """A SUM of hours (None for no rows; a float on SQLite) as a Decimal in hundredths."""
     return Decimal(str(total or 0)).quantize(CENT)
-
-
-def new_id():
-    return uuid.uuid4().hex
 
 
 # Placements (the read model)

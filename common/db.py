@@ -7,7 +7,7 @@ import datetime as dt
 
 import eventlet.patcher
 from nameko.extensions import DependencyProvider
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.orm import sessionmaker
 
 DATABASE_URL_KEY = "DATABASE_URL"
@@ -44,6 +44,14 @@ def as_utc(moment):
     if moment is not None and moment.tzinfo is None:
         return moment.replace(tzinfo=dt.timezone.utc)
     return moment
+
+
+def page(session, statement, limit, offset, rows=False):
+    """One page of `statement` (ordered by the caller) and the total it pages through: (items, total).
+    Items are the first column's values, or whole rows with `rows=True`."""
+    total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    result = session.execute(statement.limit(limit).offset(offset))
+    return (result.all() if rows else result.scalars().all()), total
 
 
 def is_reachable(engine):

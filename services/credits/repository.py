@@ -2,10 +2,10 @@
 import datetime as dt
 import secrets
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from common.contracts import credits as contract
-from common.db import as_utc
+from common.db import as_utc, page
 from common.ids import is_id, new_id
 from common.outbox import record_event, utcnow
 from services.credits import rules
@@ -146,17 +146,16 @@ def university_queue(session, university_id, filters):
         query = query.where(RecountRequest.received_at >= start)
     if end:
         query = query.where(RecountRequest.received_at < end)
-    return page(session, query, filters)
+    return requests_page(session, query, filters)
 
 
 def flagged_requests(session, filters):
-    return page(session, select(RecountRequest).where(RecountRequest.flagged.is_(True)), filters)
+    return requests_page(session, select(RecountRequest).where(RecountRequest.flagged.is_(True)), filters)
 
 
-def page(session, query, filters):
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
-    items = session.scalars(query.order_by(RecountRequest.received_at, RecountRequest.id)
-                            .limit(filters["limit"]).offset(filters["offset"])).all()
+def requests_page(session, query, filters):
+    items, total = page(session, query.order_by(RecountRequest.received_at, RecountRequest.id), filters["limit"],
+                        filters["offset"])
     return {"items": [as_dict(r) for r in items], "total": total}
 
 

@@ -4,6 +4,7 @@ import datetime as dt
 from sqlalchemy import case, func, or_, select, update
 
 from common.contracts import payments as contracts
+from common.db import page
 from common.ids import is_id, new_id
 from common.outbox import record_event, utcnow
 from services.payments import rules
@@ -151,9 +152,7 @@ def list_payouts(session, filters, limit, offset):
     for name in ("status", "student_id", "placement_id", "region"):
         if filters.get(name):
             query = query.where(getattr(Payout, name) == filters[name])
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
-    items = session.scalars(query.order_by(Payout.created_at, Payout.id).limit(limit).offset(offset)).all()
-    return items, total
+    return page(session, query.order_by(Payout.created_at, Payout.id), limit, offset)
 
 
 def totals_by_region(session):

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from common import programme
 from common.contracts import placement as contracts
-from common.db import as_utc
+from common.db import as_utc, page
 from common.errors import Conflict
 from common.ids import is_id, new_id
 from common.outbox import record_event, utcnow
@@ -87,10 +87,8 @@ def search_projects(session, principal, query):
     statement = project_select().where(access.projects_condition(principal, listing=True))
     for condition in project_filters(query):
         statement = statement.where(condition)
-    total = session.scalar(select(func.count()).select_from(statement.subquery()))
-    rows = session.execute(statement.order_by(*project_order(query["sort"]))
-                           .limit(query["limit"]).offset(query["offset"])).all()
-    return rows, total
+    return page(session, statement.order_by(*project_order(query["sort"])), query["limit"], query["offset"],
+                rows=True)
 
 
 def project_filters(query):
@@ -223,13 +221,7 @@ def list_applications(session, principal, query):
         statement = statement.where(Application.project_id == query["project_id"])
     if "status" in query:
         statement = statement.where(Application.status == query["status"])
-    return page(session, statement, query, Application.created_at, Application.id)
-
-
-def page(session, statement, query, *order):
-    total = session.scalar(select(func.count()).select_from(statement.subquery()))
-    items = session.scalars(statement.order_by(*order).limit(query["limit"]).offset(query["offset"])).all()
-    return items, total
+    return page(session, statement.order_by(Application.created_at, Application.id), query["limit"], query["offset"])
 
 
 def interview_of(session, application_id):
@@ -373,7 +365,7 @@ def list_placements(session, principal, query):
         statement = statement.where(Placement.project_id == query["project_id"])
     if "status" in query:
         statement = statement.where(Placement.status == query["status"])
-    return page(session, statement, query, Placement.created_at, Placement.id)
+    return page(session, statement.order_by(Placement.created_at, Placement.id), query["limit"], query["offset"])
 
 
 PLACEMENT_FIELDS = ("id", "application_id", "student_id", "student_name", "university_id", "project_id",

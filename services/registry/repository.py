@@ -2,11 +2,12 @@
 import datetime as dt
 import secrets
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, or_, select, update
 
 from common import programme
 from common.auth import ADMIN, COORDINATOR, REGIONAL_OFFICERS, Principal
 from common.contracts import registry as events
+from common.db import page
 from common.errors import Unauthenticated
 from common.ids import is_id, new_id
 from common.outbox import record_event, utcnow
@@ -54,13 +55,7 @@ def add_university(session, data, request_id=None):
     return university
 
 
-# Pages and the audit log
-
-def page(session, query, limit, offset):
-    """One page of `query` (already ordered) and the total it pages through."""
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    return {"items": session.scalars(query.limit(limit).offset(offset)).all(), "total": total}
-
+# The audit log
 
 def snapshot(row):
     """A row's columns as JSON-ready values, for the audit log."""
@@ -85,7 +80,8 @@ def list_audit(session, filters, limit, offset):
     for key in ("entity", "entity_id", "actor_id", "action"):
         if filters.get(key):
             query = query.where(getattr(AuditEntry, key) == filters[key])
-    return page(session, query, limit, offset)
+    items, total = page(session, query, limit, offset)
+    return {"items": items, "total": total}
 
 
 # EDS login challenges
@@ -187,7 +183,8 @@ def list_staff(session, filters, limit, offset):
     for key in ("role", "region", "organisation_id"):
         if filters.get(key):
             query = query.where(getattr(StaffUser, key) == filters[key])
-    return page(session, query, limit, offset)
+    items, total = page(session, query, limit, offset)
+    return {"items": items, "total": total}
 
 
 # Organisations and sites
@@ -259,7 +256,8 @@ def list_organisations(session, principal, filters, limit, offset):
     for key in ("region", "status"):
         if filters.get(key):
             query = query.where(getattr(Organisation, key) == filters[key])
-    return page(session, query, limit, offset)
+    items, total = page(session, query, limit, offset)
+    return {"items": items, "total": total}
 
 
 def list_sites(session, filters, limit, offset):
@@ -272,4 +270,5 @@ def list_sites(session, filters, limit, offset):
     if filters.get("direction"):
         query = query.where(Site.id.in_(select(SiteDirection.site_id)
                                         .where(SiteDirection.direction == filters["direction"])))
-    return page(session, query, limit, offset)
+    items, total = page(session, query, limit, offset)
+    return {"items": items, "total": total}

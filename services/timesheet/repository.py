@@ -8,6 +8,7 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from common.contracts import timesheet as contracts
+from common.db import page
 from common.errors import Conflict, NotFound
 from common.ids import new_id
 from common.outbox import record_event, utcnow
@@ -320,12 +321,6 @@ def attendance_view(attendance):
     return {column: getattr(attendance, column) for column in (
         "id", "placement_id", "student_id", "site_id", "checked_in_at", "checked_out_at", "status",
         "entry_id", "note")}
-
-
-def page(session, query, limit, offset, rows=False):
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    result = session.execute(query.limit(limit).offset(offset))
-    return (result.all() if rows else result.scalars().all()), total
 
 
 # Idempotency-Key

@@ -158,6 +158,7 @@ def offer_free_places(session, project_id, actor):
             return
         change_status(application, rules.OFFERED, actor)
         session.flush()
+        record_interview_offered(session, application)
 
 
 def first_waitlisted(session, project_id):
@@ -228,14 +229,17 @@ def interview_of(session, application_id):
     return session.scalar(select(InterviewSlot).where(InterviewSlot.application_id == application_id))
 
 
+def project_title(session, project_id):
+    return session.scalar(select(Project.title).where(Project.id == project_id))
+
+
 def application_view(session, application, show_booking=False):
     interview = interview_of(session, application.id)
     placement = session.scalar(select(Placement.id).where(Placement.application_id == application.id))
-    title = session.scalar(select(Project.title).where(Project.id == application.project_id))
     return {
         **{name: getattr(application, name) for name in (
             "id", "project_id", "student_id", "student_name", "voucher_kind", "motivation", "status", "reason")},
-        "project_title": title,
+        "project_title": project_title(session, application.project_id),
         "waitlist_position": waitlist_position(session, application),
         "interview": slot_view(interview, show_booking) if interview else None,
         "placement_id": placement,
@@ -252,6 +256,21 @@ def add_slots(session, project_id, slots, actor):
     session.add_all(rows)
     session.flush()
     return rows
+
+
+def first_free_slot_at(session, project_id):
+    """When the project's earliest free interview slot to come starts, or None."""
+    return as_utc(session.scalar(select(func.min(InterviewSlot.starts_at)).where(
+        InterviewSlot.project_id == project_id, InterviewSlot.application_id.is_(None),
+        InterviewSlot.starts_at > utcnow())))
+
+
+def awaiting_interview(session, project_id):
+    """The project's applications that may book an interview and have none booked yet."""
+    booked = select(InterviewSlot.id).where(InterviewSlot.application_id == Application.id).exists()
+    return session.scalars(select(Application).where(
+        Application.project_id == project_id, Application.status.in_(rules.INTERVIEWABLE), ~booked)
+        .order_by(Application.created_at, Application.id)).all()
 
 
 def get_slot(session, slot_id):
@@ -295,6 +314,33 @@ def end_application(session, application, status, actor, reason=None):
     session.flush()
     if held:
         release_place(session, application.project_id, actor)
+
+
+# Application events: what the student and the site hear about an application
+
+def application_event(session, application, **details):
+    return {"application_id": application.id, "student_id": application.student_id,
+            "student_name": application.student_name, "project_id": application.project_id,
+            "project_title": project_title(session, application.project_id), "site_id": application.site_id,
+            "region": application.region, **details}
+
+
+def record_interview_offered(session, application):
+    record_event(session, OutboxEvent, contracts.INTERVIEW_OFFERED, application_event(
+        session, application, first_slot_at=first_free_slot_at(session, application.project_id)))
+
+
+def record_interview_booked(session, application, slot):
+    record_event(session, OutboxEvent, contracts.INTERVIEW_BOOKED, application_event(
+        session, application, slot_id=slot.id, starts_at=as_utc(slot.starts_at), online_link=slot.online_link,
+        address=slot.address))
+
+
+def record_decision(session, application, placement=None):
+    """The outcome just recorded (the application's status now) and the placement an acceptance started."""
+    record_event(session, OutboxEvent, contracts.APPLICATION_DECIDED, application_event(
+        session, application, outcome=application.status, reason=application.reason,
+        placement_id=placement.id if placement else None))
 
 
 # Placements

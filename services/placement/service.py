@@ -103,6 +103,8 @@ class PlacementService(HealthMixin):
         with self.db.begin():
             self._own_project(principal, project_id)
             rows = repository.add_slots(self.db, project_id, slots, principal.user_id)
+            for application in repository.awaiting_interview(self.db, project_id):
+                repository.record_interview_offered(self.db, application)
             return contracts.SlotList().dump({"items": [repository.slot_view(s, True) for s in rows]})
 
     @rpc
@@ -135,6 +137,9 @@ class PlacementService(HealthMixin):
             rules.check_can_apply(project.status, project.voucher_kind, held,
                                   any(a.project_id == project.id for a in in_progress))
             application = repository.add_application(self.db, project, principal, data.get("motivation"))
+            # Offered places and slots added later tell the applicant then; a new one hears of slots already there.
+            if application.status == rules.APPLIED and repository.first_free_slot_at(self.db, project.id):
+                repository.record_interview_offered(self.db, application)
             return self._application_out(application)
 
     @rpc
@@ -150,6 +155,7 @@ class PlacementService(HealthMixin):
                                  slot.application_id is not None,
                                  repository.interview_of(self.db, application.id) is not None, utcnow())
             repository.book_slot(self.db, slot, application.id)
+            repository.record_interview_booked(self.db, application, slot)
             return self._application_out(application)
 
     @rpc
@@ -165,19 +171,22 @@ class PlacementService(HealthMixin):
 
     @rpc
     def decide(self, application_id, payload):
-        """The interview's outcome: accepted (a placement and `placement.started`), rejected, no_show."""
+        """The interview's outcome: accepted (a placement and `placement.started`), rejected, no_show;
+        `application.decided` either way."""
         principal = self.caller().require(COORDINATOR)
         data = load(contracts.OutcomeIn, payload)
         with self.db.begin():
             application = access.own_site_record(
                 principal, repository.get_application(self.db, application_id, lock=True), "application")
             rules.check_decidable(application.status, repository.interview_of(self.db, application.id) is not None)
+            placement = None
             if data["outcome"] == rules.ACCEPTED:
                 project, site, organisation = repository.project_row(self.db, application.project_id)
-                repository.accept(self.db, application, project, site, organisation, principal.user_id)
+                placement = repository.accept(self.db, application, project, site, organisation, principal.user_id)
             else:
                 repository.end_application(self.db, application, data["outcome"], principal.user_id,
                                            data.get("reason"))
+            repository.record_decision(self.db, application, placement)
             return self._application_out(application, show_booking=True)
 
     @rpc

@@ -1,10 +1,13 @@
-"""What the placement tests share: an accredited organisation, its coordinator, students, projects."""
+"""What the placement tests share: an accredited organisation, its coordinator, students, projects, and
+a look into placement's outbox."""
 import datetime as dt
 import uuid
 
+from sqlalchemy import select
+
 from common.auth import COORDINATOR, STUDENT
 from common.contracts.registry import ORGANISATION_ACCREDITED
-from services.placement.models import Site
+from services.placement.models import OutboxEvent, Site
 from tests.harness import eventually
 
 REGION = "KZ-71"
@@ -105,3 +108,20 @@ def interviewed(platform, coordinator_headers, project_id, students):
 def error_code(response, status):
     assert response.status_code == status, response.text
     return response.json()["error"]["code"]
+
+
+def outbox(platform, event_type, **data):
+    """The data of `event_type`'s events in placement's outbox, oldest first, as the contract loads
+    it; only those with the given values."""
+    with platform.session("placement") as session:
+        envelopes = session.scalars(select(OutboxEvent.envelope).where(OutboxEvent.event_type == event_type.name)
+                                    .order_by(OutboxEvent.created_at)).all()
+    loaded = [event_type.load(envelope) for envelope in envelopes]
+    return [item for item in loaded if all(item[name] == value for name, value in data.items())]
+
+
+def application_data(application, project, site_id):
+    """The fields every event about `application` carries."""
+    return {"application_id": application["id"], "student_id": application["student_id"],
+            "student_name": application["student_name"], "project_id": project["id"],
+            "project_title": project["title"], "site_id": site_id, "region": project["region"]}

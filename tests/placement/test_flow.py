@@ -1,13 +1,15 @@
-"""The student's way to a placement over HTTP through the gateway, and `placement.started` received
-downstream on the real broker."""
+"""The student's way to a placement over HTTP through the gateway, the events each step records for the
+student and the site, and `placement.started` received downstream on the real broker."""
+import datetime as dt
+
 from nameko.events import event_handler
 
 from common import programme
 from common.auth import MINISTRY, MIO_OFFICER, NVS_OFFICER
-from common.contracts.placement import PLACEMENT_STARTED
+from common.contracts.placement import APPLICATION_DECIDED, INTERVIEW_BOOKED, INTERVIEW_OFFERED, PLACEMENT_STARTED
 from tests.harness import eventually
-from tests.placement.support import (REGION, accredit, apply, book, decide, offer_slots, publish_project,
-                                     student)
+from tests.placement.support import (REGION, accredit, application_data, apply, book, decide, offer_slots, outbox,
+                                     publish_project, student)
 
 RECEIVED = []
 
@@ -39,12 +41,20 @@ def test_publish_search_apply_interview_accept_and_the_event_downstream(platform
 
     application = apply(platform, aigerim, project["id"], motivation="I tutor my brother every day.")
     assert application["status"] == "applied" and application["waitlist_position"] is None
+    assert outbox(platform, INTERVIEW_OFFERED) == []  # no slot to book yet
 
+    # Slots added: the applicant waiting for them is told, with the earliest.
     [slot_id, _] = offer_slots(platform, site_coordinator, project["id"], 2)
     slots = platform.http.get(f"/api/v1/projects/{project['id']}/slots", headers=aigerim).json()["items"]
     assert [s["booked"] for s in slots] == [False, False] and slots[0]["online_link"]
+    about_application = application_data(application, project, site_id)
+    first_slot_at = dt.datetime.fromisoformat(slots[0]["starts_at"])
+    assert outbox(platform, INTERVIEW_OFFERED) == [{**about_application, "first_slot_at": first_slot_at}]
     booked = book(platform, aigerim, application["id"], slot_id)
     assert booked["interview"]["id"] == slot_id
+    assert outbox(platform, INTERVIEW_BOOKED) == [{
+        **about_application, "slot_id": slot_id, "starts_at": first_slot_at, "online_link": slots[0]["online_link"],
+        "address": None}]
 
     seen_by_coordinator = platform.http.get("/api/v1/applications", headers=site_coordinator,
                                             params={"project_id": project["id"]}).json()
@@ -55,6 +65,8 @@ def test_publish_search_apply_interview_accept_and_the_event_downstream(platform
     assert response.status_code == 200, response.text
     accepted = response.json()
     assert accepted["status"] == "accepted" and accepted["placement_id"]
+    assert outbox(platform, APPLICATION_DECIDED) == [{**about_application, "outcome": "accepted", "reason": None,
+                                                      "placement_id": accepted["placement_id"]}]
 
     envelope = eventually(lambda: RECEIVED and RECEIVED[0])
     data = PLACEMENT_STARTED.load(envelope)

@@ -1,17 +1,31 @@
-"""Places: the waitlist takes a freed place; concurrent acceptances never exceed the places."""
+"""Places: the waitlist takes a freed place (and the student is told); concurrent acceptances never exceed
+the places."""
+import datetime as dt
 import os
 
 import eventlet
 import pytest
 from sqlalchemy import func, select
 
-from common.contracts.placement import PLACEMENT_STARTED, PLACEMENT_WITHDRAWN
+from common.contracts.placement import APPLICATION_DECIDED, INTERVIEW_OFFERED, PLACEMENT_STARTED, PLACEMENT_WITHDRAWN
 from services.placement.models import OutboxEvent, Placement, Project
-from tests.placement.support import accredit, apply, book, decide, interviewed, offer_slots, publish_project, student
+from tests.placement.support import (accredit, apply, book, decide, interviewed, offer_slots, outbox, publish_project,
+                                     student)
+
+
+def offers_to(platform, application):
+    """When the earliest free slot was, each time `application`'s student was told to book an interview."""
+    offers = outbox(platform, INTERVIEW_OFFERED, application_id=application["id"])
+    return [offer["first_slot_at"] for offer in offers]
 
 
 def status_of(platform, headers, application_id):
     return platform.http.get(f"/api/v1/applications/{application_id}", headers=headers).json()
+
+
+def slot_time(platform, headers, project_id, slot_id):
+    slots = platform.http.get(f"/api/v1/projects/{project_id}/slots", headers=headers).json()["items"]
+    return next(dt.datetime.fromisoformat(slot["starts_at"]) for slot in slots if slot["id"] == slot_id)
 
 
 def free_places(platform, headers, project_id):
@@ -33,6 +47,7 @@ def test_a_freed_place_is_offered_to_the_first_on_the_waitlist(platform):
     waiting = platform.http.post(f"/api/v1/applications/{on_bota['id']}/interview", json={"slot_id": slot_id},
                                  headers=bota)
     assert waiting.status_code == 422
+    assert offers_to(platform, on_bota) == offers_to(platform, on_chingiz) == []  # waiting students cannot book
 
     # Anar leaves: the place is offered to Bota and reserved for her; Chingiz moves up.
     left = platform.http.post(f"/api/v1/placements/{placement_id}/withdraw", json={"reason": "Exams"}, headers=anar)
@@ -41,17 +56,22 @@ def test_a_freed_place_is_offered_to_the_first_on_the_waitlist(platform):
     assert status_of(platform, chingiz, on_chingiz["id"])["waitlist_position"] == 1
     assert free_places(platform, site_coordinator, project["id"]) == 0
     assert apply(platform, dias, project["id"])["status"] == "waitlisted"
+    assert offers_to(platform, on_bota) == [slot_time(platform, site_coordinator, project["id"], slot_id)]
 
     # Bota does not come to her interview: the place goes to Chingiz.
     book(platform, bota, on_bota["id"], slot_id)
     assert decide(platform, site_coordinator, on_bota["id"], "no_show").json()["status"] == "no_show"
     assert status_of(platform, chingiz, on_chingiz["id"])["status"] == "offered"
+    [no_show] = outbox(platform, APPLICATION_DECIDED, application_id=on_bota["id"])
+    assert (no_show["outcome"], no_show["reason"], no_show["placement_id"]) == ("no_show", None, None)
+    assert offers_to(platform, on_chingiz) == [None]  # the place is his; no slot is free yet
 
     # Chingiz withdraws before any interview: the place goes to Dias, who is accepted on it.
     assert platform.http.post(f"/api/v1/applications/{on_chingiz['id']}/withdraw", headers=chingiz).status_code == 200
     on_dias = platform.http.get("/api/v1/applications", headers=dias).json()["items"][0]
     assert on_dias["status"] == "offered"
     [slot_id] = offer_slots(platform, site_coordinator, project["id"])
+    assert offers_to(platform, on_dias) == [None, slot_time(platform, site_coordinator, project["id"], slot_id)]
     book(platform, dias, on_dias["id"], slot_id)
     dias_placement = decide(platform, site_coordinator, on_dias["id"], "accepted").json()["placement_id"]
     assert free_places(platform, site_coordinator, project["id"]) == 0

@@ -4,12 +4,13 @@ import datetime as dt
 from sqlalchemy import update
 
 from common.auth import ADMIN, MINISTRY, MIO_OFFICER, OPERATOR, REGISTRAR
+from common.contracts.placement import APPLICATION_DECIDED, INTERVIEW_BOOKED, INTERVIEW_OFFERED
 from common.contracts.registry import ORGANISATION_REJECTED, SITE_ADDED
 from services.placement.models import InterviewSlot, Organisation
 from tests.harness import eventually
 from tests.placement.support import (accredit, apply, book, coordinator, decide, error_code, interviewed, new_id,
-                                     offer_slots, project_body, publish_project, site_data, slot_times, student,
-                                     wait_for_site)
+                                     offer_slots, outbox, project_body, publish_project, site_data, slot_times,
+                                     student, wait_for_site)
 
 
 def move_slot_to_the_past(platform, slot_id):
@@ -78,6 +79,15 @@ def test_the_voucher_rules_and_the_interview_rules(platform):
     rejected = decide(platform, site_coordinator, on_h50["id"], "rejected", reason="Not available on Mondays")
     assert rejected.json()["status"] == "rejected" and rejected.json()["reason"] == "Not available on Mondays"
     assert error_code(decide(platform, site_coordinator, on_h50["id"], "accepted"), 422) == "rule_violation"
+
+    # Events only for what happened: refused bookings and outcomes record nothing; students waiting for
+    # slots hear of them when they come (Dana's h50) or on applying (Erlan).
+    assert [(d["application_id"], d["outcome"], d["reason"]) for d in outbox(platform, APPLICATION_DECIDED)] == [
+        (on_a["id"], "accepted", None), (on_h50["id"], "rejected", "Not available on Mondays")]
+    assert [(b["application_id"], b["slot_id"]) for b in outbox(platform, INTERVIEW_BOOKED)] == [
+        (on_a["id"], on_a["interview"]["id"]), (on_h50["id"], slot_1), (on_h50_erlan["id"], slot_2)]
+    assert [o["application_id"] for o in outbox(platform, INTERVIEW_OFFERED)] == [
+        on_a["id"], on_h50["id"], on_h50_erlan["id"]]
 
     # Closed is final; a closed project takes no applications.
     closed = http.post(f"/api/v1/projects/{h20_b['id']}/status", json={"status": "closed"}, headers=site_coordinator)

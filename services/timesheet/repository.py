@@ -143,6 +143,14 @@ def record_hours_completed(session, placement, hours):
     })
 
 
+def record_entry_event(session, event_type, entry, comment=None):
+    """`hours.logged` (the student is to confirm the entry) or `hours.disputed` (with their comment)."""
+    record_event(session, OutboxEvent, event_type, {
+        "entry_id": entry.id, "placement_id": entry.placement_id, "student_id": entry.student_id,
+        "site_id": entry.site_id, "work_date": entry.work_date, "hours": entry.hours, "comment": comment,
+    })
+
+
 # Progress
 
 def list_progress(session, filters, limit, offset, scope):

@@ -115,7 +115,9 @@ class TimesheetService(HealthMixin):
         rules.check_hours(hours)
         rules.check_work_date(work_date, placement.starts_on, placement.ends_on, rules.local_today(utcnow()))
         rules.check_day_total(repository.hours_on(self.db, placement.student_id, work_date), hours)
-        return repository.add_entry(self.db, placement, coordinator.user_id, work_date, hours, note, source)
+        entry = repository.add_entry(self.db, placement, coordinator.user_id, work_date, hours, note, source)
+        repository.record_entry_event(self.db, contracts.HOURS_LOGGED, entry)
+        return entry
 
     @rpc
     def correct_entry(self, entry_id, payload, idempotency_key=None):
@@ -213,6 +215,8 @@ class TimesheetService(HealthMixin):
         self.db.flush()
         if answer == rules.CONFIRMED:
             self._complete_once(placement)
+        else:
+            repository.record_entry_event(self.db, contracts.HOURS_DISPUTED, entry, comment)
         return repository.entry_view(entry)
 
     def _complete_once(self, placement):
@@ -377,7 +381,8 @@ class TimesheetService(HealthMixin):
     # Idempotency-Key
 
     def _once(self, actor, key, operation, data, schema, action):
-        """Runs `action` in one transaction; with a key, a repeated request gets the first answer."""
+        """Runs `action` in one transaction; with a key, a repeated request gets the first answer (as stored,
+        in its JSON form)."""
         if key is None:
             with self.db.begin():
                 return action()
@@ -388,10 +393,10 @@ class TimesheetService(HealthMixin):
             with self.db.begin():
                 stored = repository.remembered(self.db, actor.user_id, key, operation, data)
                 if stored is not None:
-                    return schema().load(stored)
+                    return stored
                 result = action()
                 repository.remember(self.db, actor.user_id, key, operation, data, schema().dump(result))
                 return result
         except IntegrityError:  # the same key, sent at the same time, committed first
             with self.db.begin():
-                return schema().load(repository.remembered(self.db, actor.user_id, key, operation, data))
+                return repository.remembered(self.db, actor.user_id, key, operation, data)

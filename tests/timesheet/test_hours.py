@@ -4,7 +4,7 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from common.contracts.placement import PLACEMENT_WITHDRAWN
-from common.contracts.timesheet import HOURS_COMPLETED
+from common.contracts.timesheet import HOURS_COMPLETED, HOURS_DISPUTED, HOURS_LOGGED
 from services.timesheet.models import HourEntry, IdempotentRequest, Placement
 from tests.harness import eventually
 from tests.timesheet.support import (
@@ -27,6 +27,9 @@ def test_logging_one_entry_and_each_refusal(platform):
     entry = logged.json()
     assert (entry["hours"], entry["status"], entry["work_date"]) == ("3.50", "pending", TODAY.isoformat())
     assert entry["student_id"] == first["student_id"] and entry["source"] == "coordinator"
+    assert [e["data"] for e in outbox(platform, HOURS_LOGGED)] == [{
+        "entry_id": entry["id"], "placement_id": first["placement_id"], "student_id": first["student_id"],
+        "site_id": "site-1", "work_date": TODAY.isoformat(), "hours": "3.50", "comment": None}]
 
     future = error_of(log(platform, site1, first, "1", (TODAY + dt.timedelta(days=1)).isoformat()), 422)
     assert "future" in future["message"] and "work_date" in future["fields"]
@@ -39,7 +42,8 @@ def test_logging_one_entry_and_each_refusal(platform):
     assert error_of(log(platform, platform.auth("student", user_id=first["student_id"]), first, "1"), 403)
 
     # The 8-hour cap counts the student's day across both placements.
-    assert log(platform, site2, other_site, "4.5").status_code == 201
+    other_site_entry = log(platform, site2, other_site, "4.5")
+    assert other_site_entry.status_code == 201
     over = error_of(log(platform, site1, first, "0.25"), 422)
     assert "8" in over["message"] and "8.00 already logged" in over["fields"]["hours"][0]
 
@@ -52,6 +56,9 @@ def test_logging_one_entry_and_each_refusal(platform):
     assert entry_count(platform, placement_id=first["placement_id"]) == 2
     with platform.session("timesheet") as session:
         assert session.scalar(select(func.count()).select_from(IdempotentRequest)) == 1
+    # One `hours.logged` per entry: refusals and the replayed request recorded none.
+    assert sorted(e["data"]["entry_id"] for e in outbox(platform, HOURS_LOGGED)) == \
+        sorted([entry["id"], once.json()["id"], other_site_entry.json()["id"]])
 
     # A withdrawn placement takes no more hours.
     platform.publish(PLACEMENT_WITHDRAWN, {"placement_id": first["placement_id"],
@@ -92,6 +99,8 @@ def test_a_days_attendance_in_bulk_with_good_and_bad_rows(platform):
     replay = platform.http.post("/api/v1/hours/days", headers=headers, json=day)
     assert replay.status_code == 200 and replay.json() == body
     assert entry_count(platform) == 2
+    assert sorted((e["data"]["placement_id"], e["data"]["hours"]) for e in outbox(platform, HOURS_LOGGED)) == \
+        sorted([(ann["placement_id"], "4.00"), (bek["placement_id"], "3.75")])
     assert entry_count(platform, placement_id=ann["placement_id"]) == 1
 
     malformed = platform.http.post("/api/v1/hours/days", headers=site,
@@ -116,6 +125,10 @@ def test_the_student_confirms_disputes_and_completes_the_voucher_once(platform):
     assert error_of(answer(ids[1], "confirm"), 409)
     assert error_of(answer(ids[0], "confirm", headers=student(platform, place(platform, "site-1"))), 404)
     assert error_of(answer(ids[2], "dispute"), 400)["fields"]["comment"]
+    assert [e["data"] for e in outbox(platform, HOURS_DISPUTED)] == [{
+        "entry_id": ids[2], "placement_id": placement["placement_id"], "student_id": placement["student_id"],
+        "site_id": "site-1", "work_date": days_ago(1), "hours": "4.00",
+        "comment": "I left at 12, that was 3 hours"}]
 
     progress = platform.http.get("/api/v1/progress", headers=me).json()
     assert progress["total"] == 1
@@ -157,6 +170,8 @@ def test_the_student_confirms_disputes_and_completes_the_voucher_once(platform):
     answer(extra, "dispute", comment="Sorry, wrong")
     answer(extra, "confirm")
     assert len(outbox(platform, HOURS_COMPLETED)) == 1
+    assert sorted(e["data"]["comment"] for e in outbox(platform, HOURS_DISPUTED, entry_id=extra)) == \
+        ["Sorry, wrong", "Was I there?"]
 
 
 def test_check_in_and_out_approved_as_an_entry(platform):
@@ -189,5 +204,7 @@ def test_check_in_and_out_approved_as_an_entry(platform):
     entries = platform.http.get("/api/v1/hours", headers=me).json()["items"]
     assert [(e["id"], e["hours"], e["work_date"], e["source"], e["note"]) for e in entries] == \
         [(entry_id, "2.50", yesterday.isoformat(), "attendance", "attendance 09:00–11:40")]
+    assert [(e["data"]["entry_id"], e["data"]["student_id"]) for e in outbox(platform, HOURS_LOGGED)] == \
+        [(entry_id, placement["student_id"])]
     assert error_of(platform.http.post(f"/api/v1/attendance/{attendance_id}/decision", headers=site,
                                        json={"approve": False}), 409)

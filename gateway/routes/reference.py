@@ -1,4 +1,6 @@
 """Reference data: regions, universities, directions and vouchers."""
+import dataclasses
+
 from marshmallow import fields
 
 from common import programme
@@ -50,4 +52,4 @@ class ReferenceRoutes:
     @route("GET", "/api/v1/vouchers", summary="The two vouchers: hours, reward and credits",
            tag="reference", public=True, response=VoucherOut, many=True)
     def list_vouchers(self, request):
-        return list(programme.VOUCHERS.values())
+        return [dataclasses.asdict(voucher) for voucher in programme.VOUCHERS.values()]

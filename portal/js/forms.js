@@ -69,7 +69,7 @@ export function clearErrors(element) {
 }
 
 // marshmallow nests errors ({"rows": {"0": {"hours": [...]}}}); the controls are named "rows.0.hours".
-export function flattenFields(fields, prefix = "") {
+function flattenFields(fields, prefix = "") {
   const flat = {};
   for (const [key, value] of Object.entries(fields || {})) {
     const name = prefix ? `${prefix}.${key}` : key;

@@ -1,4 +1,5 @@
-"""One headless chromium for the portal's tests; each test gets a page object on its own platform."""
+"""One headless chromium for the portal's tests; each test gets a page object on its own platform,
+and a screenshot of the page it failed on."""
 import shutil
 import tempfile
 
@@ -16,7 +17,18 @@ def chromium():
     shutil.rmtree(download_dir, ignore_errors=True)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.portal_failed = report.failed
+    return report
+
+
 @pytest.fixture
-def portal(platform, chromium):
+def portal(request, platform, chromium):
     driver, download_dir = chromium
-    return Portal(driver, platform.base_url, download_dir)
+    page = Portal(driver, platform.base_url, download_dir)
+    yield page
+    if getattr(request.node, "portal_failed", False):
+        page.screenshot(f"FAILED-{request.node.name}")

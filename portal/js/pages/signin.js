@@ -7,7 +7,7 @@ import { regionOptions } from "../components.js";
 import { SignerError, signer } from "../signer.js";
 
 // A fresh nonce signed by the person's key: the part of every EDS request body the API asks for.
-export async function signedNonce() {
+async function signedNonce() {
   const challenge = await post("/auth/challenge");
   let signature;
   try {

@@ -10,6 +10,8 @@ from nameko.extensions import DependencyProvider
 from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.orm import sessionmaker
 
+from common.ids import is_id
+
 DATABASE_URL_KEY = "DATABASE_URL"
 # session.info key holding the worker's context data (request id), read by `common.outbox`.
 CONTEXT_DATA_KEY = "context_data"
@@ -44,6 +46,14 @@ def as_utc(moment):
     if moment is not None and moment.tzinfo is None:
         return moment.replace(tzinfo=dt.timezone.utc)
     return moment
+
+
+def find(session, model, id_, lock=False):
+    """The row with this id, or None, also for an id the platform cannot have issued (from a URL).
+    `lock` reads it afresh FOR UPDATE."""
+    if not is_id(id_):
+        return None
+    return session.get(model, id_, with_for_update=lock, populate_existing=lock)
 
 
 def page(session, statement, limit, offset, rows=False):

@@ -5,8 +5,8 @@ import secrets
 from sqlalchemy import select
 
 from common.contracts import credits as contract
-from common.db import as_utc, page
-from common.ids import is_id, new_id
+from common.db import as_utc, find, page
+from common.ids import new_id
 from common.outbox import record_event, utcnow
 from services.credits import rules
 from services.credits.models import Certificate, OutboxEvent, Payout, RecountRequest, Student, University
@@ -122,10 +122,7 @@ def reject(request, reason, registrar_id):
 
 
 def find_request(session, request_id, lock=False):
-    """The request with this id, or None; an id that cannot be one (from a URL) is simply not found."""
-    if not is_id(request_id):
-        return None
-    return session.get(RecountRequest, request_id, with_for_update=lock)
+    return find(session, RecountRequest, request_id, lock)
 
 
 def student_requests(session, student_id, lock=False):

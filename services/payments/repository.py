@@ -4,8 +4,8 @@ import datetime as dt
 from sqlalchemy import case, func, or_, select, update
 
 from common.contracts import payments as contracts
-from common.db import page
-from common.ids import is_id, new_id
+from common.db import find, page
+from common.ids import new_id
 from common.outbox import record_event, utcnow
 from services.payments import rules
 from services.payments.models import (LedgerEntry, OutboxEvent, Payout, PayoutBatch, PayoutChange,
@@ -75,10 +75,7 @@ def release_awaiting(session, student_id, batched):
 
 
 def find_payout(session, payout_id, lock=False):
-    """The payout with this id, or None (also for an id no payout could have)."""
-    if not is_id(payout_id):
-        return None
-    return session.get(Payout, payout_id, with_for_update=lock)
+    return find(session, Payout, payout_id, lock)
 
 
 def payout_like(session, report):

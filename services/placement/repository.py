@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from common import programme
 from common.contracts import placement as contracts
-from common.db import as_utc, page
+from common.db import as_utc, find, page
 from common.errors import Conflict
 from common.ids import is_id, new_id
 from common.outbox import record_event, utcnow
@@ -199,12 +199,7 @@ def change_status(application, status, actor, reason=None):
 
 
 def get_application(session, application_id, lock=False):
-    if not is_id(application_id):
-        return None
-    statement = select(Application).where(Application.id == application_id)
-    if lock:
-        statement = statement.with_for_update().execution_options(populate_existing=True)
-    return session.scalar(statement)
+    return find(session, Application, application_id, lock)
 
 
 def student_applications_in_progress(session, student_id):
@@ -274,7 +269,7 @@ def awaiting_interview(session, project_id):
 
 
 def get_slot(session, slot_id):
-    return session.get(InterviewSlot, slot_id) if is_id(slot_id) else None
+    return find(session, InterviewSlot, slot_id)
 
 
 def project_slots(session, project_id, free_future_only=False):
@@ -397,12 +392,7 @@ def end_placement(session, placement, status, reason, actor):
 
 
 def get_placement(session, placement_id, lock=False):
-    if not is_id(placement_id):
-        return None
-    statement = select(Placement).where(Placement.id == placement_id)
-    if lock:
-        statement = statement.with_for_update().execution_options(populate_existing=True)
-    return session.scalar(statement)
+    return find(session, Placement, placement_id, lock)
 
 
 def list_placements(session, principal, query):

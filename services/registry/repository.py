@@ -9,16 +9,11 @@ from common.auth import ADMIN, COORDINATOR, REGIONAL_OFFICERS, Principal
 from common.contracts import registry as events
 from common.db import page
 from common.errors import Unauthenticated
-from common.ids import is_id, new_id
+from common.ids import new_id
 from common.outbox import record_event, utcnow
 from services.registry import rules
 from services.registry.models import (AuditEntry, LoginChallenge, Organisation, OutboxEvent, Region, Site,
                                       SiteDirection, StaffUser, Student, University)
-
-
-def find(session, model, id_, **options):
-    """The row with this id, or None; a malformed id (from a URL) is simply not found."""
-    return session.get(model, id_, **options) if is_id(id_) else None
 
 
 def seed_reference_data(session):

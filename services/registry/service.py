@@ -13,7 +13,7 @@ from common.contracts.registry import (AuditPage, AuditQuery, ChallengeOut, Logi
                                        RegisterIn, SiteIn, SiteOut, SitePage, SiteQuery, StaffIn, StaffOut,
                                        StaffPage, StaffPatch, StaffQuery, StudentOut, StudentPatch, TokenOut,
                                        UniversityIn, UniversityOut)
-from common.db import Database, as_utc
+from common.db import Database, as_utc, find
 from common.errors import Conflict, Forbidden, NotFound, RuleViolation, Unauthenticated, ValidationFailed
 from common.outbox import OutboxRelay, utcnow
 from common.service import HealthMixin
@@ -84,7 +84,7 @@ class RegistryService(HealthMixin):
     def register_student(self, payload):
         data = load(RegisterIn, payload)
         with self.db.begin():
-            if repository.find(self.db, University, data["university_id"]) is None:
+            if find(self.db, University, data["university_id"]) is None:
                 raise ValidationFailed("no such university", {"university_id": ["unknown university"]})
         identity = self._signer(data)
         with self.db.begin():
@@ -134,7 +134,7 @@ class RegistryService(HealthMixin):
         changes = load(StudentPatch, payload)
         with self.db.begin():
             student = self._own_student(principal)
-            if "university_id" in changes and repository.find(self.db, University, changes["university_id"]) is None:
+            if "university_id" in changes and find(self.db, University, changes["university_id"]) is None:
                 raise ValidationFailed("no such university", {"university_id": ["unknown university"]})
             before = snapshot(student)
             repository.update_student(self.db, student, changes)
@@ -144,14 +144,14 @@ class RegistryService(HealthMixin):
     @rpc
     def get_student(self, student_id):
         principal = self.caller()
-        student = repository.find(self.db, Student, student_id)
+        student = find(self.db, Student, student_id)
         if student is None or not rules.may_see_student(principal, student.id, student.region,
                                                         student.university_id):
             raise NotFound("no such student")
         return StudentOut().dump(student)
 
     def _own_student(self, principal):
-        student = repository.find(self.db, Student, principal.user_id)
+        student = find(self.db, Student, principal.user_id)
         if student is None:
             raise NotFound("no such student")
         return student
@@ -204,7 +204,7 @@ class RegistryService(HealthMixin):
             raise ValidationFailed("unknown decision", {"decision": list(rules.TRANSITIONS)})
         reason = load(ReasonIn, payload)["reason"] if decision != "accredit" else None
         with self.db.begin():
-            organisation = repository.find(self.db, Organisation, organisation_id, with_for_update=True)
+            organisation = find(self.db, Organisation, organisation_id, lock=True)
             if organisation is None:
                 raise NotFound("no such organisation")
             if not rules.may_decide(principal, organisation.region):
@@ -240,7 +240,7 @@ class RegistryService(HealthMixin):
         return SitePage().dump(repository.list_sites(self.db, filters, filters["limit"], filters["offset"]))
 
     def _visible_organisation(self, principal, organisation_id):
-        organisation = repository.find(self.db, Organisation, organisation_id)
+        organisation = find(self.db, Organisation, organisation_id)
         if organisation is None or not rules.may_see_organisation(principal, organisation.id, organisation.region,
                                                                   organisation.status):
             raise NotFound("no such organisation")
@@ -275,14 +275,14 @@ class RegistryService(HealthMixin):
         if data["role"] != COORDINATOR or data.get("organisation_id") != principal.organisation_id \
                 or not data.get("site_id"):
             raise Forbidden("a representative creates only coordinators of its own organisation's sites")
-        organisation = repository.find(self.db, Organisation, principal.organisation_id)
+        organisation = find(self.db, Organisation, principal.organisation_id)
         if organisation is None or organisation.status != rules.ACCREDITED:
             raise RuleViolation("the organisation must be accredited to add site coordinators")
 
     def _derived_scope(self, data):
         """Region (and the checks) from the organisation, site or university the role is bound to."""
         if data["role"] == COORDINATOR:
-            organisation = repository.find(self.db, Organisation, data["organisation_id"])
+            organisation = find(self.db, Organisation, data["organisation_id"])
             if organisation is None:
                 raise ValidationFailed("no such organisation", {"organisation_id": ["unknown organisation"]})
             site_ids = {site.id for site in organisation.sites}
@@ -290,7 +290,7 @@ class RegistryService(HealthMixin):
                 raise ValidationFailed("the site is not the organisation's", {"site_id": ["not of this organisation"]})
             return {"region": organisation.region}
         if data["role"] == REGISTRAR:
-            university = repository.find(self.db, University, data["university_id"])
+            university = find(self.db, University, data["university_id"])
             if university is None:
                 raise ValidationFailed("no such university", {"university_id": ["unknown university"]})
             return {"region": university.region}
@@ -307,7 +307,7 @@ class RegistryService(HealthMixin):
         principal = self.caller().require(ADMIN)
         changes = load(StaffPatch, payload)
         with self.db.begin():
-            staff = repository.find(self.db, StaffUser, staff_id)
+            staff = find(self.db, StaffUser, staff_id)
             if staff is None:
                 raise NotFound("no such staff user")
             before = snapshot(staff)

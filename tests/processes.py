@@ -105,8 +105,8 @@ class ServiceProcesses:
 
     def start(self, service, copy=0):
         env = dict(self.env)
-        if service == "gateway":
-            env["GATEWAY_ADDRESS"] = f"127.0.0.1:{self.gateway_port}"
+        if service == "gateway":  # copy n of the gateway listens on gateway_port + n
+            env["GATEWAY_ADDRESS"] = f"127.0.0.1:{self.gateway_port + copy}"
         log = open(os.path.join(self.log_dir, f"{service}-{copy}.log"), "a")
         self.processes[(service, copy)] = subprocess.Popen(self.command(service), cwd=ROOT, env=env,
                                                            stdout=log, stderr=subprocess.STDOUT)

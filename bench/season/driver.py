@@ -125,13 +125,23 @@ def random_bin(rng):
             return first + str(digit)
 
 
+def client_address(number):
+    """Where a person signs in from, as the edge reports it in X-Forwarded-For: every student and
+    representative is a client of their own (an address of the benchmarking range 198.18.0.0/15,
+    RFC 2544), so the gateway's per-client sign-in limit applies to each of them, not to the load
+    generator as one client. The gateway trusts one proxy (LOGIN_RATE_TRUSTED_PROXIES=1), as behind
+    the production edge."""
+    number %= 2 ** 17
+    return {"X-Forwarded-For": f"198.{18 + (number >> 16)}.{(number >> 8) & 255}.{number & 255}"}
+
+
 def bearer(token):
     return {"Authorization": "Bearer " + token}
 
 
 class Season:
     def __init__(self, base_urls, auth_secret, students=50_000, clients=16, pki=None, pids=None,
-                 management_url=None, vhost="/", progress=None, seed=None, timeout=120.0):
+                 management_url=None, vhost="/", progress=None, seed=None, timeout=120.0, day_rows=100):
         self.base_urls = [base_urls] if isinstance(base_urls, str) else list(base_urls)
         self.auth_secret = auth_secret
         self.count = students
@@ -141,6 +151,7 @@ class Season:
         self.progress = progress  # a stream for the progress bars, or None
         self.rng = random.Random(seed)
         self.timeout = timeout  # the longest wait for one event to reach another service
+        self.day_rows = day_rows  # attendance rows in one request (the API takes up to 500)
         self.local = threading.local()
         self.sessions = []
         self.sessions_lock = threading.Lock()
@@ -277,8 +288,9 @@ class Season:
         an admin adds the site's coordinator."""
         bin_ = random_bin(self.rng)
         representative = self.pki.make_user(iin=self.new_iin(), name="ПРЕДСТАВИТЕЛЕВ АСЕТ БОЛАТОВИЧ", bin_=bin_)
-        nonce = self.call("POST", f"{API}/auth/challenge")["nonce"]
-        applied = self.call("POST", f"{API}/organisations", json={
+        address = client_address(2 ** 17 - 1 - site.index)
+        nonce = self.call("POST", f"{API}/auth/challenge", headers=address)["nonce"]
+        applied = self.call("POST", f"{API}/organisations", headers=address, json={
             "nonce": nonce, "signature": sign_nonce(representative, nonce), "bin": bin_,
             "name": f"Children's Centre No. {site.index + 1}", "kind": "centre", "region": site.region,
             "address": f"Abai avenue {site.index + 1}",
@@ -332,8 +344,9 @@ class Season:
         return [student for student in self.students if not student.failed]
 
     def register(self, student):
-        nonce = self.call("POST", f"{API}/auth/challenge")["nonce"]
-        token = self.call("POST", f"{API}/auth/register", json={
+        address = client_address(student.index)
+        nonce = self.call("POST", f"{API}/auth/challenge", headers=address)["nonce"]
+        token = self.call("POST", f"{API}/auth/register", headers=address, json={
             "nonce": nonce, "signature": sign_nonce(student.user, nonce), "university_id": student.university_id,
             "region": student.site.region, "phone": "+77011234567", "language": "kk"})
         student.student_id, student.headers = token["user_id"], bearer(token["access_token"])
@@ -364,24 +377,28 @@ class Season:
                 for day in range(1, ATTENDANCE_DAYS + 1)]
 
     def log_day(self, site_day):
-        """One day at one site in one request (500 rows at most); rows refused because timesheet has
-        not heard of the placement yet are sent again."""
+        """One day at one site, `day_rows` students a request, each under an Idempotency-Key so that a
+        request the gateway gave up on (503) is sent again safely; rows refused because timesheet has
+        not heard of the placement yet are sent again under a new key."""
         site, day = site_day
         rows = [{"placement_id": student.placement_id, "note": "Afternoon club",
                  "hours": str(Decimal(student.voucher.hours) / ATTENDANCE_DAYS)}
                 for student in site.students if student.placement_id and not student.failed]
         deadline = time.monotonic() + self.timeout
-        for start in range(0, len(rows), 500):
-            pending = rows[start:start + 500]
+        for start in range(0, len(rows), self.day_rows):
+            pending, attempt = rows[start:start + self.day_rows], 0
             while pending:
-                answer = self.call("POST", f"{API}/hours/days", headers=site.coordinator,
-                                   json={"work_date": day.isoformat(), "rows": pending})
+                key = f"season-{site.site_id}-{day}-{start}-{attempt}"
+                answer = self.call("POST", f"{API}/hours/days", eventual=(503,), json={
+                    "work_date": day.isoformat(), "rows": pending}, headers={**site.coordinator,
+                                                                             "Idempotency-Key": key})
                 refused = [row for row in answer["results"] if row["status"] != 201]
-                unknown = [pending[row["index"]] for row in refused if row["status"] == 404]
+                late = time.monotonic() > deadline
                 for row in refused:
-                    if row["status"] != 404 or time.monotonic() > deadline:
+                    if row["status"] != 404 or late:
                         self.fail_placement(site, row["placement_id"], f"attendance {day}: {row['error']}")
-                pending = unknown if time.monotonic() <= deadline else []
+                pending = [] if late else [pending[row["index"]] for row in refused if row["status"] == 404]
+                attempt += 1
                 if pending:
                     self.phase.record(0, retry=True)
                     time.sleep(0.2)
@@ -394,10 +411,14 @@ class Season:
     def confirm(self, student):
         entries = self.call("GET", f"{API}/hours", headers=student.headers,
                             params={"status": "pending", "limit": PAGE})["items"]
-        answer = self.call("POST", f"{API}/hours/confirm", headers=student.headers,
+        # Sent again when the gateway gave up waiting (503): rows confirmed the first time are then
+        # refused as already confirmed, which is what the student wanted.
+        answer = self.call("POST", f"{API}/hours/confirm", headers=student.headers, eventual=(503,),
                            json={"entry_ids": [entry["id"] for entry in entries]})
-        if answer["refused"] or len(entries) != ATTENDANCE_DAYS:
-            raise StepFailed(f"{len(entries)} entries, {answer['refused']} refused confirmations")
+        refused = [row for row in answer["results"]
+                   if row["status"] != 200 and (row["error"]["fields"] or {}).get("status") != ["confirmed"]]
+        if refused or len(entries) != ATTENDANCE_DAYS:
+            raise StepFailed(f"{len(entries)} entries, refused confirmations: {refused[:2]}")
 
     def report(self, student):
         student.report_id = self.call("POST", f"{API}/reports", headers=student.site.coordinator,

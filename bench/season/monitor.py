@@ -1,8 +1,6 @@
 """What a season run measures besides its own requests: per-phase latency figures, a plain-text
 progress bar, each platform process's memory and the broker's queue depths, sampled while it runs."""
-import os
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass, field

@@ -66,7 +66,13 @@ def record_event(session, outbox_model, event_type, data, request_id=None):
     }
     row = outbox_model(id=event_id, event_type=event_type.name, envelope=envelope, created_at=now)
     session.add(row)
+    _RECORDED.add(outbox_model)
     return row
+
+
+# Outbox models with events recorded since their relay last woke: a worker that recorded none (most
+# reads) does not cost the relay a locking query. Events recorded outside a worker wait for the poll.
+_RECORDED = set()
 
 
 def first_delivery(session, processed_model, envelope, consumer):
@@ -90,7 +96,8 @@ def handles(event_type, **options):
 
 
 class OutboxRelay(DependencyProvider):
-    """Publishes a service's outbox: polls, and wakes at once after any worker of the service ends."""
+    """Publishes a service's outbox: polls, and wakes at once after a worker of the service that
+    recorded an event ends."""
 
     batch_size = 200
 
@@ -120,7 +127,9 @@ class OutboxRelay(DependencyProvider):
     kill = stop
 
     def worker_teardown(self, worker_ctx):
-        self.wake.set()
+        if self.outbox_model in _RECORDED:
+            _RECORDED.discard(self.outbox_model)
+            self.wake.set()
 
     def run(self):
         while self.running:

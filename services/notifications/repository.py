@@ -1,10 +1,11 @@
 """Notifications' queries and writes: contacts, notifications with their mails, inboxes, and the mail
 outbox's claims."""
 import datetime as dt
-import uuid
 
 from sqlalchemy import and_, false, func, or_, select, update
 
+from common.db import page
+from common.ids import new_id
 from common.outbox import utcnow
 from services.notifications import rules
 from services.notifications.models import Contact, Mail, Notification
@@ -34,7 +35,7 @@ def notify(session, event_id, event_name, data, settings):
         language = rules.language_for(contact.language if contact else None, settings.default_language)
         title, body = rules.render(topic, audience, language, params)
         notification = Notification(
-            id=uuid.uuid4().hex, event_id=event_id, kind=event_name, audience=audience, recipient_id=recipient,
+            id=new_id(), event_id=event_id, kind=event_name, audience=audience, recipient_id=recipient,
             language=language, title=title, body=body, data=params, created_at=utcnow())
         session.add(notification)
         address = mail_address(audience, contact, settings)
@@ -64,10 +65,8 @@ def list_notifications(session, inboxes, query):
                                     else Notification.read_at.is_not(None))
     if "kind" in query:
         statement = statement.where(Notification.kind == query["kind"])
-    total = session.scalar(statement.with_only_columns(func.count()))
-    items = session.scalars(statement.order_by(Notification.created_at.desc(), Notification.id)
-                            .limit(query["limit"]).offset(query["offset"])).all()
-    return items, total
+    return page(session, statement.order_by(Notification.created_at.desc(), Notification.id), query["limit"],
+                query["offset"])
 
 
 def unread_count(session, inboxes):

@@ -20,6 +20,7 @@ from werkzeug.wrappers import Request, Response
 
 from common.auth import CONTEXT_KEY, read_token
 from common.errors import DomainError, ServiceUnavailable, ValidationFailed
+from common.errors import NotFound as NoSuchRecord
 from common.outbox import REQUEST_ID
 from common.validation import load
 
@@ -165,6 +166,8 @@ def route(method, path, *, summary, tag, body=None, query=None, response=None, m
         def entrypoint(self, request, **path_values):
             if not public:
                 read_token(self.config["AUTH_SECRET"], bearer_token(request))
+            if not all(value.isprintable() for value in path_values.values()):
+                raise NoSuchRecord("no such record")  # no id holds control characters (nor can a database)
             kwargs = dict(path_values)
             if body is not None:
                 kwargs["body"] = read_json(request, body)

@@ -24,7 +24,7 @@ class ProjectIn(Contract):
     description = text_field(10, 5000, multiline=True, required=True)
     direction = direction_field(required=True)
     voucher_kind = voucher_kind_field(required=True)
-    places = fields.Integer(required=True, validate=validate.Range(min=1, max=1000))
+    places = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=1000))  # 3.5 is not 3
     starts_on = fields.Date(required=True)
     ends_on = fields.Date(required=True)
     schedule = text_field(2, 500, required=True)

@@ -284,7 +284,7 @@ def recording_order(key):
 
 def table(rows):
     width = max(len(key) for key in rows) + 2
-    lines = ["endpoint".ljust(width) + " ".join(caller.rjust(4)[:10].rjust(len(caller)) for caller in CALLERS)]
+    lines = ["endpoint".ljust(width) + " ".join(CALLERS)]
     for key, statuses in rows.items():
         lines.append(key.ljust(width) + " ".join(str(s).rjust(len(c)) for s, c in zip(statuses, CALLERS)))
     return "\n".join(lines)
@@ -300,16 +300,17 @@ def assert_rows_refused_one_by_one(platform, headers, ids):
 def test_every_endpoint_answers_every_caller_as_written(platform):
     expected = parse(MATRIX)
     operations = documented_operations(platform)
-    headers, ids = build_world(platform)
     recording = os.environ.get("MATRIX_RECORD")
-    order = list(expected) if not recording else sorted(operations, key=recording_order)
-    actual = {key: [call(platform, key, headers[caller], ids) for caller in CALLERS] for key in order
-              if key in operations}
+    if not recording:
+        assert set(expected) == operations, (
+            f"rows for operations the document lacks: {set(expected) - operations}; "
+            f"operations without a row: {operations - set(expected)}")
+    headers, ids = build_world(platform)
+    order = sorted(operations, key=recording_order) if recording else list(expected)
+    actual = {key: [call(platform, key, headers[caller], ids) for caller in CALLERS] for key in order}
     if recording:
         print("\n" + table(actual))
-        return
-    assert set(expected) == operations, (f"rows for operations the document lacks: {set(expected) - operations}; "
-                                         f"operations without a row: {operations - set(expected)}")
+        pytest.skip("recorded the platform's answers; nothing checked")
     wrong = [f"{key}: {caller} expected {e}, got {a}" for key in expected
              for caller, e, a in zip(CALLERS, expected[key], actual[key]) if e != a]
     assert not wrong, "\n".join(wrong)

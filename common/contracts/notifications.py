@@ -2,9 +2,9 @@
 
 Notifications publishes no events; it consumes the other services' events about people.
 """
-from marshmallow import fields, validate
+from marshmallow import fields
 
-from common.contracts.base import Contract, PageQuery, page_of
+from common.contracts.base import Contract, PageQuery, page_of, text_field
 
 SOURCE = "notifications"
 
@@ -15,8 +15,7 @@ AUDIENCES = ("student", "site", "operator")
 
 class NotificationQuery(PageQuery):
     unread = fields.Boolean(metadata={"description": "true: only unread ones; false: only read ones"})
-    kind = fields.String(validate=validate.Length(min=1, max=64),
-                         metadata={"description": "the event behind it, e.g. payout.paid"})
+    kind = text_field(1, 64, metadata={"description": "the event behind it, e.g. payout.paid"})
 
 
 class NotificationOut(Contract):

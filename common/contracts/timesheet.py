@@ -90,14 +90,14 @@ def hours_field(**kwargs):
 
 
 class HoursIn(Contract):
-    placement_id = fields.String(required=True)
+    placement_id = text_field(1, 64, required=True)
     work_date = fields.Date(required=True)
     hours = hours_field(required=True)
     note = note_field(required=True)
 
 
 class DayRow(Contract):
-    placement_id = fields.String(required=True)
+    placement_id = text_field(1, 64, required=True)
     hours = hours_field(required=True)
     note = note_field(required=True)
 
@@ -119,7 +119,7 @@ class ConfirmIn(Contract):
 
 class ConfirmManyIn(Contract):
     """The student confirms many of their own entries at once; each is confirmed or refused on its own."""
-    entry_ids = fields.List(fields.String(validate=validate.Length(min=1, max=64)), required=True,
+    entry_ids = fields.List(text_field(1, 64), required=True,
                             validate=validate.Length(min=1, max=500))
     comment = note_field(load_default=None)
 
@@ -133,8 +133,8 @@ class ResolveIn(Contract):
 
 
 class EntryQuery(PageQuery):
-    placement_id = fields.String()
-    student_id = fields.String()
+    placement_id = text_field(1, 64)
+    student_id = text_field(1, 64)
     status = fields.String(validate=validate.OneOf(ENTRY_STATUSES))
     date_from = fields.Date()
     date_to = fields.Date()
@@ -191,7 +191,7 @@ class ConfirmManyOut(Contract):
 
 
 class CheckInIn(Contract):
-    placement_id = fields.String(required=True)
+    placement_id = text_field(1, 64, required=True)
     at = fields.AwareDateTime(metadata={"description": "default: now"})
 
 
@@ -206,7 +206,7 @@ class AttendanceDecisionIn(Contract):
 
 class AttendanceQuery(PageQuery):
     status = fields.String(validate=validate.OneOf(ATTENDANCE_STATUSES))
-    placement_id = fields.String()
+    placement_id = text_field(1, 64)
 
 
 class AttendanceOut(Contract):
@@ -225,8 +225,8 @@ AttendancePage = page_of(AttendanceOut)
 
 
 class ProgressQuery(PageQuery):
-    placement_id = fields.String()
-    student_id = fields.String()
+    placement_id = text_field(1, 64)
+    student_id = text_field(1, 64)
 
 
 class ProgressOut(Contract):
@@ -250,7 +250,7 @@ ProgressPage = page_of(ProgressOut)
 
 
 class ReportIn(Contract):
-    placement_id = fields.String(required=True)
+    placement_id = text_field(1, 64, required=True)
 
 
 class ReviewIn(Contract):
@@ -261,8 +261,8 @@ class ReviewIn(Contract):
 class ReportQuery(PageQuery):
     status = fields.String(validate=validate.OneOf(REPORT_STATUSES))
     region = region_field()
-    organisation_id = fields.String()
-    site_id = fields.String()
+    organisation_id = text_field(1, 64)
+    site_id = text_field(1, 64)
     submitted_from = fields.Date()
     submitted_to = fields.Date()
 

@@ -141,7 +141,7 @@ def bearer(token):
 
 class Season:
     def __init__(self, base_urls, auth_secret, students=50_000, clients=16, pki=None, pids=None,
-                 management_url=None, vhost="/", progress=None, seed=None, timeout=120.0, day_rows=100):
+                 management_url=None, vhost="/", progress=None, seed=None, timeout=120.0, day_rows=50):
         self.base_urls = [base_urls] if isinstance(base_urls, str) else list(base_urls)
         self.auth_secret = auth_secret
         self.count = students

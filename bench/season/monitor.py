@@ -130,7 +130,7 @@ class Sampler:
         url = f"{self.management_url.rstrip('/')}/api/queues/{quote(self.vhost, safe='')}"
         try:
             answer = self.http.get(url, auth=self.auth, timeout=5,
-                                   params={"columns": "name,messages", "disable_stats": "true"})
+                                   params={"columns": "name,messages"})
             answer.raise_for_status()
         except requests.RequestException as exc:
             self.broker_error = f"broker's management API not reachable: {exc}"

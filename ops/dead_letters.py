@@ -46,6 +46,18 @@ def describe(message):
             "error": headers.get("x-error"), "dead_at": headers.get("x-dead-at")}
 
 
+def listed(uri):
+    """What the dead-letter queue holds, described; the letters stay where they are."""
+    letters = []
+
+    def keep(message, _connection):
+        letters.append(describe(message))
+        return False
+
+    drain(uri, keep)
+    return letters
+
+
 def replay(message, connection):
     headers = {k: v for k, v in (message.headers or {}).items() if not k.startswith("x-")}
     Producer(connection.default_channel).publish(
@@ -60,14 +72,7 @@ def main(argv=None):
     parser.add_argument("command", choices=["list", "replay"])
     args = parser.parse_args(argv)
     if args.command == "list":
-        listed = []
-
-        def keep(message, _connection):
-            listed.append(describe(message))
-            return False
-
-        drain(amqp_uri(), keep)
-        print(json.dumps(listed, indent=2, ensure_ascii=False))
+        print(json.dumps(listed(amqp_uri()), indent=2, ensure_ascii=False))
     else:
         print(f"replayed {drain(amqp_uri(), replay)} dead letters")
 

@@ -60,6 +60,23 @@ def eventually(check, timeout=15.0, interval=0.05):
         time.sleep(interval)
 
 
+def seed_settled(session):
+    """Reference data, as `./platform start` loads it, and settled: every service that keeps a copy
+    of the seeded universities has applied their events before a test begins. `session(service)`
+    opens a session on a service's database."""
+    with session("registry") as registry, registry.begin():
+        seed_reference_data(registry)
+    with session("registry") as registry:
+        seeded = set(registry.scalars(select(RegistryOutbox.id).where(
+            RegistryOutbox.event_type == UNIVERSITY_ADDED.name)))
+
+    def applied():
+        with session("credits") as credits:
+            return seeded <= set(credits.scalars(select(CreditsProcessed.event_id)))
+
+    eventually(applied)
+
+
 class BaseUrlSession(requests.Session):
     def __init__(self, base_url):
         super().__init__()
@@ -107,19 +124,7 @@ class Platform:
             self.seed()
 
     def seed(self):
-        """Reference data, as `./platform start` loads it, and settled: every service that keeps a
-        copy of the seeded universities has applied their events before a test begins."""
-        with self.session("registry") as session, session.begin():
-            seed_reference_data(session)
-        with self.session("registry") as session:
-            seeded = set(session.scalars(select(RegistryOutbox.id).where(
-                RegistryOutbox.event_type == UNIVERSITY_ADDED.name)))
-
-        def applied():
-            with self.session("credits") as session:
-                return seeded <= set(session.scalars(select(CreditsProcessed.event_id)))
-
-        eventually(applied)
+        seed_settled(self.session)
 
     def stop(self, service):
         self.containers.pop(service).stop()

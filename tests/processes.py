@@ -6,10 +6,13 @@ stopping it disturbs nothing else; `BrokerNode.cluster(...)` joins several into 
 exactly as `./platform start` does, and can SIGKILL and restart them.
 """
 import os
+import random
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 import requests
@@ -26,12 +29,32 @@ def wait_until(check, timeout, what):
         time.sleep(0.2)
 
 
+def free_port(low=20000, high=40000):
+    """A free port whose distribution port (+20000, Erlang's inter-node and CLI port) is free too."""
+    for port in random.sample(range(low, high), 200):
+        if all(port_is_free(candidate) for candidate in (port, port + 20000)):
+            return port
+    raise RuntimeError("no free port pair for a broker node")
+
+
+def port_is_free(port):
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
 class BrokerNode:
-    def __init__(self, name, port, folder):
-        self.node = f"{name}@localhost"
-        self.port = port
-        self.folder = folder
-        self.amqp_uri = f"pyamqp://guest:guest@127.0.0.1:{port}/"
+    """A RabbitMQ node with a name, ports and data folder of its own. The folder is outside the
+    test's private temp folder: the broker runs as the rabbitmq user, which must reach it."""
+
+    def __init__(self, name):
+        self.node = f"{name}-{os.getpid()}@localhost"
+        self.port = free_port()
+        self.folder = tempfile.mkdtemp(prefix=f"student-voucher-{name}-", dir="/var/tmp")
+        self.amqp_uri = f"pyamqp://guest:guest@127.0.0.1:{self.port}/"
 
     @property
     def env(self):
@@ -52,7 +75,6 @@ class BrokerNode:
                               capture_output=True, text=True, timeout=120)
 
     def start(self):
-        os.makedirs(self.folder, exist_ok=True)
         with open(os.path.join(self.folder, "rabbitmq.conf"), "w") as conf:
             conf.write(f"listeners.tcp.default = {self.port}\nloopback_users = none\n")
         shutil.chown(self.folder, "rabbitmq", "rabbitmq")
@@ -83,6 +105,9 @@ class BrokerNode:
 
 
 class ServiceProcesses:
+    """Each service (and the gateway) as `nameko run` under ops/supervise.py, as `./platform start`
+    runs them: a process that dies is started again."""
+
     def __init__(self, amqp_uri, database_urls, log_dir, extra_env=None, gateway_port=None):
         self.env = {
             **os.environ,
@@ -108,8 +133,9 @@ class ServiceProcesses:
         if service == "gateway":  # copy n of the gateway listens on gateway_port + n
             env["GATEWAY_ADDRESS"] = f"127.0.0.1:{self.gateway_port + copy}"
         log = open(os.path.join(self.log_dir, f"{service}-{copy}.log"), "a")
-        self.processes[(service, copy)] = subprocess.Popen(self.command(service), cwd=ROOT, env=env,
-                                                           stdout=log, stderr=subprocess.STDOUT)
+        supervised = [sys.executable, "-m", "ops.supervise", *self.command(service)]
+        self.processes[(service, copy)] = subprocess.Popen(supervised, cwd=ROOT, env=env, stdout=log,
+                                                           stderr=subprocess.STDOUT)
 
     def start_all(self, copies=1):
         for service in SERVICES:
@@ -117,7 +143,7 @@ class ServiceProcesses:
                 self.start(service, copy)
         if self.gateway_port:
             self.start("gateway")
-            wait_until(self.healthy, 60, "the platform's health")
+            wait_until(self.healthy, 120, "the platform's health")
 
     def healthy(self):
         try:
@@ -126,13 +152,11 @@ class ServiceProcesses:
             return False
 
     def kill(self, service, copy=0):
-        process = self.processes.pop((service, copy))
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=30)
-
-    def restart(self, service, copy=0):
-        self.kill(service, copy)
-        self.start(service, copy)
+        """SIGKILL the service process; its supervisor (ops/supervise.py) starts it again."""
+        supervisor = self.processes[(service, copy)].pid
+        with open(f"/proc/{supervisor}/task/{supervisor}/children") as children:
+            for pid in children.read().split():
+                os.kill(int(pid), signal.SIGKILL)
 
     def stop_all(self):
         for process in self.processes.values():

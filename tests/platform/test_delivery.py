@@ -7,24 +7,13 @@ from services.credits.models import University
 from tests.harness import eventually
 
 
-def dead_letters_in(platform):
-    listed = []
-
-    def keep(message, _connection):
-        listed.append(dead_letters.describe(message))
-        return False
-
-    dead_letters.drain(platform.amqp_uri, keep)
-    return listed
-
-
 def test_failing_event_is_dead_lettered_then_replayed(platform):
     with platform.session("credits") as session, session.begin():
         session.execute(text("ALTER TABLE universities RENAME TO universities_away"))
     envelope = platform.publish(UNIVERSITY_ADDED, {"university_id": "u9", "code": "KBTU",
                                                    "name": "KBTU", "region": "KZ-75"})
 
-    listed = eventually(lambda: dead_letters_in(platform), timeout=20)
+    listed = eventually(lambda: dead_letters.listed(platform.amqp_uri), timeout=20)
     assert len(listed) == 1
     letter = listed[0]
     assert letter["event_id"] == envelope["event_id"]
@@ -41,4 +30,4 @@ def test_failing_event_is_dead_lettered_then_replayed(platform):
             return session.get(University, "u9")
 
     assert eventually(applied).name == "KBTU"
-    assert dead_letters_in(platform) == []
+    assert dead_letters.listed(platform.amqp_uri) == []

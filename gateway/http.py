@@ -185,6 +185,5 @@ def route(method, path, *, summary, tag, body=None, query=None, response=None, m
     return decorate
 
 
-def service_unavailable(service):
-    return ServiceUnavailable(f"the {service} service did not answer in time",
-                              {"service": [service]})
+def service_unavailable(service, reason="did not answer in time"):
+    return ServiceUnavailable(f"the {service} service {reason}", {"service": [service]})

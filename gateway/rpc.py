@@ -1,6 +1,7 @@
 """RPC from the gateway with a deadline: a service that is down is a 503 naming it, not a hang."""
 import eventlet
 from kombu.entity import TRANSIENT_DELIVERY_MODE
+from kombu.exceptions import OperationalError
 from nameko.exceptions import UnknownService
 from nameko.rpc import RpcProxy, ServiceProxy
 
@@ -49,6 +50,9 @@ class TimedMethod:
     def __call__(self, *args, **kwargs):
         try:
             reply = self._method.call_async(*args, **kwargs)
+        except OperationalError:  # the broker refused the request or is gone
+            raise service_unavailable(self._service, "cannot be reached: the message broker is down")
+        try:
             with eventlet.Timeout(self._timeout):
                 return reply.result()
         except (eventlet.Timeout, UnknownService):

@@ -1,4 +1,5 @@
-"""Coverage's RPC payloads: the Ministry's figures by region × direction and by ISO week.
+"""Coverage's RPC payloads: the Ministry's figures by region × direction and by ISO week, and their
+downloads (CSV, XLSX).
 
 Coverage publishes no events; its read model is fed by the other services' events only.
 """
@@ -69,3 +70,9 @@ class WeeklyOut(Contract):
     direction = fields.String(allow_none=True)
     target_students = fields.Integer()
     items = fields.List(fields.Nested(WeekFigures))
+
+
+class CoverageFile(Contract):
+    """A download of the figures: the CSV's text or the XLSX workbook's bytes, and its file name."""
+    filename = fields.String()
+    content = fields.Raw(metadata={"description": "the CSV's text or the workbook's bytes"})

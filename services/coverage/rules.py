@@ -154,21 +154,36 @@ def weekly(year, region, direction, counts):
             "target_students": programme.ANNUAL_TARGET_STUDENTS, "items": items}
 
 
-CSV_COLUMNS = ("year", "region", "region_name", "direction", "direction_name", *FIGURES)
+TABLE_COLUMNS = ("year", "region", "region_name", "direction", "direction_name", *FIGURES)
+WEEKLY_COLUMNS = ("week", "week_start", *FIGURES, "students_placed_to_date", "target_percent_to_date")
+TOTAL_NAME = "Итого"
+
+
+def table_rows(document):
+    """The coverage document as the download's table, `TABLE_COLUMNS` per row: a row per region (no
+    direction) followed by its directions' rows, then the national total."""
+    year = document["year"]
+    for row in document["regions"]:
+        yield table_row({"year": year, **row, "direction": "", "direction_name": ""})
+        for cell in row["directions"]:
+            yield table_row({"year": year, "region": row["region"], "region_name": row["region_name"], **cell})
+    yield table_row({"year": year, "region": "", "region_name": TOTAL_NAME, "direction": "", "direction_name": "",
+                     **document["totals"]})
+
+
+def table_row(values):
+    return {column: values[column] for column in TABLE_COLUMNS}
+
+
+def download_name(year, region, extension):
+    return f"coverage-{year}{'-' + region if region else ''}.{extension}"
 
 
 def csv_text(document):
-    """The coverage document as CSV: a row per region (direction empty) followed by its directions'
-    rows, then the national total; Excel opens it as UTF-8 thanks to the byte-order mark."""
+    """The coverage table as CSV; Excel opens it as UTF-8 thanks to the byte-order mark."""
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.DictWriter(out, CSV_COLUMNS, extrasaction="ignore", lineterminator="\r\n")
+    writer = csv.DictWriter(out, TABLE_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
-    year = document["year"]
-    for row in document["regions"]:
-        writer.writerow({"year": year, **row, "direction": "", "direction_name": ""})
-        for cell in row["directions"]:
-            writer.writerow({"year": year, "region": row["region"], "region_name": row["region_name"], **cell})
-    writer.writerow({"year": year, "region": "", "region_name": "Итого", "direction": "", "direction_name": "",
-                     **document["totals"]})
+    writer.writerows(table_rows(document))
     return out.getvalue()

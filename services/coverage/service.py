@@ -1,5 +1,5 @@
 """Coverage: the Ministry's read model of the programme's reach, fed only by events (nameko entrypoints
-only). Figures by region × direction and by ISO week, against the annual target, and as CSV."""
+only). Figures by region × direction and by ISO week, against the annual target, and as CSV or XLSX."""
 import datetime as dt
 
 from nameko.rpc import rpc
@@ -10,12 +10,12 @@ from common.contracts import payments as payment_events
 from common.contracts import placement as placement_events
 from common.contracts import registry as registry_events
 from common.contracts import timesheet as timesheet_events
-from common.contracts.coverage import CoverageQuery
+from common.contracts.coverage import CoverageFile, CoverageQuery
 from common.db import Database
 from common.outbox import first_delivery, handles, utcnow
 from common.service import HealthMixin
 from common.validation import load
-from services.coverage import repository, rules
+from services.coverage import repository, rules, spreadsheet
 from services.coverage.models import ProcessedEvent
 
 
@@ -80,23 +80,31 @@ class CoverageService(HealthMixin):
 
     @rpc
     def coverage(self, query):
-        year, region, direction = self._scope(query)
-        counts = repository.coverage_counts(self.db, year, region, direction)
-        return rules.coverage(year, region, direction, counts)
+        return self._coverage(*self._scope(query))
 
     @rpc
     def weekly(self, query):
-        year, region, direction = self._scope(query)
-        counts = repository.weekly_counts(self.db, year, region, direction)
-        return rules.weekly(year, region, direction, counts)
+        return self._weekly(*self._scope(query))
 
     @rpc
     def coverage_csv(self, query):
         year, region, direction = self._scope(query)
-        document = rules.coverage(year, region, direction,
-                                  repository.coverage_counts(self.db, year, region, direction))
-        return {"filename": f"coverage-{year}{'-' + region if region else ''}.csv",
-                "content": rules.csv_text(document)}
+        return CoverageFile().dump({"filename": rules.download_name(year, region, "csv"),
+                                    "content": rules.csv_text(self._coverage(year, region, direction))})
+
+    @rpc
+    def coverage_xlsx(self, query):
+        """The CSV's table and the weekly series as a workbook (its bytes)."""
+        year, region, direction = self._scope(query)
+        workbook = spreadsheet.workbook_bytes(self._coverage(year, region, direction),
+                                              self._weekly(year, region, direction))
+        return CoverageFile().dump({"filename": rules.download_name(year, region, "xlsx"), "content": workbook})
+
+    def _coverage(self, year, region, direction):
+        return rules.coverage(year, region, direction, repository.coverage_counts(self.db, year, region, direction))
+
+    def _weekly(self, year, region, direction):
+        return rules.weekly(year, region, direction, repository.weekly_counts(self.db, year, region, direction))
 
     def _scope(self, query):
         filters = load(CoverageQuery, query)

@@ -1,9 +1,12 @@
 """Coverage over the real broker: events in, the Ministry's figures out — by region × direction, per ISO
-week and as CSV — the same when events come twice or out of order, and only for those who may read them."""
+week, as CSV and as an Excel workbook — the same when events come twice or out of order, and only for those who may read them."""
 import csv
+import datetime as dt
 import io
 import uuid
+from decimal import Decimal
 
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from common.contracts.credits import CREDITS_RECOUNTED
@@ -138,6 +141,62 @@ def test_events_in_figures_out_by_region_direction_and_week(platform):
                                                                                                     "20000", "")
     assert rows[-1]["region_name"] == "Итого" and rows[-1]["paid_kzt"] == "40000"
 
+    workbook = download_workbook(platform, ministry, 'filename="coverage-2026.xlsx"')
+    assert workbook_figures(workbook) == json_figures(document)
+    assert workbook_weeks(workbook) == json_weeks(weeks)
+    tutoring_only = download_workbook(platform, ministry, "coverage-2026.xlsx", direction="tutoring")
+    assert workbook_figures(tutoring_only) == json_figures(get(platform, COVERAGE, ministry,
+                                                               direction="tutoring").json())
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def download_workbook(platform, headers, filename, **params):
+    download = get(platform, COVERAGE + ".xlsx", headers, **params)
+    assert download.status_code == 200 and download.headers["Content-Type"] == XLSX_TYPE
+    assert filename in download.headers["Content-Disposition"]
+    return load_workbook(io.BytesIO(download.content))
+
+
+def json_figures(document):
+    """The coverage document's figures per (region, direction) row as the table lists them (None: a
+    region's own row; the total's region is None too), in its order."""
+    rows = []
+    for region in document["regions"]:
+        rows.append(((region["region"], None), figures(region)))
+        rows += [((region["region"], cell["direction"]), figures(cell)) for cell in region["directions"]]
+    rows.append(((None, None), document["totals"]))
+    return [(key, {name: as_number(value) for name, value in values.items()}) for key, values in rows]
+
+
+def workbook_figures(workbook):
+    """The workbook's coverage sheet the same way, each figure a number as Excel holds it."""
+    header, *table = workbook["Coverage"].iter_rows(values_only=True)
+    rows = [dict(zip(header, row)) for row in table]
+    for row in rows:
+        assert all(row[name] is None or isinstance(row[name], (int, float)) for name in NATIONAL), row
+    return [((row["region"], row["direction"]), {name: as_number(row[name]) for name in NATIONAL}) for row in rows]
+
+
+def json_weeks(items):
+    return [(w["week"], dt.date.fromisoformat(w["week_start"]),
+             {name: as_number(w[name]) for name in (*NATIONAL, "students_placed_to_date", "target_percent_to_date")})
+            for w in items]
+
+
+def workbook_weeks(workbook):
+    header, *table = workbook["Weekly"].iter_rows(values_only=True)
+    rows = [dict(zip(header, row)) for row in table]
+    return [(row["week"], row["week_start"].date(),
+             {name: as_number(row[name]) for name in (*NATIONAL, "students_placed_to_date", "target_percent_to_date")})
+            for row in rows]
+
+
+def as_number(value):
+    """A figure from JSON (decimals as text) or from Excel (int or float), compared as a decimal."""
+    return None if value is None else Decimal(str(value)).normalize()
+
 
 def test_who_may_read_coverage(platform):
     distinct_events = publish_a_season(platform)
@@ -150,7 +209,9 @@ def test_who_may_read_coverage(platform):
     assert own["totals"]["placements"] == 1 and own["totals"]["paid_kzt"] == 20_000
     assert get(platform, COVERAGE + "/weekly", platform.auth("nvs_officer", region=ALMATY)).status_code == 200
     assert get(platform, COVERAGE + ".csv", officer).headers["Content-Disposition"].endswith('-KZ-75.csv"')
-    for path in (COVERAGE, COVERAGE + "/weekly", COVERAGE + ".csv"):
+    own_workbook = download_workbook(platform, officer, 'coverage-2026-KZ-75.xlsx"')
+    assert workbook_figures(own_workbook) == json_figures(own)
+    for path in (COVERAGE, COVERAGE + "/weekly", COVERAGE + ".csv", COVERAGE + ".xlsx"):
         assert get(platform, path, officer, region=ASTANA).status_code == 403
         assert get(platform, path, platform.auth("nvs_officer")).status_code == 403
         for role in ("student", "operator", "coordinator", "registrar"):

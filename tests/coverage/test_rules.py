@@ -1,12 +1,14 @@
 """Coverage's rules: who reads which region, Asia/Almaty days and ISO weeks, figures against the target."""
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
+from openpyxl import load_workbook
 
 from common.auth import Principal
 from common.errors import Forbidden
-from services.coverage import rules
+from services.coverage import rules, spreadsheet
 
 
 def principal(role, **scope):
@@ -39,15 +41,39 @@ def test_target_percent_of_the_annual_target():
     assert rules.target_percent(50_000) == Decimal("100.00")
 
 
+COUNTS = {"registered": {"KZ-71": 4}, "placed": {("KZ-71", "tutoring"): (1, 1), ("KZ-71", "elderly_care"): (1, 1)},
+          "placed_by_region": {"KZ-71": 1}, "placed_total": 1,
+          "facts": {("KZ-71", "tutoring"): {rules.PAID_KZT: (1, Decimal("20000.00")),
+                                            rules.HOURS_DONE: (1, Decimal("20.50"))}}}
+
+
 def test_region_figures_add_up_their_directions_but_students_count_once():
-    counts = {"registered": {"KZ-71": 4}, "placed": {("KZ-71", "tutoring"): (1, 1), ("KZ-71", "elderly_care"): (1, 1)},
-              "placed_by_region": {"KZ-71": 1}, "placed_total": 1,
-              "facts": {("KZ-71", "tutoring"): {rules.PAID_KZT: (1, Decimal("20000.00")),
-                                                rules.HOURS_DONE: (1, Decimal("20.50"))}}}
-    document = rules.coverage(2026, "KZ-71", None, counts)
+    document = rules.coverage(2026, "KZ-71", None, COUNTS)
     [astana] = document["regions"]
     assert (astana["placements"], astana["students_placed"], astana["paid_kzt"]) == (2, 1, 20_000)
     assert document["totals"]["hours_done"] == Decimal("20.50") and document["totals"]["students_registered"] == 4
     text = rules.csv_text(document)
     assert text.startswith("\ufeffyear,region,region_name,direction")
     assert text.count("\r\n") == 1 + 6 + 1
+
+
+def test_the_workbook_holds_the_csv_table_and_the_weeks_as_numbers():
+    document = rules.coverage(2026, "KZ-71", None, COUNTS)
+    weekly = rules.weekly(2026, "KZ-71", None, {"registered": {dt.date(2026, 8, 31): 4}, "placed": {},
+                                                "first_placed": {}, "facts": {}})
+    workbook = load_workbook(io.BytesIO(spreadsheet.workbook_bytes(document, weekly)))
+    assert workbook.sheetnames == ["Coverage", "Weekly"]
+    table = list(workbook["Coverage"].iter_rows(values_only=True))
+    assert table[0] == rules.TABLE_COLUMNS and len(table) == 1 + 6 + 1
+    rows = [dict(zip(table[0], row)) for row in table[1:]]
+    region, total = rows[0], rows[-1]
+    tutoring = next(row for row in rows if row["direction"] == "tutoring")
+    assert (region["direction"], region["students_registered"], region["paid_kzt"]) == (None, 4, 20_000)
+    assert (tutoring["students_registered"], tutoring["hours_done"], tutoring["placements"]) == (None, 20.5, 1)
+    assert (total["region_name"], total["students_placed"]) == ("Итого", 1)
+    sheet = workbook["Coverage"]
+    assert sheet.freeze_panes == "A2" and sheet["A1"].font.bold
+    assert 12 <= sheet.column_dimensions["C"].width <= 40  # region names, not squeezed nor sprawling
+    weeks = list(workbook["Weekly"].iter_rows(values_only=True))
+    assert weeks[0] == rules.WEEKLY_COLUMNS
+    assert weeks[1][:3] == ("2026-W36", dt.datetime(2026, 8, 31), 4)

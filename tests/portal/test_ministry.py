@@ -1,5 +1,6 @@
 """The Ministry's coverage dashboard in the browser shows exactly the coverage API's figures: the
-totals, a bar per region, the line over the weeks, the table, and the same CSV."""
+totals, a bar per region, the line over the weeks, the table, and the same CSV; the XLSX is offered
+beside it."""
 import re
 import uuid
 from decimal import Decimal
@@ -62,6 +63,7 @@ def test_dashboard_numbers_match_the_coverage_api(platform, portal):
     assert [row.get_attribute("data-id") for row in rows] == [region["region"] for region in coverage["regions"]]
     portal.screenshot("ministry-dashboard")
 
+    assert portal.text("#coverage-downloads #coverage-xlsx") == "Скачать XLSX"  # its content: tests/coverage
     portal.click("#coverage-csv")
     with open(portal.downloaded(f"coverage-{year}"), "rb") as f:
         assert f.read() == csv.content

@@ -253,6 +253,7 @@ export default {
   "coverage.metric": "Figure",
   "coverage.table": "Regions",
   "coverage.csv": "Download CSV",
+  "coverage.xlsx": "Download XLSX",
   "metric.students_registered": "Students registered",
   "metric.students_placed": "Students placed",
   "metric.placements": "Placements",

@@ -253,6 +253,7 @@ export default {
   "coverage.metric": "Көрсеткіш",
   "coverage.table": "Өңірлер",
   "coverage.csv": "CSV жүктеу",
+  "coverage.xlsx": "XLSX жүктеу",
   "metric.students_registered": "Тіркелген студенттер",
   "metric.students_placed": "Қабылданған студенттер",
   "metric.placements": "Қабылдаулар",

@@ -253,6 +253,7 @@ export default {
   "coverage.metric": "Показатель",
   "coverage.table": "Регионы",
   "coverage.csv": "Скачать CSV",
+  "coverage.xlsx": "Скачать XLSX",
   "metric.students_registered": "Зарегистрировано студентов",
   "metric.students_placed": "Зачислено студентов",
   "metric.placements": "Зачислений",

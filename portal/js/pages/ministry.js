@@ -1,5 +1,6 @@
 // The Ministry's coverage dashboard: the year's figures against the annual target, a bar per region,
-// a line over the weeks, the table behind them and its CSV. Figures come from the coverage read model.
+// a line over the weeks, the table behind them and its CSV and XLSX downloads. Figures come from the
+// coverage read model.
 import { api, get, session } from "../api.js";
 import { download, h, replace } from "../dom.js";
 import { filled, form } from "../forms.js";
@@ -58,10 +59,16 @@ async function show(body, query) {
       ...METRICS.map((name) => ({ label: `metric.${name}`, value: (region) => formatted(name, region[name]),
         className: `num metric-${name}` })),
     ], coverage.regions, { rowKey: (region) => region.region }))),
-    h("button", { type: "button", class: "primary", id: "coverage-csv", onclick: async () => {
-      const response = await api("GET", "/coverage.csv", { query, raw: true });
-      download(await response.blob(), `coverage-${coverage.year}.csv`);
-    } }, t("coverage.csv")));
+    h("div", { class: "form-actions", id: "coverage-downloads" },
+      downloadButton("csv", query, coverage.year), downloadButton("xlsx", query, coverage.year)));
+}
+
+// The API wants the bearer token, so the file is fetched and handed to the browser rather than linked.
+function downloadButton(format, query, year) {
+  return h("button", { type: "button", class: "primary", id: `coverage-${format}`, onclick: async () => {
+    const response = await api("GET", `/coverage.${format}`, { query, raw: true });
+    download(await response.blob(), `coverage-${year}.${format}`);
+  } }, t(`coverage.${format}`));
 }
 
 export default [

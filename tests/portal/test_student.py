@@ -1,6 +1,8 @@
 """A student in the browser: from EDS sign-in (first registration) to a booked interview, after the
-region's MIO officer accredited the organisation in the same portal."""
+region's MIO officer accredited the organisation in the same portal; then the student's bell tells of
+the interview in Kazakh and is cleared by marking its notifications read."""
 from common.auth import COORDINATOR, MIO_OFFICER
+from tests.harness import eventually
 from tests.portal.browser import PHONE
 from tests.portal.support import (REGION, apply_organisation, ok, publish_project, signed_in, staff,
                                   wait_until_placement_knows_site)
@@ -84,3 +86,24 @@ def test_officer_accredits_then_a_student_registers_finds_a_project_and_books_an
     assert [slot["application_id"] for slot in slots if slot["booked"]] == [applications[0]["id"]]
     assert applications[0]["interview"]["id"] == sorted(slots, key=lambda s: s["starts_at"])[0]["id"]
 
+    # the interview's events reach the student's bell, in the language the student registered in
+    def bell_matches_api():
+        unread = ok(platform.http.get("/api/v1/notifications/unread-count", headers=me))["unread"]
+        for page in ("profile", "applications"):  # the bell asks the API again on each page it is drawn on
+            portal.go(page)
+        return unread if unread == 2 and portal.wait_for("#bell").text == "2" else None
+    eventually(bell_matches_api)
+    portal.click("#bell")
+    panel = portal.wait_for("#notifications")
+    items = panel.find_elements("css selector", "li.unread")
+    assert [item.find_element("css selector", "strong").text for item in items] == [
+        "Сұхбат белгіленді", "Сұхбатқа жазылыңыз"]  # newest first
+    assert "«Maths tutoring for fifth grade» жобасы бойынша сұхбатыңыз" in items[0].text
+    portal.screenshot("student-notifications-phone")
+    portal.click("#notifications li.unread button.link")
+    portal.wait_for("#unread-count", "1")
+    portal.click("#notifications li.unread button.link")
+    portal.wait(lambda d: not d.find_element("id", "unread-count").is_displayed())
+    portal.wait(lambda _: not panel.find_elements("css selector", "li.unread"))
+    assert len(portal.driver.find_elements("css selector", "#notifications li.read")) == 2
+    assert ok(platform.http.get("/api/v1/notifications/unread-count", headers=me))["unread"] == 0

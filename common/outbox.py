@@ -2,7 +2,7 @@
 
 A service never publishes directly. It calls `record_event` inside the transaction that changes its
 state; `OutboxRelay` (a nameko extension running in the same container) publishes unsent rows with
-publisher confirms and marks them sent. A consumer wraps its effect in `first_delivery`, which
+publisher confirms (a batch at a time, confirmed together) and marks them sent. A consumer wraps its effect in `first_delivery`, which
 records the event id in the same transaction, so a redelivered event changes nothing.
 """
 import datetime as dt
@@ -10,7 +10,8 @@ import logging
 import threading
 import uuid
 
-from nameko.amqp.publish import Publisher
+from kombu import Connection, Producer
+from nameko.constants import PERSISTENT
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
 from sqlalchemy import JSON, DateTime, String, func, select
@@ -109,7 +110,7 @@ class OutboxRelay(DependencyProvider):
         config = self.container.config
         self.engine = make_engine(config[DATABASE_URL_KEY])
         self.exchange = get_event_exchange(self.container.service_name, config)
-        self.publisher = Publisher(config["AMQP_URI"], declare=[self.exchange])
+        self.publisher = ConfirmedBatchPublisher(config["AMQP_URI"], self.exchange)
         self.wake = threading.Event()
         self.running = False
 
@@ -122,6 +123,7 @@ class OutboxRelay(DependencyProvider):
         metrics.OUTBOX_BACKLOG.forget(self)
         self.running = False
         self.wake.set()
+        self.publisher.close()
         self.engine.dispose()
 
     kill = stop
@@ -139,7 +141,8 @@ class OutboxRelay(DependencyProvider):
                 while self.running and self.publish_batch() == self.batch_size:
                     pass
             except Exception:
-                log.exception("outbox relay of %s failed; retrying", self.container.service_name)
+                if self.running:  # not the publisher closed under it by `stop`
+                    log.exception("outbox relay of %s failed; retrying", self.container.service_name)
 
     def backlog(self):
         """How many events are recorded but not yet published."""
@@ -155,14 +158,76 @@ class OutboxRelay(DependencyProvider):
                 select(model).where(model.sent_at.is_(None)).order_by(model.created_at)
                 .limit(self.batch_size).with_for_update(skip_locked=True)
             ).all()
+            self.publisher.publish_all(
+                (row.envelope, row.event_type, row.id,
+                 {"nameko." + REQUEST_ID: row.envelope.get(REQUEST_ID) or row.id}) for row in rows)
             for row in rows:
-                self.publisher.publish(
-                    row.envelope, exchange=self.exchange, routing_key=row.event_type,
-                    message_id=row.id,
-                    extra_headers={"nameko." + REQUEST_ID: row.envelope.get(REQUEST_ID) or row.id},
-                )
                 row.sent_at = utcnow()
             published = [row.event_type for row in rows]
         for event_type in published:  # counted once the transaction marking them sent has committed
             metrics.EVENTS_PUBLISHED.labels(self.container.service_name, event_type).inc()
         return len(published)
+
+
+class ConfirmedBatchPublisher:
+    """Publishes a batch of events on one channel in confirm mode, then waits once until the broker has
+    confirmed every one of them: a round trip per batch, not per event. Any failure (a nack, a lost
+    connection, no confirmation in time) raises, so the caller leaves the batch unsent to try again;
+    the connection is then opened afresh for the next batch."""
+
+    def __init__(self, amqp_uri, exchange, confirm_timeout=30):
+        self.amqp_uri = amqp_uri
+        self.exchange = exchange
+        self.confirm_timeout = confirm_timeout
+        self.connection = None
+
+    def publish_all(self, messages):
+        """`messages`: (body, routing key, message id, headers) tuples."""
+        try:
+            self._publish_all(messages)
+        except Exception:
+            self.close()
+            raise
+
+    def _publish_all(self, messages):
+        if self.connection is None:
+            self._open()
+        for body, routing_key, message_id, headers in messages:
+            self.producer.publish(body, routing_key=routing_key, message_id=message_id, headers=headers,
+                                  delivery_mode=PERSISTENT, retry=False)
+            self.published += 1
+            self.unconfirmed.add(self.published)
+        while self.unconfirmed and not self.refused:
+            self.connection.drain_events(timeout=self.confirm_timeout)
+        if self.refused:
+            raise UndeliverableEvents(f"the broker refused {len(self.refused)} event(s)")
+
+    def _open(self):
+        self.connection = Connection(self.amqp_uri)
+        channel = self.connection.channel()
+        channel.confirm_select()
+        channel.events["basic_ack"].add(self._on_ack)
+        channel.events["basic_nack"].add(self._on_nack)
+        self.producer = Producer(channel, exchange=self.exchange, serializer="json")
+        self.exchange(channel).declare()
+        self.published, self.unconfirmed, self.refused = 0, set(), set()
+
+    def _settled(self, delivery_tag, multiple):
+        settled = {tag for tag in self.unconfirmed if tag <= delivery_tag} if multiple else {delivery_tag}
+        self.unconfirmed -= settled
+        return settled
+
+    def _on_ack(self, delivery_tag, multiple):
+        self._settled(delivery_tag, multiple)
+
+    def _on_nack(self, delivery_tag, multiple):
+        self.refused |= self._settled(delivery_tag, multiple)
+
+    def close(self):
+        if self.connection is not None:
+            self.connection.release()
+            self.connection = None
+
+
+class UndeliverableEvents(Exception):
+    """The broker nacked events of a batch: it could not take them."""

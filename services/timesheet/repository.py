@@ -2,6 +2,7 @@
 import datetime as dt
 import hashlib
 import json
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import case, func, select, update
@@ -47,8 +48,84 @@ def get_placement(session, placement_id, lock=False):
 def lock_student_placements(session, student_id):
     """Serialises writes of one student's hours (so concurrent logs cannot pass the daily cap, nor slip
     past a submission); always in id order, so two writers never wait on each other in a cycle."""
-    session.scalars(select(Placement.id).where(Placement.student_id == student_id)
-                    .order_by(Placement.id).with_for_update()).all()
+    lock_placements_of(session, [student_id])
+
+
+def lock_placements_of(session, student_ids):
+    """Locks (in id order) and reads afresh every placement of these students: {placement id: placement}."""
+    placements = session.scalars(
+        select(Placement).where(Placement.student_id.in_(student_ids)).order_by(Placement.id)
+        .with_for_update().execution_options(populate_existing=True)).all()
+    return {placement.id: placement for placement in placements}
+
+
+@dataclass
+class DaySheet:
+    """What logging hours on one day checks, for many placements read at once: the placements (their
+    students' placements locked), their reports' statuses, and each student's hours logged that day,
+    kept up to date as rows are added."""
+    work_date: dt.date
+    placements: dict
+    report_statuses: dict
+    logged: dict
+
+    def placement(self, placement_id):
+        placement = self.placements.get(placement_id)
+        if placement is None:
+            raise NotFound("no such placement", {"placement_id": ["unknown"]})
+        return placement
+
+    def logged_by(self, student_id):
+        return self.logged.get(student_id, ZERO)
+
+    def add(self, student_id, hours):
+        self.logged[student_id] = self.logged_by(student_id) + hours
+
+
+def day_sheet(session, work_date, placement_ids):
+    """The `DaySheet` of `work_date` for these placements, in four queries however many there are."""
+    student_ids = sorted(set(session.scalars(
+        select(Placement.student_id).where(Placement.id.in_(set(placement_ids))))))
+    placements = lock_placements_of(session, student_ids) if student_ids else {}
+    statuses = report_statuses(session, list(placements))
+    logged = session.execute(select(HourEntry.student_id, func.sum(HourEntry.hours)).where(
+        HourEntry.student_id.in_(student_ids), HourEntry.work_date == work_date,
+    ).group_by(HourEntry.student_id)).all()
+    return DaySheet(work_date, placements, statuses, {student: as_hours(total) for student, total in logged})
+
+
+@dataclass
+class AnswerSheet:
+    """What a student's answers to entries check, read at once: the student's entries among those
+    asked for, their placements (locked, so the answer reaching the voucher's hours sees the others),
+    their reports' statuses, and which placements got a confirmation."""
+    entries: dict
+    placements: dict
+    report_statuses: dict
+    confirmed_in: set = field(default_factory=set)
+
+    def entry(self, entry_id):
+        entry = self.entries.get(entry_id)
+        if entry is None:  # also someone else's entry: it does not exist for this student
+            raise NotFound("no such entry", {"entry_id": ["unknown"]})
+        return entry
+
+
+def answer_sheet(session, student_id, entry_ids):
+    """The `AnswerSheet` for these of `student_id`'s entries, in four queries however many there are."""
+    wanted = select(HourEntry).where(HourEntry.id.in_(set(entry_ids)), HourEntry.student_id == student_id)
+    placement_ids = sorted({entry.placement_id for entry in session.scalars(wanted)})
+    placements = {placement.id: placement for placement in session.scalars(
+        select(Placement).where(Placement.id.in_(placement_ids)).order_by(Placement.id)
+        .with_for_update().execution_options(populate_existing=True))}
+    # Read again under the placements' locks: a concurrent answer has committed by now.
+    entries = {entry.id: entry for entry in session.scalars(wanted.execution_options(populate_existing=True))}
+    return AnswerSheet(entries, placements, report_statuses(session, placement_ids))
+
+
+def report_statuses(session, placement_ids):
+    return dict(session.execute(select(Report.placement_id, Report.status)
+                                .where(Report.placement_id.in_(placement_ids))).all())
 
 
 # Hours
@@ -82,7 +159,6 @@ def add_entry(session, placement, actor, work_date, hours, note, source="coordin
         reason=reason, status=rules.PENDING, created_by=actor, created_at=utcnow(),
     )
     session.add(entry)
-    session.flush()
     return entry
 
 

@@ -76,46 +76,47 @@ class TimesheetService(HealthMixin):
         data = load(contracts.HoursIn, payload)
 
         def log():
-            entry = self._log(coordinator, data["placement_id"], data["work_date"], data["hours"],
-                              data["note"])
+            sheet = repository.day_sheet(self.db, data["work_date"], [data["placement_id"]])
+            entry = self._log(coordinator, sheet, data["placement_id"], data["hours"], data["note"])
             return repository.entry_view(entry)
 
         return self._once(coordinator, idempotency_key, "log_hours", data, contracts.EntryOut, log)
 
     @rpc
     def log_day(self, payload, idempotency_key=None):
-        """A day's attendance for many students: each row logged or refused on its own."""
+        """A day's attendance for many students: each row logged or refused on its own, all of them
+        checked against one read of the day (a few queries for the whole sheet, not a few per row)."""
         coordinator = self.caller().require(COORDINATOR)
         data = load(contracts.DayIn, payload)
 
         def log_rows():
-            results = [self._log_row(coordinator, data["work_date"], index, row)
-                       for index, row in enumerate(data["rows"])]
+            sheet = repository.day_sheet(self.db, data["work_date"], [row["placement_id"] for row in data["rows"]])
+            results = [self._log_row(coordinator, sheet, index, row) for index, row in enumerate(data["rows"])]
             logged = sum(1 for result in results if result["entry"] is not None)
             return {"work_date": data["work_date"], "logged": logged, "refused": len(results) - logged,
                     "results": results}
 
         return self._once(coordinator, idempotency_key, "log_day", data, contracts.DayOut, log_rows)
 
-    def _log_row(self, coordinator, work_date, index, row):
+    def _log_row(self, coordinator, sheet, index, row):
         # Every check of a row runs before its single insert, so a refused row leaves nothing behind.
         result = {"index": index, "placement_id": row["placement_id"], "entry": None, "error": None}
         try:
-            entry = self._log(coordinator, row["placement_id"], work_date, row["hours"], row["note"])
+            entry = self._log(coordinator, sheet, row["placement_id"], row["hours"], row["note"])
         except DomainError as exc:
             return {**result, "status": exc.status, "error": exc.to_body()["error"]}
         return {**result, "status": 201, "entry": repository.entry_view(entry)}
 
-    def _log(self, coordinator, placement_id, work_date, hours, note, source="coordinator"):
-        placement = repository.get_placement(self.db, placement_id)
+    def _log(self, coordinator, sheet, placement_id, hours, note, source="coordinator"):
+        placement = sheet.placement(placement_id)
         rules.ensure_at_site(placement.site_id, coordinator.site_id)
-        repository.lock_student_placements(self.db, placement.student_id)
         rules.ensure_active(placement.status)
-        rules.ensure_not_frozen(repository.report_status(self.db, placement.id))
+        rules.ensure_not_frozen(sheet.report_statuses.get(placement.id))
         rules.check_hours(hours)
-        rules.check_work_date(work_date, placement.starts_on, placement.ends_on, rules.local_today(utcnow()))
-        rules.check_day_total(repository.hours_on(self.db, placement.student_id, work_date), hours)
-        entry = repository.add_entry(self.db, placement, coordinator.user_id, work_date, hours, note, source)
+        rules.check_work_date(sheet.work_date, placement.starts_on, placement.ends_on, rules.local_today(utcnow()))
+        rules.check_day_total(sheet.logged_by(placement.student_id), hours)
+        entry = repository.add_entry(self.db, placement, coordinator.user_id, sheet.work_date, hours, note, source)
+        sheet.add(placement.student_id, entry.hours)
         repository.record_entry_event(self.db, contracts.HOURS_LOGGED, entry)
         return entry
 
@@ -177,47 +178,53 @@ class TimesheetService(HealthMixin):
     def dispute_entry(self, entry_id, payload):
         return self._answer(entry_id, rules.DISPUTED, load(contracts.DisputeIn, payload)["comment"])
 
+    def _answer(self, entry_id, answer, comment):
+        student = self.caller().require(STUDENT)
+        with self.db.begin():
+            sheet = repository.answer_sheet(self.db, student.user_id, [entry_id])
+            entry = self._answer_entry(sheet, entry_id, answer, comment)
+            self._complete_answered(sheet)
+            return entry
+
     @rpc
     def confirm_entries(self, payload):
-        """Many of the student's entries in one transaction: each confirmed or refused on its own."""
+        """Many of the student's entries in one transaction: each confirmed or refused on its own,
+        all of them checked against one read of their entries, placements and reports."""
         student = self.caller().require(STUDENT)
         data = load(contracts.ConfirmManyIn, payload)
         with self.db.begin():
-            results = [self._confirm_row(student, index, entry_id, data["comment"])
+            sheet = repository.answer_sheet(self.db, student.user_id, data["entry_ids"])
+            results = [self._confirm_row(sheet, index, entry_id, data["comment"])
                        for index, entry_id in enumerate(data["entry_ids"])]
+            self._complete_answered(sheet)
         confirmed = sum(1 for result in results if result["entry"] is not None)
         return {"confirmed": confirmed, "refused": len(results) - confirmed, "results": results}
 
-    def _confirm_row(self, student, index, entry_id, comment):
+    def _confirm_row(self, sheet, index, entry_id, comment):
         # Every check of a row runs before its change, so a refused row changes nothing.
         result = {"index": index, "entry_id": entry_id, "entry": None, "error": None}
         try:
-            entry = self._answer_entry(student, entry_id, rules.CONFIRMED, comment)
+            entry = self._answer_entry(sheet, entry_id, rules.CONFIRMED, comment)
         except DomainError as exc:
             return {**result, "status": exc.status, "error": exc.to_body()["error"]}
         return {**result, "status": 200, "entry": entry}
 
-    def _answer(self, entry_id, answer, comment):
-        student = self.caller().require(STUDENT)
-        with self.db.begin():
-            return self._answer_entry(student, entry_id, answer, comment)
-
-    def _answer_entry(self, student, entry_id, answer, comment):
-        entry = repository.get_entry(self.db, entry_id)
-        if entry.student_id != student.user_id:
-            raise NotFound("no such entry", {"entry_id": ["unknown"]})
-        # The placement's lock orders confirmations, so the one reaching the hours sees the others.
-        placement = repository.get_placement(self.db, entry.placement_id, lock=True)
-        self.db.refresh(entry)
-        rules.ensure_not_frozen(repository.report_status(self.db, placement.id))
+    def _answer_entry(self, sheet, entry_id, answer, comment):
+        entry = sheet.entry(entry_id)
+        rules.ensure_not_frozen(sheet.report_statuses.get(entry.placement_id))
         rules.check_answerable(entry.status, answer)
         entry.status, entry.student_comment, entry.answered_at = answer, comment, utcnow()
-        self.db.flush()
         if answer == rules.CONFIRMED:
-            self._complete_once(placement)
+            sheet.confirmed_in.add(entry.placement_id)
         else:
             repository.record_entry_event(self.db, contracts.HOURS_DISPUTED, entry, comment)
         return repository.entry_view(entry)
+
+    def _complete_answered(self, sheet):
+        """Each placement that had entries confirmed: its voucher completed, if these reached it."""
+        self.db.flush()
+        for placement_id in sorted(sheet.confirmed_in):
+            self._complete_once(sheet.placements[placement_id])
 
     def _complete_once(self, placement):
         _, confirmed, _ = repository.tally(self.db, placement.id)
@@ -305,7 +312,10 @@ class TimesheetService(HealthMixin):
         local_in = checked_in.astimezone(rules.LOCAL_TIME)
         local_out = checked_out.astimezone(rules.LOCAL_TIME)
         note = note or f"attendance {local_in:%H:%M}–{local_out:%H:%M}"
-        return self._log(coordinator, attendance.placement_id, local_in.date(), hours, note, "attendance")
+        sheet = repository.day_sheet(self.db, local_in.date(), [attendance.placement_id])
+        entry = self._log(coordinator, sheet, attendance.placement_id, hours, note, "attendance")
+        self.db.flush()  # the attendance refers to the entry, so the entry's row goes in first
+        return entry
 
     @rpc
     def list_attendance(self, query=None):

@@ -82,3 +82,10 @@ class Mailbox:
         if self.server is not None:
             self.server.shutdown()
             self.server.server_close()
+
+
+def smtp_settings(mailbox, operator_email, **extra):
+    """Notifications' config for mailing to `mailbox` at once and retrying fast; `extra` on top."""
+    return {"SMTP_HOST": mailbox.host, "SMTP_PORT": mailbox.port, "SMTP_FROM": "noreply@voucher.example.kz",
+            "OPERATOR_EMAIL": operator_email, "SMTP_TIMEOUT_SECONDS": 2, "MAIL_SENDER_INTERVAL": 0.1,
+            "MAIL_RETRY_BASE_SECONDS": 0.1, "MAIL_RETRY_CAP_SECONDS": 0.3, "MAIL_MAX_ATTEMPTS": 100, **extra}

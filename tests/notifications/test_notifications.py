@@ -11,7 +11,7 @@ from common.contracts.placement import APPLICATION_DECIDED, INTERVIEW_BOOKED
 from common.contracts.registry import STUDENT_REGISTERED
 from services.notifications.models import Contact, Mail, Notification
 from tests.harness import eventually
-from tests.notifications.mailbox import Mailbox
+from tests.notifications.mailbox import smtp_settings
 
 NOTIFICATIONS = "/api/v1/notifications"
 OPERATOR_EMAIL = "desk@operator.example.kz"
@@ -19,19 +19,8 @@ SITE = "site-" + uuid.uuid4().hex[:8]
 
 
 @pytest.fixture
-def mailbox():
-    box = Mailbox()
-    yield box
-    box.stop()
-
-
-@pytest.fixture
 def service_overrides(mailbox):
-    return {"notifications": {
-        "SMTP_HOST": mailbox.host, "SMTP_PORT": mailbox.port, "SMTP_FROM": "noreply@voucher.example.kz",
-        "OPERATOR_EMAIL": OPERATOR_EMAIL, "SMTP_TIMEOUT_SECONDS": 2, "MAIL_SENDER_INTERVAL": 0.1,
-        "MAIL_RETRY_BASE_SECONDS": 0.1, "MAIL_RETRY_CAP_SECONDS": 0.3, "MAIL_MAX_ATTEMPTS": 100,
-    }}
+    return {"notifications": smtp_settings(mailbox, OPERATOR_EMAIL)}
 
 
 def register(platform, language, email):

@@ -151,12 +151,16 @@ class ServiceProcesses:
         except requests.RequestException:
             return False
 
-    def kill(self, service, copy=0):
-        """SIGKILL the service process; its supervisor (ops/supervise.py) starts it again."""
+    def service_pids(self, service, copy=0):
+        """The running service process(es) under the supervisor (ops/supervise.py) of this copy."""
         supervisor = self.processes[(service, copy)].pid
         with open(f"/proc/{supervisor}/task/{supervisor}/children") as children:
-            for pid in children.read().split():
-                os.kill(int(pid), signal.SIGKILL)
+            return [int(pid) for pid in children.read().split()]
+
+    def kill(self, service, copy=0):
+        """SIGKILL the service process; its supervisor starts it again."""
+        for pid in self.service_pids(service, copy):
+            os.kill(pid, signal.SIGKILL)
 
     def stop_all(self):
         for process in self.processes.values():

@@ -69,7 +69,8 @@ class OwnPlatform:
             wait_until(lambda: healthy(url), 90, f"the gateway at {url}")
 
     def pids(self):
-        pids = {f"{service}-{copy}": process.pid for (service, copy), process in self.processes.processes.items()}
+        pids = {f"{service}-{copy}": self.processes.service_pids(service, copy)[0]
+                for service, copy in self.processes.processes}
         return {**pids, "sandbox bank": self.bank.pid, "load generator (this process)": os.getpid()}
 
     def create_vhost(self):

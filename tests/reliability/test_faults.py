@@ -3,9 +3,9 @@
 A thousand students go through the whole path (bench/season's driver, over HTTP) against the
 platform run as OS processes, two copies of each service competing for the same queues, on a
 RabbitMQ of the test's own. While the Operator accepts their reports, in turn: both payments
-processes are SIGKILLed (their supervisors start them again), then both credits processes, then both timesheet processes
-right after a review is committed, then the broker is stopped and started again (on a 3-node
-cluster with quorum queues, with 300 students: one node is stopped for good). At the end: one
+processes are SIGKILLed (their supervisors start them again), then both credits processes, then
+both timesheet processes right after a review is committed, then the broker is stopped and started again. The same run is
+repeated on a 3-node cluster with quorum queues, where one node is stopped for good. At the end: one
 payout and one credit request per accepted report, every payout paid, the ledger balanced and
 reconciled with the bank, no event left in any outbox, nothing dead-lettered.
 """
@@ -36,8 +36,6 @@ from tests.processes import SERVICES, BrokerNode, ServiceProcesses
 from tests.registry.pki import session_pki
 
 STUDENTS = int(os.environ.get("FAULT_TEST_STUDENTS", 1000))
-# The cluster repeats the run with fewer students, so the suite stays within its time budget.
-CLUSTER_STUDENTS = int(os.environ.get("FAULT_TEST_CLUSTER_STUDENTS", 300))
 COPIES = 2
 OUTBOXES = {"registry": RegistryOutbox, "placement": PlacementOutbox, "timesheet": TimesheetOutbox,
             "payments": PaymentsOutbox, "credits": CreditsOutbox}
@@ -200,7 +198,7 @@ class ThreeNodeCluster:
     in production). The services connect to the first node; the fault stops the third for good."""
 
     VHOST = "voucher"
-    students = CLUSTER_STUDENTS
+    students = STUDENTS
 
     def __init__(self):
         self.nodes = [BrokerNode(f"faults{index}") for index in range(3)]

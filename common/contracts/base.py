@@ -4,6 +4,7 @@ An event is published by one service (its `source`) on that service's events exc
 event's name as routing key. Its body is an envelope: ``event_id`` (the outbox row's id, the key
 consumers de-duplicate on), ``event_type``, ``occurred_at`` and ``data`` shaped by the event's schema.
 """
+import datetime as dt
 from dataclasses import dataclass
 
 from marshmallow import Schema, ValidationError, fields, validate
@@ -37,6 +38,11 @@ class EventType:
     def load(self, envelope):
         """The envelope's `data` as Python values (dates, integers) by the schema."""
         return self.schema().load(envelope["data"])
+
+
+def occurred_at(envelope):
+    """When the event happened, as its publisher recorded it (an aware datetime)."""
+    return dt.datetime.fromisoformat(envelope["occurred_at"])
 
 
 # Lists: one page of at most MAX_PAGE items; the offset stays far inside every database's integer.

@@ -247,6 +247,14 @@ class StudentRegistered(Contract):
     language = fields.String(load_default="ru")
 
 
+class StudentContactsChanged(Contract):
+    """How to reach the student now: the whole contact, so a consumer can apply it on its own."""
+    student_id = fields.String(required=True)
+    full_name = fields.String(required=True)
+    email = fields.String(load_default=None, allow_none=True)
+    language = fields.String(load_default="ru")
+
+
 class StudentTransferred(Contract):
     student_id = fields.String(required=True)
     from_university_id = fields.String(required=True)
@@ -288,6 +296,7 @@ class SiteAdded(Site):
 
 UNIVERSITY_ADDED = EventType(SOURCE, "university.added", UniversityAdded)
 STUDENT_REGISTERED = EventType(SOURCE, "student.registered", StudentRegistered)
+STUDENT_CONTACTS_CHANGED = EventType(SOURCE, "student.contacts_changed", StudentContactsChanged)
 STUDENT_TRANSFERRED = EventType(SOURCE, "student.transferred", StudentTransferred)
 ORGANISATION_ACCREDITED = EventType(SOURCE, "organisation.accredited", OrganisationAccredited)
 ORGANISATION_REJECTED = EventType(SOURCE, "organisation.rejected", OrganisationRejected)

@@ -1,6 +1,5 @@
 """Coverage: the Ministry's read model of the programme's reach, fed only by events (nameko entrypoints
 only). Figures by region × direction and by ISO week, against the annual target, and as CSV or XLSX."""
-import datetime as dt
 
 from nameko.rpc import rpc
 
@@ -10,6 +9,7 @@ from common.contracts import payments as payment_events
 from common.contracts import placement as placement_events
 from common.contracts import registry as registry_events
 from common.contracts import timesheet as timesheet_events
+from common.contracts.base import occurred_at
 from common.contracts.coverage import CoverageFile, CoverageQuery
 from common.db import Database
 from common.outbox import first_delivery, handles, utcnow
@@ -17,10 +17,6 @@ from common.service import HealthMixin
 from common.validation import load
 from services.coverage import repository, rules, spreadsheet
 from services.coverage.models import ProcessedEvent
-
-
-def occurred_at(envelope):
-    return dt.datetime.fromisoformat(envelope["occurred_at"])
 
 
 class CoverageService(HealthMixin):

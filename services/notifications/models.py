@@ -17,7 +17,8 @@ class ProcessedEvent(ProcessedEventMixin, Base):
 
 
 class Contact(Base):
-    """Read model fed by registry's `student.registered`: how to reach a student and in which language."""
+    """Read model fed by registry's `student.registered` and `student.contacts_changed`: how to reach a
+    student and in which language, as of `updated_at` (when the event happened)."""
     __tablename__ = "contacts"
 
     student_id: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -4,7 +4,7 @@ import datetime as dt
 
 from sqlalchemy import and_, false, func, or_, select, update
 
-from common.db import page
+from common.db import as_utc, page
 from common.ids import new_id
 from common.outbox import utcnow
 from services.notifications import rules
@@ -16,9 +16,14 @@ PENDING, SENT, FAILED = "pending", "sent", "failed"
 # Contacts
 
 
-def save_contact(session, data):
+def save_contact(session, data, as_of):
+    """The student's contact as of `as_of`, unless a later one is known: registration and changes
+    travel on queues of their own, so they may arrive in either order."""
+    contact = session.get(Contact, data["student_id"], with_for_update=True)
+    if contact is not None and as_utc(contact.updated_at) >= as_of:
+        return
     session.merge(Contact(student_id=data["student_id"], full_name=data["full_name"], email=data.get("email"),
-                          language=data["language"], updated_at=utcnow()))
+                          language=data["language"], updated_at=as_of))
 
 
 # Notifications

@@ -8,6 +8,7 @@ from common.contracts import payments as payment_events
 from common.contracts import placement as placement_events
 from common.contracts import registry as registry_events
 from common.contracts import timesheet as timesheet_events
+from common.contracts.base import occurred_at
 from common.contracts.notifications import NotificationQuery
 from common.db import Database
 from common.errors import NotFound
@@ -30,10 +31,17 @@ class NotificationsService(HealthMixin):
 
     @handles(registry_events.STUDENT_REGISTERED)
     def on_student_registered(self, envelope):
-        data = registry_events.STUDENT_REGISTERED.load(envelope)
+        self._save_contact(registry_events.STUDENT_REGISTERED, envelope, "on_student_registered")
+
+    @handles(registry_events.STUDENT_CONTACTS_CHANGED)
+    def on_student_contacts_changed(self, envelope):
+        self._save_contact(registry_events.STUDENT_CONTACTS_CHANGED, envelope, "on_student_contacts_changed")
+
+    def _save_contact(self, event_type, envelope, consumer):
+        data = event_type.load(envelope)
         with self.db.begin():
-            if first_delivery(self.db, ProcessedEvent, envelope, "on_student_registered"):
-                repository.save_contact(self.db, data)
+            if first_delivery(self.db, ProcessedEvent, envelope, consumer):
+                repository.save_contact(self.db, data, occurred_at(envelope))
 
     # Events that concern people
 

@@ -132,15 +132,24 @@ def add_student(session, identity, person, data):
     return student
 
 
+CONTACTS = ("email", "language")
+
+
 def update_student(session, student, changes):
-    """Apply `changes`; a new university is a transfer, announced as student.transferred."""
+    """Apply `changes`; a new university is a transfer, announced as student.transferred, and a new
+    email or language as student.contacts_changed."""
     if changes.get("university_id", student.university_id) != student.university_id:
         record_event(session, OutboxEvent, events.STUDENT_TRANSFERRED, {
             "student_id": student.id, "from_university_id": student.university_id,
             "to_university_id": changes["university_id"]})
+    contacts_changed = any(changes.get(key, getattr(student, key)) != getattr(student, key) for key in CONTACTS)
     for key, value in changes.items():
         setattr(student, key, value)
     student.updated_at = utcnow()
+    if contacts_changed:
+        record_event(session, OutboxEvent, events.STUDENT_CONTACTS_CHANGED, {
+            "student_id": student.id, "full_name": student.full_name, "email": student.email,
+            "language": student.language})
 
 
 # Staff users

@@ -44,9 +44,9 @@ def test_dashboard_numbers_match_the_coverage_api(platform, portal):
     portal.click("button[type=submit]", within=filters)
     expected = {metric: Decimal(str(coverage["totals"][metric])) for metric in METRICS}
 
-    def shown():
+    def figures_shown():
         return {metric: shown_number(portal.text(f'.kpi[data-metric="{metric}"] .kpi-value')) for metric in METRICS}
-    shown = portal.wait(lambda _: shown() == expected and shown())
+    shown = portal.wait(lambda _: figures_shown() == expected and figures_shown())
     target = re.match(r"[\d,]+", portal.text("#coverage-target")).group()
     assert shown_number(target) == Decimal(coverage["target_percent"])
     assert shown["students_registered"] == 3 and shown["placements"] == 2

@@ -37,6 +37,7 @@ from tests.registry.pki import session_pki
 
 STUDENTS = int(os.environ.get("FAULT_TEST_STUDENTS", 1000))
 COPIES = 2
+CLIENTS = int(os.environ.get("FAULT_TEST_CLIENTS", 24))
 OUTBOXES = {"registry": RegistryOutbox, "placement": PlacementOutbox, "timesheet": TimesheetOutbox,
             "payments": PaymentsOutbox, "credits": CreditsOutbox}
 
@@ -132,7 +133,7 @@ def run_platform(amqp_uri, fault_databases, sandbox_bank, log_dir):
 
 def drive_season(base_url, processes, bus):
     faults = Faults(processes, bus)
-    season = SeasonUnderFaults(base_url, AUTH_SECRET, students=bus.students, clients=8, progress=sys.stderr,
+    season = SeasonUnderFaults(base_url, AUTH_SECRET, students=bus.students, clients=CLIENTS, progress=sys.stderr,
                                seed=11, timeout=90, faults=faults)
     report = season.run()
     faults.wait()

@@ -23,11 +23,14 @@ if eventlet.patcher.is_monkey_patched("socket"):
 
 
 def make_engine(url, **options):
-    """An engine for `url`: SQLite files get a busy timeout and WAL, PostgreSQL a bounded pool."""
+    """An engine for `url`: SQLite files get a busy timeout and WAL, PostgreSQL a bounded pool and
+    batched multi-row updates."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    # Many rows updated in one flush go in pages of statements, not a round trip each.
+    options.setdefault("executemany_mode", "values_plus_batch")
     options.setdefault("pool_size", 10)
     options.setdefault("max_overflow", 20)
     options.setdefault("pool_pre_ping", True)

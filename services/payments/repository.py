@@ -197,8 +197,10 @@ def claim_due(session, settings, batched, limit, claim=None):
                     .values(status=rules.SENDING, claim=claim, claimed_at=now)
                     .execution_options(synchronize_session=False))
     claimed = session.scalars(select(Payout).where(Payout.claim == claim)).all()
+    details = {row.student_id: row for row in session.scalars(  # one query for the whole claim
+        select(PayoutDetails).where(PayoutDetails.student_id.in_({payout.student_id for payout in claimed})))}
     for payout in claimed:
-        payout.destination = snapshot(details_of(session, payout.student_id))
+        payout.destination = snapshot(details[payout.student_id])
         payout.attempts += 1
     return claimed
 

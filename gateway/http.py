@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from marshmallow import ValidationError
+from nameko.exceptions import ContainerBeingKilled
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
@@ -90,6 +91,8 @@ class JsonHttpEntrypoint(HttpRequestHandler):
     server = JsonWebServer()
 
     def response_from_exception(self, exc):
+        if isinstance(exc, ContainerBeingKilled):  # stopping, to be started again by its supervisor
+            exc = ServiceUnavailable("the gateway is restarting: try again shortly", {"service": ["gateway"]})
         if isinstance(exc, DomainError):
             return error_response(exc.status, exc.code, exc.message, exc.fields, getattr(exc, "headers", None))
         if isinstance(exc, HTTPException):

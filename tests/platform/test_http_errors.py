@@ -1,7 +1,11 @@
 """Bad requests get a clear 4xx in the uniform JSON error shape, never a 500 or an HTML page."""
+import json
+
 import pytest
+from nameko.exceptions import ContainerBeingKilled
 
 from common.auth import ADMIN
+from gateway.http import JsonHttpEntrypoint
 
 
 def assert_json_error(response, status, code=None):
@@ -68,3 +72,11 @@ def test_forged_token(platform):
     response = platform.http.post("/api/v1/universities", json={},
                                   headers={"Authorization": "Bearer not.a.token"})
     assert_json_error(response, 401, "unauthenticated")
+
+
+def test_a_request_reaching_a_gateway_that_is_stopping_is_a_503():
+    """The gateway stops when it loses the broker (its supervisor starts it again); a request that
+    arrives meanwhile is told to come back, not that the platform failed."""
+    response = JsonHttpEntrypoint("GET", "/api/v1/regions").response_from_exception(ContainerBeingKilled())
+    assert response.status_code == 503
+    assert json.loads(response.get_data())["error"]["fields"] == {"service": ["gateway"]}

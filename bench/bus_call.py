@@ -22,7 +22,7 @@ import uuid  # noqa: E402
 import requests  # noqa: E402
 from kombu import Connection, Consumer, Exchange, Producer, Queue  # noqa: E402
 from nameko.containers import ServiceContainer  # noqa: E402
-from nameko.rpc import rpc  # noqa: E402
+from common.rpc import rpc  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 
 from bench.figures import percentile  # noqa: E402

@@ -16,6 +16,7 @@ from nameko.amqp.publish import Publisher
 from nameko.events import EventHandler
 
 from common import metrics
+from common.amqp import PromptQueueConsumer
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,8 @@ def dead_letter_headers(message, queue_name, consumer, attempts, exc_info):
 
 class ReliableEventHandler(EventHandler):
     """An `@event_handler` that retries a failing event, then dead-letters it (never drops it)."""
+
+    queue_consumer = PromptQueueConsumer()
 
     def setup(self):
         super().setup()

@@ -1,5 +1,5 @@
 """Entrypoints every service has."""
-from nameko.rpc import rpc
+from common.rpc import rpc
 
 from common.db import is_reachable
 from common.observability import Observability

@@ -1,7 +1,7 @@
 """Coverage: the Ministry's read model of the programme's reach, fed only by events (nameko entrypoints
 only). Figures by region × direction and by ISO week, against the annual target, and as CSV or XLSX."""
 
-from nameko.rpc import rpc
+from common.rpc import rpc
 
 from common.auth import Caller
 from common.contracts import credits as credit_events

@@ -2,7 +2,7 @@
 certificate (nameko entrypoints only)."""
 import datetime as dt
 
-from nameko.rpc import rpc
+from common.rpc import rpc
 
 from common.auth import ADMIN, OPERATOR, REGISTRAR, STUDENT, Caller
 from common.contracts import payments as payment_events

@@ -1,6 +1,6 @@
 """Notifications: what concerns a student, a site or the Operator, told in the portal and by email, from
 the events on the bus (nameko entrypoints only)."""
-from nameko.rpc import rpc
+from common.rpc import rpc
 
 from common.auth import Caller
 from common.contracts import credits as credit_events

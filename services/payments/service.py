@@ -2,7 +2,7 @@
 import logging
 
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
+from common.rpc import rpc
 
 from common.auth import MINISTRY, OPERATOR, STUDENT, Caller
 from common.contracts import payments as contracts

@@ -1,5 +1,5 @@
 """Placement: projects, applications, interviews and placements (nameko entrypoints only)."""
-from nameko.rpc import rpc
+from common.rpc import rpc
 
 from common.auth import COORDINATOR, MINISTRY, REGIONAL_OFFICERS, STUDENT, Caller
 from common.contracts import placement as contracts

@@ -4,7 +4,7 @@ import base64
 import datetime as dt
 
 from nameko.dependency_providers import Config
-from nameko.rpc import rpc
+from common.rpc import rpc
 from nameko.timer import timer
 
 from common.auth import ADMIN, COORDINATOR, REGISTRAR, STUDENT, Caller, Principal, issue_token

@@ -1,7 +1,7 @@
 """Timesheet: hours, confirmations and completion reports (nameko entrypoints only)."""
 import datetime as dt
 
-from nameko.rpc import rpc
+from common.rpc import rpc
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 

@@ -51,7 +51,7 @@ class KeptOpenPublisher:
                 raise OperationalError(str(exc)) from exc
             self._free.append(producer)  # the channel stays usable: only this message had no route
             raise UndeliverableMessage() from exc
-        except connection.connection_errors as exc:
+        except (OperationalError,) + connection.connection_errors as exc:
             connection.close()
             raise OperationalError(str(exc)) from exc
         self._free.append(producer)
@@ -59,10 +59,11 @@ class KeptOpenPublisher:
     def _open_producer(self):
         connection = Connection(self.amqp_uri, transport_options={"confirm_publish": self.use_confirms})
         try:
-            return connection.Producer()
-        except connection.connection_errors as exc:
+            connection.ensure_connection(max_retries=0)  # at once: callers have deadlines of their own
+        except OperationalError:
             connection.close()
-            raise OperationalError(str(exc)) from exc
+            raise
+        return connection.Producer()
 
 
 class PromptQueueConsumer(QueueConsumer):

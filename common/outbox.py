@@ -15,7 +15,7 @@ from nameko.constants import PERSISTENT
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
 from sqlalchemy import JSON, DateTime, String, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from common import metrics
@@ -24,6 +24,7 @@ from common.delivery import reliable_event_handler
 
 log = logging.getLogger(__name__)
 REQUEST_ID = "request_id"
+DIALECT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def utcnow():
@@ -78,17 +79,15 @@ _RECORDED = set()
 
 def first_delivery(session, processed_model, envelope, consumer):
     """True the first time `consumer` sees this event (and records it in the session's
-    transaction); False for a redelivery. The caller commits with its own effect."""
-    key = {"event_id": envelope["event_id"], "consumer": consumer}
-    if session.get(processed_model, key) is not None:
-        return False
-    session.add(processed_model(**key, processed_at=utcnow()))
-    try:
-        session.flush()
-    except IntegrityError:  # a competing copy of the service got there first
-        session.rollback()
-        return False
-    return True
+    transaction); False for a redelivery. The caller commits with its own effect.
+
+    One statement: the insert does nothing when the event is recorded already, and a competing copy
+    of the service recording it at the same moment makes this one wait for its commit, then do nothing."""
+    insert = DIALECT_INSERTS[session.get_bind().dialect.name](processed_model)
+    recorded = session.execute(
+        insert.values(event_id=envelope["event_id"], consumer=consumer, processed_at=utcnow())
+        .on_conflict_do_nothing().returning(processed_model.event_id))
+    return recorded.first() is not None
 
 
 def handles(event_type, **options):

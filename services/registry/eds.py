@@ -225,21 +225,20 @@ class CrlFileChecker(RevocationChecker):
     def __init__(self, paths, verifiers):
         self.paths = list(paths)
         self.verifiers = verifiers
-        self.loaded = {}  # path -> (mtime, [CertificateList])
+        self.loaded = {}  # path -> (mtime, [LoadedCrl])
 
     def check(self, certificate, issuer, at):
-        lists = [c for c in self._crls() if c.issuer == issuer.subject and self.verifiers.signed_by(c, issuer)]
+        lists = [c for c in self._crls() if c.issuer == issuer.subject and c.signed_by(issuer, self.verifiers)]
         if not lists:
             raise refuse(f"revocation status unknown: no CRL from {describe(issuer)}")
-        current = [c for c in lists if _crl_next_update(c) is None or _crl_next_update(c) >= at]
+        current = [c for c in lists if c.next_update is None or c.next_update >= at]
         if not current:
             raise refuse(f"revocation status unknown: the CRL from {describe(issuer)} is out of date")
         serial = certificate.serial_number
         for certificate_list in current:
-            for entry in certificate_list["tbs_cert_list"]["revoked_certificates"]:
-                if entry["user_certificate"].native == serial:
-                    raise refuse(f"the certificate has been revoked (serial {serial:x}, on "
-                                 f"{entry['revocation_date'].native:%Y-%m-%d})")
+            if serial in certificate_list.revoked:
+                raise refuse(f"the certificate has been revoked (serial {serial:x}, on "
+                             f"{certificate_list.revoked[serial]:%Y-%m-%d})")
 
     def _crls(self):
         lists = []
@@ -248,9 +247,28 @@ class CrlFileChecker(RevocationChecker):
                 continue
             mtime = os.path.getmtime(path)
             if self.loaded.get(path, (None,))[0] != mtime:
-                self.loaded[path] = (mtime, _load_crls(path))
+                self.loaded[path] = (mtime, [LoadedCrl(c) for c in _load_crls(path)])
             lists.extend(self.loaded[path][1])
         return lists
+
+
+class LoadedCrl:
+    """A CRL as read from its file: revoked serials indexed, its signature checked once per issuer
+    (a national CA's CRL lists many thousands of certificates, and every sign-in consults it)."""
+
+    def __init__(self, certificate_list):
+        self.certificate_list = certificate_list
+        self.issuer = certificate_list.issuer
+        tbs = certificate_list["tbs_cert_list"]
+        self.next_update = tbs["next_update"].native
+        self.revoked = {entry["user_certificate"].native: entry["revocation_date"].native
+                        for entry in tbs["revoked_certificates"]}
+        self._signed_by = {}
+
+    def signed_by(self, issuer, verifiers):
+        if issuer.sha256 not in self._signed_by:
+            self._signed_by[issuer.sha256] = verifiers.signed_by(self.certificate_list, issuer)
+        return self._signed_by[issuer.sha256]
 
 
 def _load_crls(path):
@@ -259,10 +277,6 @@ def _load_crls(path):
     if pem.detect(data):
         return [crl.CertificateList.load(der) for _, _, der in pem.unarmor(data, multiple=True)]
     return [crl.CertificateList.load(data)]
-
-
-def _crl_next_update(certificate_list):
-    return certificate_list["tbs_cert_list"]["next_update"].native
 
 
 class OcspChecker(RevocationChecker):

@@ -94,6 +94,15 @@ def test_revoked_certificate_is_refused_by_crl(pki, verify):
     assert "has been revoked" in refusal(verify, sign_nonce(user, NONCE))
 
 
+def test_a_crl_in_the_issuers_name_but_not_signed_by_it_is_not_trusted(pki, verify):
+    impostor = TestPki("UNIT")  # the same names, other keys
+    forged = eds.CrlFileChecker([impostor.crl_path], eds.load_verifiers())
+    user = pki.make_user()
+    assert "revocation status unknown" in refusal(verify, sign_nonce(user, NONCE), revocation=forged)
+    # Asked again, the answer is the same (the signature check is remembered, not skipped).
+    assert "revocation status unknown" in refusal(verify, sign_nonce(user, NONCE), revocation=forged)
+
+
 def test_revocation_status_unknown_without_a_crl(pki, verify):
     no_crls = eds.CrlFileChecker([], eds.load_verifiers())
     assert "revocation status unknown" in refusal(verify, sign_nonce(pki.make_user(), NONCE), revocation=no_crls)

@@ -1,8 +1,8 @@
 """Entrypoints every service has."""
-from common.rpc import rpc
 
 from common.db import is_reachable
 from common.observability import Observability
+from common.rpc import rpc
 
 
 class HealthMixin:

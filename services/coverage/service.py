@@ -1,8 +1,6 @@
 """Coverage: the Ministry's read model of the programme's reach, fed only by events (nameko entrypoints
 only). Figures by region × direction and by ISO week, against the annual target, and as CSV or XLSX."""
 
-from common.rpc import rpc
-
 from common.auth import Caller
 from common.contracts import credits as credit_events
 from common.contracts import payments as payment_events
@@ -13,6 +11,7 @@ from common.contracts.base import occurred_at
 from common.contracts.coverage import CoverageFile, CoverageQuery
 from common.db import Database
 from common.outbox import first_delivery, handles, utcnow
+from common.rpc import rpc
 from common.service import HealthMixin
 from common.validation import load
 from services.coverage import repository, rules, spreadsheet

@@ -2,8 +2,6 @@
 certificate (nameko entrypoints only)."""
 import datetime as dt
 
-from common.rpc import rpc
-
 from common.auth import ADMIN, OPERATOR, REGISTRAR, STUDENT, Caller
 from common.contracts import payments as payment_events
 from common.contracts import registry as registry_events
@@ -14,6 +12,7 @@ from common.db import Database
 from common.errors import Forbidden, NotFound, RuleViolation
 from common.outbox import OutboxRelay, first_delivery, handles
 from common.programme import MAX_CREDITS
+from common.rpc import rpc
 from common.service import HealthMixin
 from common.validation import load
 from services.credits import certificate, repository, rules

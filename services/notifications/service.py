@@ -1,6 +1,5 @@
 """Notifications: what concerns a student, a site or the Operator, told in the portal and by email, from
 the events on the bus (nameko entrypoints only)."""
-from common.rpc import rpc
 
 from common.auth import Caller
 from common.contracts import credits as credit_events
@@ -13,6 +12,7 @@ from common.contracts.notifications import NotificationQuery
 from common.db import Database
 from common.errors import NotFound
 from common.outbox import first_delivery, handles
+from common.rpc import rpc
 from common.service import HealthMixin
 from common.validation import load
 from services.notifications import repository, rules

@@ -2,7 +2,6 @@
 import logging
 
 from nameko.extensions import DependencyProvider
-from common.rpc import rpc
 
 from common.auth import MINISTRY, OPERATOR, STUDENT, Caller
 from common.contracts import payments as contracts
@@ -10,6 +9,7 @@ from common.contracts.timesheet import REPORT_ACCEPTED
 from common.db import Database
 from common.errors import Conflict, NotFound, ServiceUnavailable, Unauthenticated, ValidationFailed
 from common.outbox import OutboxRelay, first_delivery, handles
+from common.rpc import rpc
 from common.service import HealthMixin
 from common.validation import load
 from services.payments import repository, rules

@@ -1,5 +1,4 @@
 """Placement: projects, applications, interviews and placements (nameko entrypoints only)."""
-from common.rpc import rpc
 
 from common.auth import COORDINATOR, MINISTRY, REGIONAL_OFFICERS, STUDENT, Caller
 from common.contracts import placement as contracts
@@ -7,6 +6,7 @@ from common.contracts import registry as registry_events
 from common.db import Database
 from common.errors import Forbidden, NotFound
 from common.outbox import OutboxRelay, first_delivery, handles, utcnow
+from common.rpc import rpc
 from common.service import HealthMixin
 from common.validation import load
 from services.placement import access, repository, rules

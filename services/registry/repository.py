@@ -90,15 +90,15 @@ def create_challenge(session, ttl_seconds):
 
 
 def use_challenge(session, nonce):
-    """Mark the challenge used and return it; Unauthenticated if unknown, used or expired.
-    One conditional UPDATE, so two requests racing with the same nonce cannot both win."""
+    """Mark the challenge used and return when it was issued; Unauthenticated if unknown, used or
+    expired. One conditional UPDATE, so two requests racing with the same nonce cannot both win."""
     now = utcnow()
-    used = session.execute(update(LoginChallenge).where(
+    issued_at = session.execute(update(LoginChallenge).where(
         LoginChallenge.nonce == nonce, LoginChallenge.used_at.is_(None), LoginChallenge.expires_at > now,
-    ).values(used_at=now)).rowcount
+    ).values(used_at=now).returning(LoginChallenge.created_at)).scalar()
+    if issued_at is not None:
+        return issued_at
     challenge = session.get(LoginChallenge, nonce)
-    if used == 1:
-        return challenge
     if challenge is None:
         reason = "unknown challenge: ask for a new nonce"
     elif challenge.used_at is not None:
@@ -106,6 +106,12 @@ def use_challenge(session, nonce):
     else:
         reason = "this challenge has expired: ask for a new nonce"
     raise Unauthenticated(reason, {"nonce": [reason]})
+
+
+def spend_challenge(session, nonce):
+    """Mark the challenge used, if it is not, whatever its state: a refused try uses it up."""
+    session.execute(update(LoginChallenge).where(LoginChallenge.nonce == nonce, LoginChallenge.used_at.is_(None))
+                    .values(used_at=utcnow()))
 
 
 def forget_expired_challenges(session, older_than):

@@ -2,9 +2,9 @@
 (nameko entrypoints only)."""
 import base64
 import datetime as dt
+from contextlib import contextmanager
 
 from nameko.dependency_providers import Config
-from common.rpc import rpc
 from nameko.timer import timer
 
 from common.auth import ADMIN, COORDINATOR, REGISTRAR, STUDENT, Caller, Principal, issue_token
@@ -16,6 +16,7 @@ from common.contracts.registry import (AuditPage, AuditQuery, ChallengeOut, Logi
 from common.db import Database, as_utc, find
 from common.errors import Conflict, Forbidden, NotFound, RuleViolation, Unauthenticated, ValidationFailed
 from common.outbox import OutboxRelay, utcnow
+from common.rpc import rpc
 from common.service import HealthMixin
 from common.validation import load
 from services.registry import repository, rules
@@ -75,30 +76,36 @@ class RegistryService(HealthMixin):
     @rpc
     def login(self, payload):
         data = load(LoginIn, payload)
-        identity = self._signer(data)
-        with self.db.begin():
+        with self._signed(data) as identity:
             account = self._account(identity.iin, data.get("role"))
         return self._token(account, identity.full_name)
 
     @rpc
     def register_student(self, payload):
         data = load(RegisterIn, payload)
-        with self.db.begin():
+        with self._signed(data) as identity:
             if find(self.db, University, data["university_id"]) is None:
                 raise ValidationFailed("no such university", {"university_id": ["unknown university"]})
-        identity = self._signer(data)
-        with self.db.begin():
             if repository.find_student_by_iin(self.db, identity.iin):
                 raise Conflict("a student with this IIN is registered: sign in instead", {"iin": ["registered"]})
             student = repository.add_student(self.db, identity, rules.person_from_iin(identity.iin), data)
             repository.audit(self.db, _student_principal(student), "student.register", student)
         return self._token(student, identity.full_name)
 
-    def _signer(self, data):
-        """The identity the signature over the (now used) challenge proves."""
-        with self.db.begin():
-            challenge = repository.use_challenge(self.db, data["nonce"])
-        return self.eds(data["signature"], data["nonce"], as_utc(challenge.created_at))
+    @contextmanager
+    def _signed(self, data):
+        """A transaction that uses the challenge up and gives the identity its signature proves.
+
+        One transaction for the whole sign-in or registration; if anything refuses it, the challenge
+        is used up all the same (a nonce is good for one try)."""
+        try:
+            with self.db.begin():
+                issued_at = repository.use_challenge(self.db, data["nonce"])
+                yield self.eds(data["signature"], data["nonce"], as_utc(issued_at))
+        except Exception:
+            with self.db.begin():
+                repository.spend_challenge(self.db, data["nonce"])
+            raise
 
     def _account(self, iin, role):
         found = (repository.find_student_by_iin(self.db, iin), repository.find_staff_by_iin(self.db, iin))
@@ -164,11 +171,10 @@ class RegistryService(HealthMixin):
         problem = rules.bin_problem(data["bin"])
         if problem:
             raise ValidationFailed("the BIN is not valid", {"bin": [problem]})
-        identity = self._signer(data)
-        if identity.bin and identity.bin != data["bin"]:
-            raise Forbidden(f"the signer's certificate is issued to another organisation (BIN {identity.bin})",
-                            {"bin": ["not the signer's organisation"]})
-        with self.db.begin():
+        with self._signed(data) as identity:
+            if identity.bin and identity.bin != data["bin"]:
+                raise Forbidden(f"the signer's certificate is issued to another organisation (BIN {identity.bin})",
+                                {"bin": ["not the signer's organisation"]})
             if repository.find_organisation_by_bin(self.db, data["bin"]):
                 raise Conflict("an organisation with this BIN has applied", {"bin": ["already registered"]})
             if repository.find_staff_by_iin(self.db, identity.iin):

@@ -1,7 +1,6 @@
 """Timesheet: hours, confirmations and completion reports (nameko entrypoints only)."""
 import datetime as dt
 
-from common.rpc import rpc
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -13,6 +12,7 @@ from common.contracts import timesheet as contracts
 from common.db import Database
 from common.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from common.outbox import OutboxRelay, first_delivery, handles, utcnow
+from common.rpc import rpc
 from common.service import HealthMixin
 from common.validation import load
 from services.timesheet import repository, rules

@@ -94,6 +94,11 @@ def test_every_bad_sign_in_is_refused_with_its_reason(platform):
     signature = sign_nonce(user, nonce)
     assert _login(platform, nonce, signature).status_code == 200
     _refused(_login(platform, nonce, signature), 401, "already used")
+    # a refused try uses its nonce up too: the same signature cannot be sent again
+    nonce = challenge(platform.http)
+    stranger = make_user()
+    _refused(_login(platform, nonce, sign_nonce(stranger, nonce)), 401, "no account for this person")
+    _refused(_login(platform, nonce, sign_nonce(user, nonce)), 401, "already used")
     # an expired nonce
     nonce = challenge(platform.http)
     with platform.session("registry") as session, session.begin():

@@ -1,11 +1,11 @@
 """Credits: credit re-count requests, the universities' decisions, each student's total and their
 certificate (nameko entrypoints only)."""
-import datetime as dt
 
 from common.auth import ADMIN, OPERATOR, REGISTRAR, STUDENT, Caller
 from common.contracts import payments as payment_events
 from common.contracts import registry as registry_events
 from common.contracts import timesheet as timesheet_events
+from common.contracts.base import occurred_at
 from common.contracts.credits import (CertificateFile, ConfirmRecountIn, PageQuery, RecountQuery,
                                       RejectRecountIn)
 from common.db import Database
@@ -76,10 +76,9 @@ class CreditsService(HealthMixin):
 
     def _record_payout(self, event_type, envelope, consumer):
         data = event_type.load(envelope)
-        occurred_at = dt.datetime.fromisoformat(envelope["occurred_at"])
         with self.db.begin():
             if first_delivery(self.db, ProcessedEvent, envelope, consumer):
-                repository.record_payout(self.db, data, PAYOUT_EVENTS[event_type], occurred_at)
+                repository.record_payout(self.db, data, PAYOUT_EVENTS[event_type], occurred_at(envelope))
 
     # The university's registrar
 

@@ -1,4 +1,4 @@
-"""The bus's plumbing under nameko's entrypoints: a publisher kept open and a consumer that stops promptly.
+"""The bus under nameko's entrypoints: a publisher kept open, and a consumer that stops promptly.
 
 nameko's `Publisher` looks its producer up in kombu's pool on every message (building a
 `Connection` to find the pool) and wraps each publish in kombu's retry machinery: a quarter of one
@@ -30,7 +30,8 @@ class KeptOpenPublisher:
         self._free = []
 
     def publish(self, payload, extra_headers=None, **options):
-        options = {**self.defaults, **options, "headers": {**options.get("headers", {}), **(extra_headers or {})}}
+        headers = {**options.pop("headers", {}), **(extra_headers or {})}
+        options = {**self.defaults, **options, "headers": headers}
         try:
             self._publish_once(payload, options)
         except OperationalError:  # a connection that went stale while it was free: one fresh try

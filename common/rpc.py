@@ -37,4 +37,3 @@ class KeptOpenRpc(Rpc):
 
 
 rpc = KeptOpenRpc.decorator
-

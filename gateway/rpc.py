@@ -66,7 +66,8 @@ class TimedServiceProxy:
 class KeptOpenMethodProxy(MethodProxy):
     """nameko's MethodProxy (headers, correlation, UnknownService) on the kept-open publisher."""
 
-    def __init__(self, worker_ctx, service_name, method_name, provider):  # noqa: super() would open a Publisher
+    def __init__(self, worker_ctx, service_name, method_name, provider):
+        # Not MethodProxy.__init__: it makes a nameko Publisher for every call.
         self.worker_ctx = worker_ctx
         self.service_name = service_name
         self.method_name = method_name

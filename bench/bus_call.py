@@ -74,13 +74,18 @@ def time_calls(call, count):
     return samples
 
 
-def raw_kombu(count):
-    """A request on one queue, the reply on another, through the default exchange."""
+def raw_kombu(count, confirms=False):
+    """A request on one queue, the reply on another, through the default exchange. With `confirms`,
+    each side publishes on a connection of its own in confirm mode and waits for the broker's
+    confirm, as the platform's RPC does."""
     exchange = Exchange("", type="direct")
-    with Connection(AMQP_URI) as server_conn, Connection(AMQP_URI) as client_conn:
+    publishing = {"confirm_publish": True} if confirms else None
+    with Connection(AMQP_URI) as server_conn, Connection(AMQP_URI) as client_conn, \
+            Connection(AMQP_URI, transport_options=publishing) as server_out, \
+            Connection(AMQP_URI, transport_options=publishing) as client_out:
         requests_queue = Queue("bench-raw-" + uuid.uuid4().hex, auto_delete=True)
         replies_queue = Queue("bench-raw-reply-" + uuid.uuid4().hex, auto_delete=True, exclusive=True)
-        server_producer = Producer(server_conn.channel())
+        server_producer = Producer((server_out if confirms else server_conn).channel())
 
         def serve(body, message):
             server_producer.publish(body, exchange=exchange, routing_key=message.properties["reply_to"],
@@ -88,7 +93,7 @@ def raw_kombu(count):
             message.ack()
 
         replies = []
-        client_producer = Producer(client_conn.channel())
+        client_producer = Producer((client_out if confirms else client_conn).channel())
         with Consumer(server_conn.channel(), [requests_queue], callbacks=[serve]), \
                 Consumer(client_conn.channel(), [replies_queue], callbacks=[lambda b, m: replies.append(b)],
                          no_ack=True):
@@ -132,7 +137,8 @@ def main():
     echo.start()
     gateway.start()
     try:
-        results = {"raw kombu round trip": raw_kombu(args.calls)}
+        results = {"raw kombu round trip": raw_kombu(args.calls),
+                   "raw, publisher confirms": raw_kombu(args.calls, confirms=True)}
         with ClusterRpcProxy({"AMQP_URI": AMQP_URI}, timeout=600) as cluster:
             results["nameko RPC"] = time_calls(lambda: cluster.bench_echo.echo(1), args.calls)
             results["gateway RPC, back to back"] = cluster.bench_gateway.back_to_back(args.calls)

@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.wrappers import Request, Response
 
 from common.auth import CONTEXT_KEY, read_token
+from common.contracts.base import shared
 from common.errors import DomainError, ServiceUnavailable, ValidationFailed
 from common.errors import NotFound as NoSuchRecord
 from common.outbox import REQUEST_ID
@@ -180,7 +181,7 @@ def route(method, path, *, summary, tag, body=None, query=None, response=None, m
             if isinstance(result, Response):
                 return result
             if response is not None:
-                result = shaped(response(many=many), result)
+                result = shaped(shared(response, many), result)
             return Response(json.dumps(result, ensure_ascii=False), status=status, mimetype=JSON_TYPE)
 
         return http(method, path)(entrypoint)

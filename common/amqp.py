@@ -71,4 +71,4 @@ class PromptQueueConsumer(QueueConsumer):
     """nameko's QueueConsumer, noticing a stop request within `STOP_CHECK_SECONDS`."""
 
     def consume(self, limit=None, timeout=None, safety_interval=STOP_CHECK_SECONDS, **kwargs):
-        return super().consume(limit, timeout, safety_interval=STOP_CHECK_SECONDS, **kwargs)
+        return super().consume(limit, timeout, safety_interval, **kwargs)

@@ -1,5 +1,6 @@
 """Headless Debian chromium driven by Selenium with the system chromedriver (no browser download),
-and a page object for the portal: sign in by EDS through a test signer, find, click, fill, screenshot."""
+and a page object for the portal: sign in by EDS through a test signer (or the portal's NCALayer signer
+pointed at a stand-in), find, click, fill, screenshot."""
 import base64
 import os
 import shutil
@@ -56,6 +57,11 @@ class Portal:
         self.wait(lambda d: d.execute_script("return Boolean(window.StudentVoucher)"))
         with open(TEST_SIGNER) as f:
             self.driver.execute_script(f.read())
+        return self
+
+    def use_ncalayer(self, url):
+        """Sign through the portal's own NCALayer signer, talking to the NCALayer at `url`."""
+        self.driver.execute_script("StudentVoucher.useSigner(new StudentVoucher.NCALayerSigner(arguments[0]))", url)
         return self
 
     def go(self, section):

@@ -14,7 +14,7 @@ export async function signedChallenge(purpose) {
     if (!(error instanceof SignerError)) throw error;
     const key = `signer.${error.code}`;
     const words = t(key) === key ? error.message : t(key);
-    throw new Error(error.detail ? `${words} (${error.detail})` : words);
+    throw new Error(error.detail ? `${words.replace(/\.$/, "")} (${error.detail}).` : words);
   }
   return { nonce: challenge.nonce, signature };
 }

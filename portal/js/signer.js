@@ -9,6 +9,7 @@ import { lang } from "./i18n.js";
 
 export const NCALAYER_URL = "wss://127.0.0.1:13579";
 const NCALAYER_TIMEOUT_MS = 5 * 60 * 1000; // the person picks the key and types its password
+const HEARTBEAT = "--heartbeat--"; // NCALayer keeps the connection alive with it, and with `{}`
 
 // Which keys NCALayer offers, by the extended key usage NCA RK writes in each certificate. NCALayer's public
 // clients list OIDs that a certificate must carry all of, so a purpose names the one OID all its keys share:
@@ -51,7 +52,8 @@ export function signRequest(dataBase64, { purpose = "person", testKeys = false, 
 // The CMS in an answer to `basics.sign`, PEM armour and line breaks removed; or the SignerError it means.
 export function signatureFrom(answer) {
   if (!answer || typeof answer !== "object" || !("status" in answer)) {
-    throw new SignerError("unexpected", JSON.stringify(answer));
+    // e.g. an NCALayer without the module: {"success": false, "errorCode": "MODULE_NOT_FOUND"}
+    throw new SignerError("unexpected", (answer && (answer.errorCode || answer.message)) || JSON.stringify(answer));
   }
   if (answer.status !== true) {
     throw new SignerError("refused", [answer.code, answer.message].filter(Boolean).join(": "));
@@ -95,6 +97,7 @@ export class NCALayerSigner {
       socket.onerror = () => finish(new SignerError(greeted ? "unexpected" : "unavailable"));
       socket.onclose = () => finish(new SignerError(greeted ? "unexpected" : "unavailable"));
       socket.onmessage = (message) => {
+        if (message.data === HEARTBEAT) return;
         let answer;
         try {
           answer = JSON.parse(message.data);
@@ -102,6 +105,7 @@ export class NCALayerSigner {
           finish(new SignerError("unexpected", String(message.data).slice(0, 200)));
           return;
         }
+        if (answer && typeof answer === "object" && !Object.keys(answer).length) return; // `{}`: keep-alive
         if (!greeted && answer && answer.result && answer.result.version) {
           greeted = true;
           socket.send(JSON.stringify(request));

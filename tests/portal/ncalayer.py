@@ -1,10 +1,11 @@
 """A stand-in for NCALayer: its WebSocket protocol on a local ws:// port, speaking the message shapes
 NCALayer speaks for `kz.gov.pki.knca.basics` `sign`.
 
-Each connection is greeted with `{"result":{"version":"1.4"}}`; each request is kept in `requests` and
-answered with the next of the answers queued by `answer_with` (a message, or a function of the request
-that makes one): `signed_by(user)` (the data signed by the test PKI, the CMS PEM-armoured as
-`basics.sign` answers it), `CANCELLED`, `refused(code, message)`.
+Each connection is greeted with `{"result":{"version":"1.4"}}`; each request is kept in `requests` and,
+after NCALayer's keep-alives (`--heartbeat--`, `{}`), answered with the next of the answers queued by
+`answer_with` (a message, or a function of the request that makes one): `signed_by(user)` (the data
+signed by the test PKI, the CMS PEM-armoured as `basics.sign` answers it), `CANCELLED`,
+`refused(code, message)`, `MODULE_NOT_FOUND` (an NCALayer without the module).
 """
 import base64
 import json
@@ -16,7 +17,9 @@ from websockets.sync.server import serve
 from tests.registry.pki import sign_nonce
 
 GREETING = {"result": {"version": "1.4"}}
+KEEP_ALIVES = ("--heartbeat--", "{}")
 CANCELLED = {"status": True, "body": {}}  # the person closed NCALayer's dialog
+MODULE_NOT_FOUND = {"success": False, "errorCode": "MODULE_NOT_FOUND"}
 
 
 def refused(code, message):
@@ -53,6 +56,8 @@ class FakeNCALayer:
             request = json.loads(message)
             self.requests.append(request)
             answer = self._answers.pop(0)
+            for keep_alive in KEEP_ALIVES:
+                socket.send(keep_alive)
             socket.send(json.dumps(answer(request) if callable(answer) else answer))
 
     def close(self):

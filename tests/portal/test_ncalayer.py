@@ -9,7 +9,7 @@ import socket
 from selenium.webdriver.support.ui import Select
 
 from common.auth import MIO_OFFICER
-from tests.portal.ncalayer import CANCELLED, refused, signed_by
+from tests.portal.ncalayer import CANCELLED, MODULE_NOT_FOUND, refused, signed_by
 from tests.portal.support import BIN, REGION, ok
 from tests.registry.pki import make_user
 
@@ -47,9 +47,9 @@ def test_a_student_cancels_is_refused_then_registers_and_signs_in_through_ncalay
     portal.click("#eds-sign-in")
     portal.wait_for(status, "Сіз NCALayer-де қол қоюдан бас тарттыңыз.")
 
-    ncalayer.answer_with(refused("SIGN_FAILED", "key store password incorrect"))
+    ncalayer.answer_with(refused("SIGNING_FAILURE", "key store password incorrect"))
     portal.click("#eds-sign-in")
-    portal.wait_for(status, "NCALayer қол қоюдан бас тартты (SIGN_FAILED: key store password incorrect)")
+    portal.wait_for(status, "NCALayer қол қоюдан бас тартты (SIGNING_FAILURE: key store password incorrect).")
 
     # the signature verifies: the registry knows the key's owner has no account yet
     ncalayer.answer_with(signed_by(student))
@@ -88,9 +88,10 @@ def test_an_organisation_applies_signed_by_a_legal_entity_key_through_ncalayer(p
                         "sites.0.address": "пр. Абая 10", "sites.0.directions": "tutoring"}.items():
         portal.fill(name, value, within=form)
 
-    ncalayer.answer_with({"code": "500", "message": "Unknown module"})  # not a `basics` answer
+    ncalayer.answer_with(MODULE_NOT_FOUND)
     portal.click("button[type=submit]", within=form)
-    portal.wait_for("#apply-form .form-status", "NCALayer ответил непонятно для портала")
+    portal.wait_for("#apply-form .form-status", "NCALayer ответил непонятно для портала: обновите NCALayer и "
+                                                "повторите (MODULE_NOT_FOUND).")
 
     ncalayer.answer_with(signed_by(make_user(name="ОМАРОВ ЕРЛАН", bin_=BIN)))
     portal.click("button[type=submit]", within=form)

@@ -42,7 +42,7 @@ export default {
   "signin.organisations": "An organisation offering work to students? Apply for accreditation",
   "signer.unavailable": "NCALayer is not running: start it and try again.",
   "signer.cancelled": "You cancelled the signature in NCALayer.",
-  "signer.refused": "NCALayer refused to sign",
+  "signer.refused": "NCALayer refused to sign.",
   "signer.unexpected": "NCALayer answered in a way the portal does not understand: update NCALayer and try again.",
   "signer.timeout": "NCALayer did not answer in time.",
   "step.register": "Register with EDS",

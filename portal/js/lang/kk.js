@@ -42,7 +42,7 @@ export default {
   "signin.organisations": "Студенттерді қабылдауға дайын ұйымсыз ба? Аккредиттеуге өтінім беріңіз",
   "signer.unavailable": "NCALayer іске қосылмаған: қосып, қайталаңыз.",
   "signer.cancelled": "Сіз NCALayer-де қол қоюдан бас тарттыңыз.",
-  "signer.refused": "NCALayer қол қоюдан бас тартты",
+  "signer.refused": "NCALayer қол қоюдан бас тартты.",
   "signer.unexpected": "NCALayer портал түсінбейтін жауап берді: NCALayer-ді жаңартып, қайталаңыз.",
   "signer.timeout": "NCALayer уақытында жауап бермеді.",
   "step.register": "ЭЦҚ арқылы тіркелу",

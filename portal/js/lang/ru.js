@@ -42,7 +42,7 @@ export default {
   "signin.organisations": "Организация, готовая принять студентов? Подайте заявку на аккредитацию",
   "signer.unavailable": "NCALayer не запущен: запустите его и повторите.",
   "signer.cancelled": "Вы отменили подпись в NCALayer.",
-  "signer.refused": "NCALayer отказал в подписи",
+  "signer.refused": "NCALayer отказал в подписи.",
   "signer.unexpected": "NCALayer ответил непонятно для портала: обновите NCALayer и повторите.",
   "signer.timeout": "NCALayer не ответил вовремя.",
   "step.register": "Регистрация через ЭЦП",

@@ -29,9 +29,9 @@ def verify(pki):
 
     def verify(signature, nonce=NONCE, revocation=revocation, issued_at=None):
         now = dt.datetime.now(UTC)
-        return eds.verify_signed_nonce(signature, nonce, trust_store=trust_store, revocation=revocation,
-                                       verifiers=verifiers, issued_at=issued_at or now - dt.timedelta(seconds=30),
-                                       now=now)
+        return eds.verify_signed_text(signature, nonce, trust_store=trust_store, revocation=revocation,
+                                      verifiers=verifiers, issued_at=issued_at or now - dt.timedelta(seconds=30),
+                                      now=now)
     return verify
 
 
@@ -116,8 +116,8 @@ def test_signing_time_outside_the_challenge_is_refused(pki, verify):
 
 @pytest.mark.parametrize("signature, reason", [
     ("not base64!!", "not valid base64"),
-    (base64.b64encode(b"\x30\x03\x02\x01\x01").decode(), "not a DER CMS SignedData"),
-    (base64.b64encode(b"garbage").decode(), "not a DER CMS SignedData"),
+    (base64.b64encode(b"\x30\x03\x02\x01\x01").decode(), "not a DER or BER CMS SignedData"),
+    (base64.b64encode(b"garbage").decode(), "not a DER or BER CMS SignedData"),
 ])
 def test_garbage_is_a_bad_request(verify, signature, reason):
     with pytest.raises(ValidationFailed) as caught:
@@ -127,9 +127,9 @@ def test_garbage_is_a_bad_request(verify, signature, reason):
 
 def test_an_empty_trust_store_refuses_everything(pki):
     with pytest.raises(Unauthenticated, match="trust store is empty"):
-        eds.verify_signed_nonce(sign_nonce(pki.make_user(), NONCE), NONCE, trust_store=eds.TrustStore([]),
-                                revocation=eds.NoRevocationCheck(), verifiers=eds.load_verifiers(),
-                                issued_at=dt.datetime.now(UTC), now=dt.datetime.now(UTC))
+        eds.verify_signed_text(sign_nonce(pki.make_user(), NONCE), NONCE, trust_store=eds.TrustStore([]),
+                               revocation=eds.NoRevocationCheck(), verifiers=eds.load_verifiers(),
+                               issued_at=dt.datetime.now(UTC), now=dt.datetime.now(UTC))
 
 
 class OcspResponder:
@@ -191,7 +191,8 @@ class LeafOnly(eds.RevocationChecker):
 
 def test_configuration_names_the_checkers_and_verifier_plug_ins(pki):
     verifiers = eds.load_verifiers(["services.registry.eds:CryptographyVerifier"])
-    assert [type(v).__name__ for v in verifiers.verifiers] == ["CryptographyVerifier", "CryptographyVerifier"]
+    assert [type(v).__name__ for v in verifiers.verifiers] == [
+        "CryptographyVerifier", "GostVerifier", "CryptographyVerifier"]
     assert config_list("a.pem, b.pem") == ["a.pem", "b.pem"] and config_list("") == []
     assert isinstance(revocation_checker({"EDS_REVOCATION": "ocsp"}, verifiers), eds.OcspChecker)
     assert isinstance(revocation_checker({"EDS_CRL_FILE": pki.crl_path}, verifiers), eds.CrlFileChecker)

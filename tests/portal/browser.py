@@ -68,12 +68,12 @@ class Portal:
         self.driver.get(f"{self.base_url}/#/{section}")
         return self.wait_for(f'.page[data-page="{section}"]')
 
-    # Signing in: the page's signer asks, the test signs the nonce with `user`'s key from the test PKI
+    # Signing in: the page's signer asks, the test signs the challenge's text with `user`'s test PKI key
 
     def sign_pending(self, user):
         request = self.wait(lambda d: d.execute_script("return window.__signRequests.length ? "
                                                        "window.__signRequests[0].dataBase64 : null"))
-        signature = sign_nonce(user, base64.b64decode(request).decode("ascii"))
+        signature = sign_nonce(user, base64.b64decode(request).decode("utf-8"))
         self.driver.execute_script("window.__signRequests.shift().resolve(arguments[0])", signature)
 
     def sign_in(self, user, role=None):

@@ -2,16 +2,18 @@
 WebSocket protocol (tests/portal/ncalayer.py): what the page asks NCALayer for (module, method, CMS
 format, attached data, key usage per purpose, test CAs only when the deployment trusts them, the page's
 language), and what it makes of each answer: a PEM-armoured CMS the registry then verifies, a
-cancelled dialog, a refusal, an answer it cannot read, and no NCALayer at all."""
+cancelled dialog, a refusal, an NCALayer without the module, and no NCALayer at all."""
 import base64
 import socket
 
+import pytest
 from selenium.webdriver.support.ui import Select
 
 from common.auth import MIO_OFFICER
 from tests.portal.ncalayer import CANCELLED, MODULE_NOT_FOUND, refused, signed_by
 from tests.portal.support import BIN, REGION, ok
-from tests.registry.pki import make_user
+from tests.registry.gost_pki import LEGAL_HEAD
+from tests.registry.pki import make_user, session_pki
 
 PERSON = ["1.2.398.3.3.4.1.1"]
 LEGAL_ENTITY = ["1.2.398.3.3.4.1.2"]
@@ -24,7 +26,7 @@ def assert_asked_to_sign(request, key_usages, locale, test_keys):
     assert args["format"] == "cms" and args["locale"] == locale
     assert args["signingParams"] == {"decode": True, "encapsulate": True, "digested": False}
     assert args["signerParams"] == {"extKeyUsageOids": key_usages, **({"chain": []} if test_keys else {})}
-    assert base64.b64decode(args["data"], validate=True)
+    assert "\nNonce: " in base64.b64decode(args["data"], validate=True).decode("utf-8")  # the challenge's text
 
 
 def trusts_test_keys(platform):
@@ -38,7 +40,7 @@ def closed_port_url():
 
 
 def test_a_student_cancels_is_refused_then_registers_and_signs_in_through_ncalayer(platform, portal, ncalayer):
-    test_keys = trusts_test_keys(platform)
+    assert not trusts_test_keys(platform)  # production CAs only: NCALayer offers production keys only
     student = make_user(name="ЖАНУЗАКОВА АЛИЯ СЕРИКОВНА")
     portal.open("kk").use_ncalayer(ncalayer.url)
     status = ".hero .form-status"
@@ -68,12 +70,15 @@ def test_a_student_cancels_is_refused_then_registers_and_signs_in_through_ncalay
 
     assert len(ncalayer.requests) == 4
     for request in ncalayer.requests:
-        assert_asked_to_sign(request, PERSON, "kk", test_keys)
+        assert_asked_to_sign(request, PERSON, "kk", test_keys=False)
     assert len({request["args"]["data"] for request in ncalayer.requests}) == 4  # a fresh challenge each time
 
 
+# This deployment marks the test PKI's root as a test CA, so NCALayer is asked to offer test keys too.
+@pytest.mark.parametrize("service_overrides", [{"registry": {"EDS_TEST_TRUST_STORE": [session_pki().trust_store_path]}}],
+                         ids=["test CAs trusted"])
 def test_an_organisation_applies_signed_by_a_legal_entity_key_through_ncalayer(platform, portal, ncalayer):
-    test_keys = trusts_test_keys(platform)
+    assert trusts_test_keys(platform)
     portal.open("en").use_ncalayer(closed_port_url())
     portal.click("#to-apply")
     form = portal.wait_for("#apply-form")
@@ -93,7 +98,7 @@ def test_an_organisation_applies_signed_by_a_legal_entity_key_through_ncalayer(p
     portal.wait_for("#apply-form .form-status", "NCALayer ответил непонятно для портала: обновите NCALayer и "
                                                 "повторите (MODULE_NOT_FOUND).")
 
-    ncalayer.answer_with(signed_by(make_user(name="ОМАРОВ ЕРЛАН", bin_=BIN)))
+    ncalayer.answer_with(signed_by(make_user(name="ОМАРОВ ЕРЛАН", bin_=BIN, usages=LEGAL_HEAD)))  # its CEO
     portal.click("button[type=submit]", within=form)
     applied = portal.wait_for("#applied")
     assert applied.text == "Заявка «Гимназия № 7» принята: Ждёт аккредитации."
@@ -104,14 +109,4 @@ def test_an_organisation_applies_signed_by_a_legal_entity_key_through_ncalayer(p
 
     assert len(ncalayer.requests) == 2
     for request in ncalayer.requests:
-        assert_asked_to_sign(request, LEGAL_ENTITY, "ru", test_keys)
-
-    # a deployment that trusts test CAs lets NCALayer offer their keys; the armour and line breaks go
-    ncalayer.answer_with({"status": True, "body": {"result": ["-----BEGIN CMS-----\r\nMIIB\r\nAAAA\r\n-----END CMS-----\r\n"]}})
-    signature = portal.driver.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        "new StudentVoucher.NCALayerSigner(arguments[0]).sign('QQ==', {purpose: 'person', testKeys: true})"
-        ".then(done, (error) => done('error: ' + error.code));", ncalayer.url)
-    assert signature == "MIIBAAAA"
-    assert ncalayer.requests[-1]["args"]["data"] == "QQ=="
-    assert_asked_to_sign(ncalayer.requests[-1], PERSON, "ru", test_keys=True)
+        assert_asked_to_sign(request, LEGAL_ENTITY, "ru", test_keys=True)

@@ -97,6 +97,7 @@ def test_an_organisation_applies_signed_by_a_legal_entity_key_through_ncalayer(p
     portal.click("button[type=submit]", within=form)
     portal.wait_for("#apply-form .form-status", "NCALayer ответил непонятно для портала: обновите NCALayer и "
                                                 "повторите (MODULE_NOT_FOUND).")
+    portal.screenshot("organisation-applies-ncalayer-outdated")
 
     ncalayer.answer_with(signed_by(make_user(name="ОМАРОВ ЕРЛАН", bin_=BIN, usages=LEGAL_HEAD)))  # its CEO
     portal.click("button[type=submit]", within=form)

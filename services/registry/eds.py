@@ -377,11 +377,18 @@ class LoadedCrl:
 
 
 def _load_crls(path):
+    """The CRLs in a file; a file in a CRL folder that holds none (a certificate, say) gives none."""
     with open(path, "rb") as f:
         data = f.read()
     if pem.detect(data):
-        return [crl.CertificateList.load(der) for _, _, der in pem.unarmor(data, multiple=True)]
-    return [crl.CertificateList.load(data)]
+        return [crl.CertificateList.load(der) for kind, _, der in pem.unarmor(data, multiple=True)
+                if kind == "X509 CRL"]
+    try:
+        certificate_list = crl.CertificateList.load(data)
+        certificate_list["tbs_cert_list"]["issuer"].native  # parsed lazily: a non-CRL fails here
+    except ValueError:
+        return []
+    return [certificate_list]
 
 
 class OcspChecker(RevocationChecker):

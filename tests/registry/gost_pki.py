@@ -100,7 +100,9 @@ class GostTestPki:
                       ("key_identifier", False, key_identifier(key.public_key_info))]
         if crl_url:
             extensions.append(("crl_distribution_points", False,
-                               [{"distribution_point": {"full_name": [{"uniform_resource_identifier": crl_url}]}}]))
+                               [{"distribution_point": x509.DistributionPointName(
+                                   name="full_name",
+                                   value=[x509.GeneralName(name="uniform_resource_identifier", value=crl_url)])}]))
         certificate = issue(subject, key.public_key_info, issuer.certificate.subject if issuer else subject,
                             issuer.key if issuer else key, not_before=not_before, not_after=not_after,
                             extensions=extensions)

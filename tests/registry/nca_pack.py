@@ -16,7 +16,8 @@ from asn1crypto import core, keys, pem, pkcs12, x509
 from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
 from cryptography.hazmat.primitives.ciphers import Cipher, modes
 
-from common import kalkan  # noqa: F401  (registers the Kazakh GOST identifiers)
+from common import kalkan
+from tests.registry.gost_pki import GostKey, Issued
 
 FOLDER = os.environ.get("NCA_TEST_PACK") or os.path.join(
     os.path.dirname(__file__), "..", "..", "..", "shared", "nca-test")
@@ -24,7 +25,6 @@ GOST = os.path.join(FOLDER, "gost2015-2026")
 RSA = os.path.join(FOLDER, "rsa-legacy-2020")
 PASSWORD = "Qwerty12"
 VALID_AT = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.timezone.utc)  # inside 2026-05-08 .. 2027-05-08
-RSA_VALID_AT = dt.datetime(2020, 6, 1, 9, 0, tzinfo=dt.timezone.utc)
 TEST_BIN = "123456789021"
 
 needs_pack = pytest.mark.skipif(not os.path.isdir(GOST), reason=f"NCA RK's test pack is not at {FOLDER}")
@@ -109,16 +109,17 @@ def certificate(*parts):
 
 
 def person(name):
-    """A key of the GOST pack, e.g. "individual/valid" or "legal/head_valid", as a signing User."""
-    from tests.registry.pki import User
+    """A key of the GOST pack, e.g. "individual/valid" or "legal/head_valid", ready to sign."""
     cert, key = open_p12(os.path.join(GOST, name + ".p12"))
     subject = cert.subject.native
-    iin = subject["serial_number"][3:]
-    return User(certificate=cert, key=key, chain=[certificate("gost2015-2026", "nca_gost2022_test.cer")],
-                iin=iin, name=subject["common_name"])
+    iin = subject.get("serial_number", "")[3:]  # an information system has none
+    return Issued(cert, GostKey(key), chain=[Issued(certificate("gost2015-2026", "nca_gost2022_test.cer"), None)],
+                  iin=iin, name=subject["common_name"])
 
 
 def gost_config():
-    """The registry's EDS settings that trust the pack's GOST CAs as test CAs, with its full CRL."""
-    return {"EDS_TRUST_STORE": [], "EDS_TEST_TRUST_STORE": [path("gost2015-2026", "root_test_gost_2022.cer")],
+    """The registry's EDS settings that trust the pack's GOST CAs as test CAs, with its full CRL. The
+    issuing CA is trusted itself, as NCA RK's CAs are in production: the pack has no root CRL."""
+    return {"EDS_TRUST_STORE": [], "EDS_TEST_TRUST_STORE": [path("gost2015-2026", "root_test_gost_2022.cer"),
+                                                            path("gost2015-2026", "nca_gost2022_test.cer")],
             "EDS_CRL_FILE": [path("gost2015-2026", "nca_gost2022_test.crl")]}

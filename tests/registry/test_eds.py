@@ -135,11 +135,12 @@ def test_an_empty_trust_store_refuses_everything(pki):
 class OcspResponder:
     """Answers OCSP requests for `pki`'s intermediate CA, signing as the CA, like NCA RK's responder."""
 
-    def __init__(self, pki):
+    def __init__(self, pki, age=dt.timedelta(0)):
         self.pki = pki
         self.revoked = set()
         self.requests = []
         self.certificates = {}
+        self.age = age  # how long before now the answer says it was issued (thisUpdate)
 
     def __call__(self, url, body, timeout):
         self.requests.append(url)
@@ -150,7 +151,7 @@ class OcspResponder:
         builder = ocsp.OCSPResponseBuilder().add_response(
             cert=user_cert, issuer=issuer.certificate, algorithm=hashes.SHA1(),
             cert_status=ocsp.OCSPCertStatus.REVOKED if revoked else ocsp.OCSPCertStatus.GOOD,
-            this_update=dt.datetime.now(UTC), next_update=dt.datetime.now(UTC) + dt.timedelta(hours=1),
+            this_update=dt.datetime.now(UTC) - self.age, next_update=dt.datetime.now(UTC) + dt.timedelta(hours=1),
             revocation_time=dt.datetime.now(UTC) if revoked else None,
             revocation_reason=None,
         ).responder_id(ocsp.OCSPResponderEncoding.HASH, issuer.certificate)
@@ -175,6 +176,23 @@ def test_ocsp_checker_accepts_good_and_refuses_revoked(pki, verify):
     down = LeafOnly(eds.OcspChecker(eds.load_verifiers(), url="http://ocsp.test/",
                                     post=lambda *a: (_ for _ in ()).throw(ConnectionError())))
     assert "did not answer" in refusal(verify, sign_nonce(good, NONCE), revocation=down)
+
+
+def test_ocsp_answers_older_than_the_window_are_refused_whatever_their_next_update(pki, verify):
+    user = pki.make_user()
+    old = OcspResponder(pki, age=dt.timedelta(hours=1))
+    old.certificates = {user.certificate.serial_number: user.certificate}
+    replayed = LeafOnly(eds.OcspChecker(eds.load_verifiers(), url="http://ocsp.test/", post=old))
+    assert "thisUpdate" in refusal(verify, sign_nonce(user, NONCE), revocation=replayed)
+    # an answer produced now, used to vouch for a signature an hour later: too old by producedAt
+    fresh = OcspResponder(pki)
+    fresh.certificates = old.certificates
+    checker = eds.OcspChecker(eds.load_verifiers(), url="http://ocsp.test/", post=fresh)
+    certificate, issuer = (eds.x509.Certificate.load(c.certificate.public_bytes(serialization.Encoding.DER))
+                           for c in (user, pki.intermediate))
+    later = dt.datetime.now(UTC) + dt.timedelta(hours=1)
+    assert "produced" in refusal(checker.check, certificate, issuer, later)
+    checker.check(certificate, issuer, dt.datetime.now(UTC))
 
 
 class LeafOnly(eds.RevocationChecker):

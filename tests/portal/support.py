@@ -25,12 +25,11 @@ def ok(response, status=200):
 
 
 def apply_organisation(platform, name="School No. 12"):
-    """An organisation applies, signed by its first head's legal-entity key: pending until its region
-    accredits it."""
+    """An organisation applies, signed by its representative: pending until its region accredits it."""
     nonce = challenge(platform.http)
-    head = make_user(name="ОМАРОВ ЕРЛАН", bin_=BIN, usages=LEGAL_HEAD)
     return ok(platform.http.post("/api/v1/organisations", json={
-        "nonce": nonce, "signature": sign_nonce(head, nonce), "bin": BIN, "name": name,
+        "nonce": nonce, "signature": sign_nonce(make_user(name="ОМАРОВ ЕРЛАН", usages=LEGAL_HEAD, bin_=BIN), nonce),
+        "bin": BIN, "name": name,
         "kind": "school", "region": REGION, "address": "Abai ave 10", "phone": "+77172000000",
         "email": "school@example.kz", "sites": [SITE]}), 201)
 

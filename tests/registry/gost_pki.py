@@ -37,7 +37,7 @@ class GostKey:
         return gost.sign(self.private, data)
 
 
-def name(**attributes):
+def x509_name(**attributes):
     return x509.Name.build(attributes, use_printable=False)
 
 
@@ -94,7 +94,7 @@ class GostTestPki:
 
     def _ca(self, common_name, issuer, not_before, not_after, crl_url=None):
         key = GostKey()
-        subject = name(common_name=common_name, country_name="KZ")
+        subject = x509_name(common_name=common_name, country_name="KZ")
         extensions = [("basic_constraints", True, {"ca": True}),
                       ("key_usage", True, {"key_cert_sign", "crl_sign"}),
                       ("key_identifier", False, key_identifier(key.public_key_info))]
@@ -113,13 +113,13 @@ class GostTestPki:
         """The registry config that trusts this PKI (as a test CA, so test IINs pass too)."""
         return {"EDS_TRUST_STORE": [self.trust_store_path], "EDS_CRL_FILE": [self.crl_path, self.delta_path]}
 
-    def make_user(self, iin=None, name_="ТЕСТОВ ТЕСТ ТЕСТОВИЧ", *, usages=INDIVIDUAL, bin_=None,
+    def make_user(self, iin=None, name="ТЕСТОВ ТЕСТ ТЕСТОВИЧ", *, usages=INDIVIDUAL, bin_=None,
                   not_before=None, not_after=None, extra_extensions=(), key=None):
         """A person's certificate from the issuing CA, subject and usages as NCA RK writes them."""
         from tests.registry.pki import random_iin
         iin = iin or random_iin()
         now = dt.datetime.now(UTC).replace(microsecond=0)
-        words = name_.split()
+        words = name.split()
         attributes = {"common_name": " ".join(words[:2]), "surname": words[0], "serial_number": "IIN" + iin,
                       "country_name": "KZ"}
         if len(words) > 2:
@@ -136,10 +136,10 @@ class GostTestPki:
         if usages:
             extensions.append(("extended_key_usage", False, list(usages)))
         extensions.extend(extra_extensions)
-        certificate = issue(name(**attributes), key.public_key_info, self.intermediate.certificate.subject,
+        certificate = issue(x509_name(**attributes), key.public_key_info, self.intermediate.certificate.subject,
                             self.intermediate.key, not_before=not_before or now - dt.timedelta(hours=1),
                             not_after=not_after or now + dt.timedelta(days=365), extensions=extensions)
-        return Issued(certificate, key, chain=[self.intermediate], iin=iin, name=name_)
+        return Issued(certificate, key, chain=[self.intermediate], iin=iin, name=name)
 
     def revoke(self, user, delta=False):
         """List `user` on the issuing CA's full CRL, or only on a new delta CRL."""

@@ -169,7 +169,10 @@ class TestPki:
 
 
 def text_of(nonce):
-    """What is signed for a challenge: its readable text (a nonce from `challenge`), else the string."""
+    """What is signed for a challenge: its readable text (a nonce from `challenge`, or the challenge's
+    JSON answer), else the string itself."""
+    if isinstance(nonce, dict):
+        return nonce["data_to_sign"].encode("utf-8")
     return getattr(nonce, "data_to_sign", nonce).encode("utf-8")
 
 

@@ -70,7 +70,7 @@ def test_gost_signatures_verify_and_refuse_any_change():
 @pytest.mark.parametrize("form", [{}, {"detached": True}, {"ber": True}, {"armour": True},
                                   {"ber": True, "armour": True}])
 def test_every_form_kalkan_writes_verifies_and_names_the_person(pki, verify, form):
-    user = pki.make_user(name_="АХМЕТОВА АЙГЕРИМ СЕРИКОВНА")
+    user = pki.make_user(name="АХМЕТОВА АЙГЕРИМ СЕРИКОВНА")
     identity = verify(sign(user, **form))
     assert (identity.iin, identity.full_name, identity.role, identity.test_ca) == (
         user.iin, "АХМЕТОВА АЙГЕРИМ СЕРИКОВНА", rules.ROLE_INDIVIDUAL, False)

@@ -4,8 +4,10 @@ import { t } from "./i18n.js";
 import { SignerError, signer } from "./signer.js";
 
 // purpose: "person" (sign-in, registration) or "organisation" (an organisation's application).
-export async function signedChallenge(purpose) {
-  const challenge = await post("/auth/challenge");
+// agreementLanguage ("ru" or "kk"): the person signs the accession agreement, the nonce inside, to join.
+export async function signedChallenge(purpose, agreementLanguage) {
+  const query = agreementLanguage ? `?agreement_language=${agreementLanguage}` : "";
+  const challenge = await post(`/auth/challenge${query}`);
   let signature;
   try {
     signature = await signer().sign(challenge.data_base64,
@@ -16,5 +18,7 @@ export async function signedChallenge(purpose) {
     const words = t(key) === key ? error.message : t(key);
     throw new Error(error.detail ? `${words.replace(/\.$/, "")} (${error.detail}).` : words);
   }
-  return { nonce: challenge.nonce, signature };
+  const agreement = agreementLanguage
+    ? { agreement_version: challenge.agreement_version, agreement_language: challenge.agreement_language } : {};
+  return { nonce: challenge.nonce, signature, ...agreement };
 }

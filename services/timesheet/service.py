@@ -1,5 +1,7 @@
 """Timesheet: hours, confirmations and completion reports (nameko entrypoints only)."""
+import base64
 import datetime as dt
+import hashlib
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -10,13 +12,13 @@ from common.auth import (
 from common.contracts import placement as placement_events
 from common.contracts import timesheet as contracts
 from common.db import Database
-from common.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from common.errors import Conflict, DomainError, Forbidden, NotFound, RuleViolation, ValidationFailed
 from common.outbox import OutboxRelay, first_delivery, handles, utcnow
 from common.rpc import rpc
 from common.service import HealthMixin
 from common.validation import load
 from services.timesheet import repository, rules
-from services.timesheet.documents import report_document
+from services.timesheet.documents import report_document, signed_document
 from services.timesheet.models import Attendance, HourEntry, OutboxEvent, Placement, ProcessedEvent
 
 NATIONAL = (OPERATOR, MINISTRY, ADMIN)
@@ -334,19 +336,44 @@ class TimesheetService(HealthMixin):
     # The completion report and the Operator's review
 
     @rpc
-    def submit_report(self, payload):
+    def report_document(self, placement_id):
+        """The PDF the coordinator signs (detached CMS) to submit a placement's report, with what a
+        signature over it is verified for: the organisation, and when its content was settled."""
+        coordinator = self.caller().require(COORDINATOR)
+        with self.db.begin():
+            placement, _, _, document, settled = self._signable(coordinator, placement_id)
+        return {"document_base64": base64.b64encode(document).decode(), "organisation_id": placement.organisation_id,
+                "signable_since": settled}
+
+    @rpc
+    def submit_report(self, payload, evidence=None):
+        """The report goes to the Operator with the coordinator's signature over its PDF, verified by
+        registry (`evidence`, over exactly these bytes); nothing is recorded without it."""
         coordinator = self.caller().require(COORDINATOR)
         data = load(contracts.ReportIn, payload)
+        if evidence is None:
+            raise RuleViolation("a report is submitted with its verified EDS signature", {"signature": ["not verified"]})
         with self.db.begin():
-            placement = repository.get_placement(self.db, data["placement_id"], lock=True)
-            rules.ensure_at_site(placement.site_id, coordinator.site_id)
-            rules.ensure_active(placement.status)
-            _, confirmed, disputes = repository.tally(self.db, placement.id)
-            rules.check_submittable(confirmed, placement.hours_required, disputes,
-                                    repository.report_status(self.db, placement.id))
+            placement, entries, confirmed, document, _ = self._signable(coordinator, data["placement_id"], lock=True)
+            rules.check_signed_document(evidence["document_sha256"], hashlib.sha256(document).hexdigest())
             report = repository.submit_report(self.db, placement, coordinator.user_id, confirmed)
-            entries = repository.confirmed_entries(self.db, placement.id)
+            repository.add_signature(self.db, report, document, data["signature"], evidence)
             return repository.report_view(report, placement, entries)
+
+    def _signable(self, coordinator, placement_id, lock=False):
+        """The placement whose report the coordinator may submit, its confirmed entries and hours, the
+        PDF to sign and when its content was settled."""
+        placement = repository.get_placement(self.db, placement_id, lock=lock)
+        rules.ensure_at_site(placement.site_id, coordinator.site_id)
+        rules.ensure_active(placement.status)
+        _, confirmed, disputes = repository.tally(self.db, placement.id)
+        report = repository.report_of(self.db, placement.id)
+        rules.check_submittable(confirmed, placement.hours_required, disputes, report and report.status)
+        entries = repository.confirmed_entries(self.db, placement.id)
+        settled = repository.settled_at(self.db, placement.id, report)
+        submission = (report.submissions if report else 0) + 1
+        return placement, entries, confirmed, signed_document(placement, entries, confirmed, submission, settled), \
+            settled
 
     @rpc
     def review_report(self, report_id, payload):
@@ -355,7 +382,7 @@ class TimesheetService(HealthMixin):
         data = load(contracts.ReviewIn, payload)
         with self.db.begin():
             report = repository.get_report(self.db, report_id)
-            rules.check_review(report.status, data["decision"], data["reason"])
+            rules.check_review(report.status, data["decision"], data["reason"], signed=report.signed_at is not None)
             report = repository.review_report(self.db, report, data["decision"], data["reason"], operator)
             return repository.report_view(report, self.db.get(Placement, report.placement_id))
 
@@ -378,6 +405,16 @@ class TimesheetService(HealthMixin):
         """The report as the PDF the Operator keeps."""
         report, placement = self._visible_report(report_id)
         return report_document(report, placement, repository.confirmed_entries(self.db, placement.id))
+
+    @rpc
+    def report_signature(self, report_id):
+        """The current submission's signed PDF, its CMS and the evidence of its verification."""
+        report, _ = self._visible_report(report_id)
+        kept = repository.current_signature(self.db, report)
+        if kept is None:
+            raise NotFound("the report carries no signature", {"report_id": ["not signed"]})
+        return {"report_id": report.id, "submission": kept.submission, "signature": kept.signature,
+                "document_base64": base64.b64encode(kept.document).decode(), "evidence": kept.evidence}
 
     def _visible_report(self, report_id):
         principal = self.caller()

@@ -241,8 +241,8 @@ class RegistryService(HealthMixin):
             identity = self.eds.verify_content(data["signature"], content, as_utc(data["signable_since"]))
         except Unauthenticated as exc:  # the coordinator is signed in: the signature, not they, is refused
             raise RuleViolation(exc.message, exc.fields)
-        organisation = find(self.db, Organisation, data["organisation_id"])
-        staff = find(self.db, StaffUser, principal.user_id)
+        organisation = self.db.get(Organisation, data["organisation_id"])  # as timesheet's placement names it
+        staff = self.db.get(StaffUser, principal.user_id)
         _refuse_signature(rules.report_signature_problem(identity.role, identity.bin, identity.iin,
                                                          organisation and organisation.bin, staff and staff.iin),
                           Forbidden)

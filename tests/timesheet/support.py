@@ -24,13 +24,14 @@ def days_ago(days):
 
 
 def place(platform, site_id, student_id=None, kind="h20", region="KZ-75",
-          student_name="Айгерім Сәрсенова", organisation_name="Almaty Children's Centre No. 7"):
+          student_name="Айгерім Сәрсенова", organisation_name="Almaty Children's Centre No. 7",
+          organisation_id=None):
     """Publishes `placement.started` and waits until timesheet knows the placement; returns its data."""
     data = {
         "placement_id": uuid.uuid4().hex, "student_id": student_id or uuid.uuid4().hex,
         "student_name": student_name, "university_id": "kaznu", "project_id": uuid.uuid4().hex,
         "project_title": "Homework club", "direction": "tutoring", "site_id": site_id,
-        "site_name": f"Site {site_id}", "organisation_id": f"org-{site_id}",
+        "site_name": f"Site {site_id}", "organisation_id": organisation_id or f"org-{site_id}",
         "organisation_name": organisation_name, "region": region, "voucher_kind": kind,
         "hours_required": programme.voucher(kind).hours,
         "starts_on": TODAY - dt.timedelta(days=30), "ends_on": TODAY + dt.timedelta(days=30),

@@ -214,7 +214,8 @@ class RegistryService(HealthMixin):
         agreement = repository.find_agreement(self.db, principal.user_id)
         if agreement is None:
             raise NotFound("no accession agreement signed yet")
-        return AgreementOut().dump(agreement)
+        return AgreementOut().dump({field: getattr(agreement, field) for field in AgreementOut().fields}
+                                   | {"signed_at": as_utc(agreement.signed_at)})
 
     @rpc
     def verify_agreement(self, payload):
@@ -260,7 +261,7 @@ class RegistryService(HealthMixin):
         signer = evidence["signer"]
         verdict = {"signer_name": signer["name"], "signer_role": signer["role"], "signer_bin": signer["bin"],
                    "signer_iin": rules.masked_iin(signer["iin"]) if public else signer["iin"],
-                   "signed_at": evidence["signed_at"], "document_sha256": evidence["document_sha256"],
+                   "signed_at": dt.datetime.fromisoformat(evidence["signed_at"]), "document_sha256": evidence["document_sha256"],
                    "matches_record": True, "valid": True, "reason": None}
         document = presented.get("document_base64")
         if eds.signature_bytes(presented["signature"]) != eds.signature_bytes(signature):

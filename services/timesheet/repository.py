@@ -413,7 +413,7 @@ def report_view(report, placement, entries=None):
         "reviewed_by": report.reviewed_by, "reviewer_name": report.reviewer_name, "reason": report.reason,
         "signature": None if report.signed_at is None else {
             "name": report.signer_name, "iin": report.signer_iin, "role": report.signer_role,
-            "bin": report.signer_bin, "signed_at": report.signed_at},
+            "bin": report.signer_bin, "signed_at": as_utc(report.signed_at)},
     }
     if entries is not None:
         view["entries"] = [entry_view(e) for e in entries]

@@ -4,6 +4,7 @@ import datetime as dt
 
 from common.auth import MIO_OFFICER, OPERATOR
 from tests.harness import eventually
+from tests.timesheet.support import submit_signed
 from tests.portal.support import (REGION, apply_organisation, coordinator_headers, ok, place, staff,
                                   student_headers)
 
@@ -26,8 +27,7 @@ def completed_report(platform):
         ok(platform.http.post(f"/api/v1/hours/{entry['id']}/confirm", headers=student, json={}))
     ok(platform.http.put("/api/v1/me/payout-details", headers=student, json={
         "method": "card", "card_number": "4111111111111111", "holder_name": "AIGERIM SARSENOVA"}))
-    report = ok(platform.http.post("/api/v1/reports", headers=site, json={"placement_id": placement["placement_id"]}),
-                201)
+    report = ok(submit_signed(platform, placement, headers=site), 201)
     return placement, report
 
 

@@ -98,8 +98,9 @@ def site_signer(platform, placement):
     with platform.session("registry") as session, session.begin():
         if session.get(Organisation, placement["organisation_id"]) is None:
             now = utcnow()
-            session.add(Organisation(id=placement["organisation_id"], bin=bin_, name=placement["organisation_name"],
-                                     kind="centre", region=placement["region"], address="Abai avenue 1",
+            session.add(Organisation(id=placement["organisation_id"], bin=bin_,
+                                     name=placement.get("organisation_name", "Children's Centre"), kind="centre",
+                                     region=placement.get("region", "KZ-71"), address="Abai avenue 1",
                                      status="accredited", created_at=now, updated_at=now))
         bin_ = session.get(Organisation, placement["organisation_id"]).bin
     return make_user(name="СОТРУДНИКОВА ДАНА АСЕТОВНА", usages=LEGAL_EMPLOYEE, bin_=bin_)

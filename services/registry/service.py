@@ -124,6 +124,7 @@ class RegistryService(HealthMixin):
         if repository.find_agreement(self.db, student.id, data["agreement_version"]) is None:
             repository.add_agreement(self.db, student.id, identity, data["agreement_version"],
                                      data["agreement_language"], text, data["signature"])
+
     @contextmanager
     def _signed(self, data):
         """A transaction that uses the challenge up and gives the identity its signature proves, and
@@ -261,7 +262,8 @@ class RegistryService(HealthMixin):
         signer = evidence["signer"]
         verdict = {"signer_name": signer["name"], "signer_role": signer["role"], "signer_bin": signer["bin"],
                    "signer_iin": rules.masked_iin(signer["iin"]) if public else signer["iin"],
-                   "signed_at": dt.datetime.fromisoformat(evidence["signed_at"]), "document_sha256": evidence["document_sha256"],
+                   "signed_at": dt.datetime.fromisoformat(evidence["signed_at"]),
+                   "document_sha256": evidence["document_sha256"],
                    "matches_record": True, "valid": True, "reason": None}
         document = presented.get("document_base64")
         if eds.signature_bytes(presented["signature"]) != eds.signature_bytes(signature):

@@ -352,7 +352,8 @@ class TimesheetService(HealthMixin):
         coordinator = self.caller().require(COORDINATOR)
         data = load(contracts.ReportIn, payload)
         if evidence is None:
-            raise RuleViolation("a report is submitted with its verified EDS signature", {"signature": ["not verified"]})
+            raise RuleViolation("a report is submitted with its verified EDS signature",
+                                {"signature": ["not verified"]})
         with self.db.begin():
             placement, entries, confirmed, document, _ = self._signable(coordinator, data["placement_id"], lock=True)
             rules.check_signed_document(evidence["document_sha256"], hashlib.sha256(document).hexdigest())

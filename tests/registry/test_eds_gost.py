@@ -171,7 +171,8 @@ def test_a_kept_signature_verifies_again_at_its_signing_time_after_expiry_and_re
     signature = gost_pki.gost_cms(user, document, detached=True, signing_time=signed_at)
     then = eds.verify_signed_content(signature, document, trust_store=trust_store, verifiers=verifiers,
                                      revocation=eds.CrlFileChecker([pki.crl_path], verifiers),
-                                     issued_at=signed_at - dt.timedelta(minutes=5), now=signed_at + dt.timedelta(minutes=1))
+                                     issued_at=signed_at - dt.timedelta(minutes=5),
+                                     now=signed_at + dt.timedelta(minutes=1))
     evidence = then.evidence
     assert (then.role, then.bin, evidence["signed_at"]) == (rules.ROLE_LEGAL_EMPLOYEE, "940140000385",
                                                             signed_at.isoformat())

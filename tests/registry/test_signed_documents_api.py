@@ -115,7 +115,8 @@ def test_a_student_joins_by_signing_the_accession_agreement_and_downloads_it(pla
     base = {"university_id": university, "region": "KZ-71", "language": "kk"}
     nonce = challenge(http, agreement_language="kk")
     assert nonce.agreement == {"agreement_version": agreements.CURRENT, "agreement_language": "kk"}
-    assert nonce.data_to_sign.startswith(agreements.text(agreements.CURRENT, "kk")) and f"Nonce: {nonce}" in nonce.data_to_sign
+    assert nonce.data_to_sign.startswith(agreements.text(agreements.CURRENT, "kk"))
+    assert f"Nonce: {nonce}" in nonce.data_to_sign
 
     # refused, nothing recorded: the bare sign-in text; the agreement's fields over the sign-in text;
     # a version that does not exist

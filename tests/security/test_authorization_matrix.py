@@ -137,7 +137,8 @@ def body_for(key, ids):
     day = (TODAY - dt.timedelta(days=1)).isoformat()
     return {
         "POST /api/v1/auth/register": {"nonce": "0" * 32, "signature": "AAAA", "university_id": ids.get("university_id"),
-                                       "region": REGION, "agreement_version": "2026-1", "agreement_language": "kk"},
+                                       "region": REGION, "agreement_version": "2026-1",
+                                       "agreement_language": "kk"},
         "POST /api/v1/agreements/verify": {"code": "0" * 30, "signature": "AAAA"},
         "POST /api/v1/auth/login": {"nonce": "0" * 32, "signature": "AAAA"},
         "PATCH /api/v1/students/me": {"language": "kk"},

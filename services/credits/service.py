@@ -32,11 +32,12 @@ class CreditsService(HealthMixin):
 
     @handles(registry_events.STUDENT_REGISTERED)
     def on_student_registered(self, event):
-        repository.add_student(self.db, event.data["student_id"], event.data["university_id"])
+        repository.add_student(self.db, event.data["student_id"], event.data["university_id"], event.occurred_at)
 
     @handles(registry_events.STUDENT_TRANSFERRED)
     def on_student_transferred(self, event):
-        repository.transfer_student(self.db, event.data["student_id"], event.data["to_university_id"])
+        repository.transfer_student(self.db, event.data["student_id"], event.data["to_university_id"],
+                                    event.occurred_at)
 
     @handles(timesheet_events.REPORT_ACCEPTED)
     def on_report_accepted(self, event):
@@ -74,8 +75,8 @@ class CreditsService(HealthMixin):
         with self.db.begin():
             request = self._university_request(request_id, registrar)
             rules.ensure_pending(request.status)
-            others = [r for r in repository.student_requests(self.db, request.student_id, lock=True)
-                      if r.id != request.id]
+            others = [r for r in rules.of_year(repository.student_requests(self.db, request.student_id, lock=True),
+                                               rules.year_of(request)) if r.id != request.id]
             counted = rules.counted_credits(others)
             # Two reports accepted at once can both pass the check on arrival; this one cannot.
             reason = rules.refusal_reason(counted, request.credits)

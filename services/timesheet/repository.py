@@ -362,7 +362,7 @@ def accepted_event(report, placement):
         "organisation_name": placement.organisation_name, "site_id": placement.site_id,
         "site_name": placement.site_name, "direction": placement.direction,
         "voucher_kind": placement.voucher_kind, "hours": report.hours,
-        "accepted_at": report.reviewed_at, "accepted_by": report.reviewed_by,
+        "accepted_at": report.reviewed_at, "accepted_by": report.reviewed_by, "starts_on": placement.starts_on,
     }
 
 

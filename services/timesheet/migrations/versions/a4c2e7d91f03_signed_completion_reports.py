@@ -2,7 +2,7 @@
 and verification evidence
 
 Revision ID: a4c2e7d91f03
-Revises: 52873b1c980a
+Revises: e99b6bbc0a5f
 Create Date: 2026-11-30 04:00:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'a4c2e7d91f03'
-down_revision = '52873b1c980a'
+down_revision = 'e99b6bbc0a5f'
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,26 @@
 """Access tokens, roles and scope.
 
-Registry issues a short-lived signed token (JWT, HS256 with AUTH_SECRET) after an EDS login. The
-gateway passes it on in nameko's context data under ``authorization``; every service decodes it
-again through the `Caller` dependency, so role and scope are enforced in each RPC, not only at the
-edge.
+Only the registry mints access tokens: JWTs signed with its Ed25519 private key (EdDSA), whose
+header names the key (`kid`, a digest of the public key), so keys can be rotated by adding the new
+public key everywhere before the registry signs with it. Every other service and the gateway hold
+public keys only (`AUTH_PUBLIC_KEYS`), so none of them can mint a token. An access token lives at
+most `MAX_ACCESS_TTL_SECONDS`; the registry renews it through a refresh token it can revoke.
+
+The gateway passes the token on in nameko's context data under ``authorization``; every service
+verifies it again through the `Caller` dependency, so role and scope are enforced in each RPC, not
+only at the edge.
 """
+import base64
+import functools
+import hashlib
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
 
 import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from nameko.extensions import DependencyProvider
 
 from common.errors import Forbidden, Unauthenticated
@@ -27,8 +38,88 @@ REGIONAL_OFFICERS = (MIO_OFFICER, NVS_OFFICER)
 
 SCOPE_KEYS = ("region", "organisation_id", "site_id", "university_id")
 CONTEXT_KEY = "authorization"
-ALGORITHM = "HS256"
-DEFAULT_TTL_SECONDS = 3600
+ALGORITHM = "EdDSA"
+MAX_ACCESS_TTL_SECONDS = 15 * 60
+DEFAULT_TTL_SECONDS = MAX_ACCESS_TTL_SECONDS
+SIGNING_KEY_SETTING = "AUTH_SIGNING_KEY"
+PUBLIC_KEYS_SETTING = "AUTH_PUBLIC_KEYS"
+PEM_BLOCK = re.compile(r"-----BEGIN ([A-Z ]+)-----(.*?)-----END \1-----", re.S)
+
+
+def _pem_blocks(value):
+    """The PEM blocks in `value`: PEM text (YAML may have folded its lines into spaces), or
+    comma-separated paths of PEM files."""
+    value = (value or "").strip()
+    if not PEM_BLOCK.search(value):
+        texts = []
+        for path in (item.strip() for item in value.split(",")):
+            if path:
+                with open(path) as pem:
+                    texts.append(pem.read())
+        value = "\n".join(texts)
+    blocks = []
+    for kind, payload in PEM_BLOCK.findall(value):
+        lines = re.findall(".{1,64}", "".join(payload.split()))
+        blocks.append(("-----BEGIN %s-----\n%s\n-----END %s-----\n" % (kind, "\n".join(lines), kind)).encode())
+    return blocks
+
+
+def key_id(public_key):
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return base64.urlsafe_b64encode(hashlib.sha256(raw).digest()[:12]).decode().rstrip("=")
+
+
+class SigningKey:
+    """The registry's private key: mints access tokens."""
+
+    def __init__(self, private_key):
+        if not isinstance(private_key, Ed25519PrivateKey):
+            raise ValueError(f"{SIGNING_KEY_SETTING} must be an Ed25519 private key")
+        self.private_key = private_key
+        self.public_key = private_key.public_key()
+        self.kid = key_id(self.public_key)
+
+    @classmethod
+    def generate(cls):
+        return cls(Ed25519PrivateKey.generate())
+
+    @classmethod
+    def from_setting(cls, value):
+        blocks = _pem_blocks(value)
+        if len(blocks) != 1:
+            raise ValueError(f"{SIGNING_KEY_SETTING} must name one PEM private key (a file, or the PEM text)")
+        return cls(serialization.load_pem_private_key(blocks[0], password=None))
+
+    def private_pem(self):
+        return self.private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                              serialization.NoEncryption()).decode()
+
+    def settings(self):
+        """Both settings for processes that run with this key (the tests', the benchmarks')."""
+        return {SIGNING_KEY_SETTING: self.private_pem(), PUBLIC_KEYS_SETTING: self.public_pem()}
+
+    def public_pem(self):
+        return self.public_key.public_bytes(serialization.Encoding.PEM,
+                                            serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+@functools.lru_cache(maxsize=16)
+def public_keys(value):
+    """{kid: public key} from an `AUTH_PUBLIC_KEYS` setting; ValueError when it names none."""
+    keys = {}
+    for block in _pem_blocks(value if isinstance(value, str) else ",".join(value or ())):
+        key = serialization.load_pem_public_key(block)
+        if not isinstance(key, Ed25519PublicKey):
+            raise ValueError(f"{PUBLIC_KEYS_SETTING} holds a key that is not Ed25519")
+        keys[key_id(key)] = key
+    if not keys:
+        raise ValueError(f"{PUBLIC_KEYS_SETTING} must name the registry's public key(s)")
+    return keys
+
+
+def verifying_keys(config):
+    """The public keys a process verifies tokens with, from its config."""
+    return public_keys(config.get(PUBLIC_KEYS_SETTING) or "")
 
 
 @dataclass(frozen=True)
@@ -63,7 +154,9 @@ class Principal:
         return self.scope.get("university_id")
 
 
-def issue_token(secret, user_id, roles, scope=None, name="", ttl=DEFAULT_TTL_SECONDS, now=None):
+def issue_token(signing_key, user_id, roles, scope=None, name="", ttl=DEFAULT_TTL_SECONDS, now=None):
+    if not 0 < ttl <= MAX_ACCESS_TTL_SECONDS:
+        raise ValueError(f"an access token lives at most {MAX_ACCESS_TTL_SECONDS} s, not {ttl}")
     now = int(now if now is not None else time.time())
     claims = {
         "sub": str(user_id),
@@ -74,22 +167,48 @@ def issue_token(secret, user_id, roles, scope=None, name="", ttl=DEFAULT_TTL_SEC
         "exp": now + ttl,
         "jti": uuid.uuid4().hex,
     }
-    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+    return jwt.encode(claims, signing_key.private_key, algorithm=ALGORITHM, headers={"kid": signing_key.kid})
 
 
-def read_token(secret, token):
-    """The principal a token speaks for; Unauthenticated if it is missing, forged or expired."""
+def read_token(keys, token):
+    """The principal a token speaks for; Unauthenticated if it is missing, forged, expired, signed
+    by a key not among `keys` ({kid: public key}) or made to live longer than the cap."""
     if not token:
         raise Unauthenticated("a bearer token is required")
     try:
-        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]})
+        header = jwt.get_unverified_header(token)
+        key = keys.get(header.get("kid")) if header.get("alg") == ALGORITHM else None
+        if key is None:
+            raise Unauthenticated("the token is not signed by the registry")
+        claims = jwt.decode(token, key, algorithms=[ALGORITHM], options={"require": ["exp", "iat", "sub"]})
     except jwt.ExpiredSignatureError:
         raise Unauthenticated("the token has expired")
     except jwt.InvalidTokenError:
         raise Unauthenticated("the token is not valid")
+    if claims["exp"] - claims["iat"] > MAX_ACCESS_TTL_SECONDS:
+        raise Unauthenticated("the token lives longer than an access token may")
     roles = tuple(r for r in claims.get("roles", ()) if r in ROLES)
     return Principal(user_id=claims["sub"], roles=roles, scope=claims.get("scope", {}),
                      name=claims.get("name", ""))
+
+
+class TokenSigner(DependencyProvider):
+    """The registry's minting of access tokens: `self.tokens(principal, name)` is a signed access
+    token for the principal and its lifetime in seconds. The key comes from `AUTH_SIGNING_KEY` (a PEM
+    file, or the PEM text); without one, or with a lifetime above the cap, the registry does not start."""
+
+    def setup(self):
+        config = self.container.config
+        self.key = SigningKey.from_setting(config.get(SIGNING_KEY_SETTING))
+        self.ttl = int(config.get("AUTH_TOKEN_TTL_SECONDS") or DEFAULT_TTL_SECONDS)
+        if not 0 < self.ttl <= MAX_ACCESS_TTL_SECONDS:
+            raise ValueError(f"AUTH_TOKEN_TTL_SECONDS must be 1-{MAX_ACCESS_TTL_SECONDS}, not {self.ttl}")
+
+    def get_dependency(self, worker_ctx):
+        def sign(principal, name=""):
+            token = issue_token(self.key, principal.user_id, principal.roles, principal.scope, name=name, ttl=self.ttl)
+            return token, self.ttl
+        return sign
 
 
 class Caller(DependencyProvider):
@@ -100,7 +219,7 @@ class Caller(DependencyProvider):
     """
 
     def setup(self):
-        self.secret = self.container.config["AUTH_SECRET"]
+        self.keys = verifying_keys(self.container.config)  # none configured: the service does not start
 
     def get_dependency(self, worker_ctx):
         token = worker_ctx.context_data.get(CONTEXT_KEY)
@@ -108,6 +227,6 @@ class Caller(DependencyProvider):
         def caller(optional=False):
             if optional and not token:
                 return None
-            return read_token(self.secret, token)
+            return read_token(self.keys, token)
 
         return caller

@@ -5,6 +5,7 @@ It holds no business state. Each group of routes is a mixin in gateway/routes/.
 from nameko.dependency_providers import Config
 
 from common.observability import Observability
+from common.settings import SafeSettings
 from gateway.routes.coverage import CoverageRoutes
 from gateway.routes.credits import CreditsRoutes
 from gateway.routes.notifications import NotificationsRoutes
@@ -24,6 +25,7 @@ class GatewayService(SystemRoutes, ReferenceRoutes, CreditsRoutes, RegistryRoute
 
     config = Config()
     observability = Observability()
+    safe_settings = SafeSettings()
     registry = TimedRpc("registry")
     placement = TimedRpc("placement")
     timesheet = TimedRpc("timesheet")

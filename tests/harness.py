@@ -18,7 +18,7 @@ from nameko.testing.utils import find_free_port
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from common.auth import issue_token
+from common.auth import SigningKey, issue_token
 from common.contracts.registry import UNIVERSITY_ADDED
 from common.db import make_engine
 from gateway.service import GatewayService
@@ -45,7 +45,9 @@ SERVICE_CLASSES = {
     "notifications": NotificationsService,
     "coverage": CoverageService,
 }
-AUTH_SECRET = "test-secret-" + uuid.uuid4().hex
+SIGNING_KEY = SigningKey.generate()  # the registry's, as `./platform start` makes one in var/auth
+AUTH_SETTINGS = {"AUTH_PUBLIC_KEYS": SIGNING_KEY.public_pem(), "DEPLOYMENT": "local"}
+PROCESS_SETTINGS = {**SIGNING_KEY.settings(), "DEPLOYMENT": "local"}  # for `nameko run` processes
 
 
 def eventually(check, timeout=15.0, interval=0.05):
@@ -101,14 +103,14 @@ class Platform:
         self.http = BaseUrlSession(self.base_url)
 
     def config(self, service):
-        config = {"AMQP_URI": self.amqp_uri, "AUTH_SECRET": AUTH_SECRET, "max_workers": 10}
+        config = {"AMQP_URI": self.amqp_uri, **AUTH_SETTINGS, "max_workers": 10}
         if service == "gateway":
             config.update({WEB_SERVER_CONFIG_KEY: self.web_address, "RPC_TIMEOUT_SECONDS": 5,
                            "LOGIN_RATE_PER_MINUTE": 100_000, "LOGIN_RATE_BURST": 100_000})
         else:
             config["DATABASE_URL"] = self.database_urls[service]
         if service == "registry":  # EDS sign-in trusts the session's test PKI (tests/registry/pki.py)
-            config.update(session_pki().config)
+            config.update(session_pki().config, AUTH_SIGNING_KEY=SIGNING_KEY.private_pem())
         if service == "payments" and self.bank is not None:
             config.update(self.bank.payments_config(self.base_url + "/api/v1/bank/notifications"))
         config.update(self.overrides.get(service, {}))
@@ -140,7 +142,7 @@ class Platform:
 
     def token(self, roles, user_id=None, name="Test User", **scope):
         roles = (roles,) if isinstance(roles, str) else tuple(roles)
-        return issue_token(AUTH_SECRET, user_id or uuid.uuid4().hex, roles, scope, name=name)
+        return issue_token(SIGNING_KEY, user_id or uuid.uuid4().hex, roles, scope, name=name)
 
     def auth(self, roles, **kwargs):
         """Headers that authenticate as a new user with `roles` and the given scope."""

@@ -67,10 +67,17 @@ class TokenOut(Contract):
     access_token = fields.String(required=True)
     token_type = fields.String(required=True)
     expires_in = fields.Integer(required=True)
+    refresh_token = fields.String(required=True, metadata={
+        "description": "renews the access token at /auth/refresh (once: the answer holds the next one)"})
+    refresh_expires_in = fields.Integer(required=True)
     user_id = fields.String(required=True)
     roles = fields.List(fields.String(), required=True)
     scope = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
     name = fields.String(required=True)
+
+
+class RefreshIn(Contract):
+    refresh_token = fields.String(required=True, validate=validate.Length(1, 200))
 
 
 # Students

@@ -7,10 +7,10 @@ from contextlib import contextmanager
 from nameko.dependency_providers import Config
 from nameko.timer import timer
 
-from common.auth import ADMIN, COORDINATOR, REGISTRAR, STUDENT, Caller, Principal, issue_token
+from common.auth import ADMIN, COORDINATOR, REGISTRAR, SCOPE_KEYS, STUDENT, Caller, Principal, TokenSigner
 from common.contracts.registry import (AuditPage, AuditQuery, ChallengeOut, LoginIn, OrganisationApply,
                                        OrganisationOut, OrganisationPage, OrganisationQuery, ReasonIn, RegionOut,
-                                       RegisterIn, SiteIn, SiteOut, SitePage, SiteQuery, StaffIn, StaffOut,
+                                       RefreshIn, RegisterIn, SiteIn, SiteOut, SitePage, SiteQuery, StaffIn, StaffOut,
                                        StaffPage, StaffPatch, StaffQuery, StudentOut, StudentPatch, TokenOut,
                                        UniversityIn, UniversityOut)
 from common.db import Database, as_utc, find
@@ -25,7 +25,8 @@ from services.registry.models import Organisation, OutboxEvent, StaffUser, Stude
 from services.registry.repository import snapshot
 
 DEFAULT_CHALLENGE_TTL_SECONDS = 300
-DEFAULT_TOKEN_TTL_SECONDS = 3600
+DEFAULT_REFRESH_TTL_SECONDS = 8 * 3600  # a working day: then sign in with EDS again
+MAX_REFRESH_TTL_SECONDS = 30 * 24 * 3600
 
 
 class RegistryService(HealthMixin):
@@ -36,6 +37,7 @@ class RegistryService(HealthMixin):
     caller = Caller()
     outbox = OutboxRelay(OutboxEvent)
     eds = EdsSignIn()
+    tokens = TokenSigner()
 
     # Reference data
 
@@ -72,13 +74,14 @@ class RegistryService(HealthMixin):
     def forget_expired_challenges(self):
         with self.db.begin():
             repository.forget_expired_challenges(self.db, utcnow() - dt.timedelta(days=1))
+            repository.forget_expired_refresh_tokens(self.db, utcnow() - dt.timedelta(days=1))
 
     @rpc
     def login(self, payload):
         data = load(LoginIn, payload)
         with self._signed(data) as identity:
             account = self._account(identity.iin, data.get("role"))
-        return self._token(account, identity.full_name)
+            return self._token(account, identity.full_name)
 
     @rpc
     def register_student(self, payload):
@@ -90,7 +93,7 @@ class RegistryService(HealthMixin):
                 raise Conflict("a student with this IIN is registered: sign in instead", {"iin": ["registered"]})
             student = repository.add_student(self.db, identity, rules.person_from_iin(identity.iin), data)
             repository.audit(self.db, _student_principal(student), "student.register", student)
-        return self._token(student, identity.full_name)
+            return self._token(student, identity.full_name)
 
     @contextmanager
     def _signed(self, data):
@@ -121,13 +124,38 @@ class RegistryService(HealthMixin):
         return accounts[0]
 
     def _token(self, account, name):
+        """An access token for the account and a refresh token to renew it, stored in the caller's
+        transaction."""
         principal = _student_principal(account) if isinstance(account, Student) else _staff_principal(account)
-        ttl = int(self.config.get("AUTH_TOKEN_TTL_SECONDS", DEFAULT_TOKEN_TTL_SECONDS))
-        token = issue_token(self.config["AUTH_SECRET"], principal.user_id, principal.roles,
-                            principal.scope, name=name, ttl=ttl)
-        return TokenOut().dump({"access_token": token, "token_type": "Bearer", "expires_in": ttl,
+        access, ttl = self.tokens(principal, name)
+        refresh_ttl = min(int(self.config.get("AUTH_REFRESH_TTL_SECONDS") or DEFAULT_REFRESH_TTL_SECONDS),
+                          MAX_REFRESH_TTL_SECONDS)
+        refresh = repository.add_refresh_token(self.db, principal.user_id, name, refresh_ttl)
+        return TokenOut().dump({"access_token": access, "token_type": "Bearer", "expires_in": ttl,
+                                "refresh_token": refresh, "refresh_expires_in": refresh_ttl,
                                 "user_id": principal.user_id, "roles": list(principal.roles),
                                 "scope": {k: v for k, v in principal.scope.items() if v}, "name": name})
+
+    @rpc
+    def refresh(self, payload):
+        """A new access token (and refresh token) for a refresh token, which is used up; refused
+        once it is revoked or its account is deactivated. Role and scope are read afresh."""
+        data = load(RefreshIn, payload)
+        with self.db.begin():
+            used = repository.use_refresh_token(self.db, data["refresh_token"])
+            account = used and (find(self.db, Student, used.account_id) or find(self.db, StaffUser, used.account_id))
+            if account is not None and getattr(account, "active", True):
+                return self._token(account, used.name)
+        reason = "the refresh token is not valid: sign in again"
+        raise Unauthenticated(reason, {"refresh_token": [reason]})
+
+    @rpc
+    def sign_out(self):
+        """Revoke every refresh token of the signed-in user; their access token ends on its own."""
+        principal = self.caller()
+        with self.db.begin():
+            repository.revoke_refresh_tokens(self.db, principal.user_id)
+
     # Students
 
     @rpc
@@ -319,6 +347,8 @@ class RegistryService(HealthMixin):
             before = snapshot(staff)
             for key, value in changes.items():
                 setattr(staff, key, value)
+            if not staff.active or any(before[key] != getattr(staff, key) for key in ("role",) + SCOPE_KEYS):
+                repository.revoke_refresh_tokens(self.db, staff.id)  # renewals now stop
             repository.audit(self.db, principal, "staff.update", staff, before)
         return StaffOut().dump(staff)
 

@@ -7,7 +7,7 @@ from common.contracts.registry import (ORGANISATION_ACCREDITED, ORGANISATION_REJ
                                        SITE_ADDED)
 from services.registry.models import OutboxEvent
 from services.registry.repository import bootstrap_admin
-from tests.harness import AUTH_SECRET
+from tests.harness import SIGNING_KEY
 from tests.registry.pki import bearer, challenge, eds_login, make_user, random_iin, sign_nonce
 
 SCHOOL_SITE = {"name": "School No. 12", "address": "Abai ave 10", "city": "Astana",
@@ -23,7 +23,7 @@ def apply(platform, representative, bin_, region="KZ-71", sites=(SCHOOL_SITE,), 
 
 
 def claims(token):
-    return jwt.decode(token, AUTH_SECRET, algorithms=["HS256"])
+    return jwt.decode(token, SIGNING_KEY.public_key, algorithms=["EdDSA"])
 
 
 def outbox(platform, event_type):

@@ -172,7 +172,9 @@ class ConfirmedBatchPublisher:
     """Publishes a batch of events on one channel in confirm mode, then waits once until the broker has
     confirmed every one of them: a round trip per batch, not per event. Any failure (a nack, a lost
     connection, no confirmation in time) raises, so the caller leaves the batch unsent to try again;
-    the connection is then opened afresh for the next batch."""
+    the connection is then opened afresh for the next batch. Each event names its publisher, the
+connection's broker user, in `user_id` (RabbitMQ refuses a name that is not the connection's), which
+consumers check (common.delivery)."""
 
     def __init__(self, amqp_uri, exchange, confirm_timeout=30):
         self.amqp_uri = amqp_uri
@@ -193,7 +195,7 @@ class ConfirmedBatchPublisher:
             self._open()
         for body, routing_key, message_id, headers in messages:
             self.producer.publish(body, routing_key=routing_key, message_id=message_id, headers=headers,
-                                  delivery_mode=PERSISTENT, retry=False)
+                                  delivery_mode=PERSISTENT, retry=False, user_id=self.connection.userid)
             self.published += 1
             self.unconfirmed.add(self.published)
         while self.unconfirmed and not self.refused:

@@ -3,7 +3,7 @@
 `DEPLOYMENT` is `production` unless set to `local` (`./platform start` and the tests set it). In
 production a process refuses to start when a secret it holds (the bank's webhook secret, the SMTP
 password, the passwords in its broker and database URLs) is a documented default or shorter than
-`MIN_SECRET_BYTES`. Keys are checked in every deployment: without the registry's public key no
+`MIN_SECRET_BYTES`, or when it connects to the broker as another user than its own. Keys are checked in every deployment: without the registry's public key no
 process starts (common.auth).
 """
 from urllib.parse import urlsplit
@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from nameko.extensions import DependencyProvider
 
 from common.auth import verifying_keys
+from common.delivery import broker_user, is_identity_of
 
 DEPLOYMENT_SETTING = "DEPLOYMENT"
 LOCAL = "local"
@@ -34,11 +35,14 @@ def weak_secret(value):
     return None
 
 
-def secret_problems(config):
-    """What keeps these settings from running in production: a list of sentences, empty when none."""
+def secret_problems(config, service=None):
+    """What keeps `service`'s settings from running in production: a list of sentences, empty when none."""
     if is_local(config):
         return []
     problems = []
+    user = broker_user(str(config.get("AMQP_URI") or ""))
+    if service and not is_identity_of(user, service):
+        problems.append(f"the broker user in AMQP_URI is {user}, not the {service} service's own (ops/bus.py)")
     for name in SECRET_SETTINGS:
         value = config.get(name)
         if name == "SMTP_PASSWORD" and not value:
@@ -52,10 +56,10 @@ def secret_problems(config):
     return problems
 
 
-def check_settings(config):
+def check_settings(config, service=None):
     """Raise ValueError, naming each problem, when these settings must not run."""
     verifying_keys(config)
-    problems = secret_problems(config)
+    problems = secret_problems(config, service)
     if problems:
         raise ValueError("refusing to start outside the local run (DEPLOYMENT=local): " + "; ".join(problems))
 
@@ -64,4 +68,4 @@ class SafeSettings(DependencyProvider):
     """Checks the container's settings when it starts (`check_settings`)."""
 
     def setup(self):
-        check_settings(self.container.config)
+        check_settings(self.container.config, self.container.service_name)

@@ -63,7 +63,8 @@ def replay(message, connection):
     Producer(connection.default_channel).publish(
         message.body, exchange="", routing_key=message.headers["x-original-queue"], headers=headers,
         content_type=message.content_type, content_encoding=message.content_encoding,
-        delivery_mode=2, message_id=message.properties.get("message_id"))
+        delivery_mode=2, message_id=message.properties.get("message_id"),
+        user_id=message.headers.get("x-original-user-id"))  # as published: consumers check it
     return True
 
 

@@ -17,7 +17,9 @@ def production(**settings):
 
 
 def test_weak_or_default_secrets_are_named_and_the_local_run_allows_them():
-    assert secret_problems(production(BANK_WEBHOOK_SECRET=STRONG, SMTP_PASSWORD="")) == []
+    assert secret_problems(production(BANK_WEBHOOK_SECRET=STRONG, SMTP_PASSWORD=""), "payments") == []
+    assert secret_problems(production(), "credits") == [
+        "the broker user in AMQP_URI is payments, not the credits service's own (ops/bus.py)"]
     assert secret_problems(production(
         BANK_WEBHOOK_SECRET="sandbox-bank-secret", SMTP_PASSWORD="short",
         AMQP_URI="pyamqp://guest:guest@localhost:5672/",
@@ -34,8 +36,10 @@ def test_weak_or_default_secrets_are_named_and_the_local_run_allows_them():
     (PaymentsService, {"BANK_WEBHOOK_SECRET": "sandbox-bank-secret"}, "BANK_WEBHOOK_SECRET is a documented default"),
     (PaymentsService, {"BANK_WEBHOOK_SECRET": STRONG, "AUTH_PUBLIC_KEYS": ""}, "AUTH_PUBLIC_KEYS"),
     (GatewayService, {"AMQP_URI": "pyamqp://gateway:short@localhost:5672/"}, "AMQP_URI is shorter than 32"),
-    (RegistryService, {"AUTH_SIGNING_KEY": ""}, "AUTH_SIGNING_KEY"),
-    (RegistryService, {"AUTH_SIGNING_KEY": SIGNING_KEY.private_pem(), "AUTH_TOKEN_TTL_SECONDS": 3600},
+    (GatewayService, {"AMQP_URI": f"pyamqp://payments:{STRONG}@localhost:5672/"}, "not the gateway service's own"),
+    (RegistryService, {"AUTH_SIGNING_KEY": "", "AMQP_URI": f"pyamqp://registry:{STRONG}@h/"}, "AUTH_SIGNING_KEY"),
+    (RegistryService, {"AUTH_SIGNING_KEY": SIGNING_KEY.private_pem(), "AUTH_TOKEN_TTL_SECONDS": 3600,
+                       "AMQP_URI": f"pyamqp://registry:{STRONG}@h/"},
      "AUTH_TOKEN_TTL_SECONDS"),
 ])
 def test_a_service_refuses_to_start(container_factory, tmp_path, service, settings, reason):

@@ -3,8 +3,11 @@
 Only the registry mints access tokens: JWTs signed with its Ed25519 private key (EdDSA), whose
 header names the key (`kid`, a digest of the public key), so keys can be rotated by adding the new
 public key everywhere before the registry signs with it. Every other service and the gateway hold
-public keys only (`AUTH_PUBLIC_KEYS`), so none of them can mint a token. An access token lives at
-most `MAX_ACCESS_TTL_SECONDS`; the registry renews it through a refresh token it can revoke.
+public keys only (`AUTH_PUBLIC_KEYS`), so none of them can mint a token. A regional stack's registry
+signs with a key of its own, never the national one; every stack trusts such a key
+(`AUTH_REGIONAL_KEYS`) only for tokens of its region's people in regional roles, so a compromised
+region can mint nobody's token elsewhere and no Operator's or admin's at all. An access token lives
+at most `MAX_ACCESS_TTL_SECONDS`; the registry renews it through a refresh token it can revoke.
 
 The gateway passes the token on in nameko's context data under ``authorization``; every service
 verifies it again through the `Caller` dependency, so role and scope are enforced in each RPC, not
@@ -35,6 +38,7 @@ MINISTRY = "ministry"
 ADMIN = "admin"
 ROLES = (STUDENT, COORDINATOR, MIO_OFFICER, NVS_OFFICER, OPERATOR, REGISTRAR, MINISTRY, ADMIN)
 REGIONAL_OFFICERS = (MIO_OFFICER, NVS_OFFICER)
+REGIONAL_ROLES = (STUDENT, COORDINATOR, MIO_OFFICER, NVS_OFFICER, REGISTRAR)  # a regional key may sign these
 
 SCOPE_KEYS = ("region", "organisation_id", "site_id", "university_id")
 CONTEXT_KEY = "authorization"
@@ -43,6 +47,7 @@ MAX_ACCESS_TTL_SECONDS = 15 * 60
 DEFAULT_TTL_SECONDS = MAX_ACCESS_TTL_SECONDS
 SIGNING_KEY_SETTING = "AUTH_SIGNING_KEY"
 PUBLIC_KEYS_SETTING = "AUTH_PUBLIC_KEYS"
+REGIONAL_KEYS_SETTING = "AUTH_REGIONAL_KEYS"
 PEM_BLOCK = re.compile(r"-----BEGIN ([A-Z ]+)-----(.*?)-----END \1-----", re.S)
 
 
@@ -103,23 +108,41 @@ class SigningKey:
                                             serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
 
-@functools.lru_cache(maxsize=16)
-def public_keys(value):
-    """{kid: public key} from an `AUTH_PUBLIC_KEYS` setting; ValueError when it names none."""
+@dataclass(frozen=True)
+class VerifyingKey:
+    key: Ed25519PublicKey
+    region: str | None = None  # a regional registry's key: good only for that region's people
+
+
+def _public_keys(value, region=None):
     keys = {}
-    for block in _pem_blocks(value if isinstance(value, str) else ",".join(value or ())):
+    for block in _pem_blocks(value):
         key = serialization.load_pem_public_key(block)
         if not isinstance(key, Ed25519PublicKey):
-            raise ValueError(f"{PUBLIC_KEYS_SETTING} holds a key that is not Ed25519")
-        keys[key_id(key)] = key
+            raise ValueError("a token verifying key is not Ed25519")
+        keys[key_id(key)] = VerifyingKey(key, region)
+    return keys
+
+
+@functools.lru_cache(maxsize=16)
+def public_keys(national, regional=""):
+    """{kid: VerifyingKey} from `AUTH_PUBLIC_KEYS` (national keys: PEM files, comma-separated, or PEM
+    text) and `AUTH_REGIONAL_KEYS` (`REGION=file-or-PEM`, comma-separated); ValueError when there is
+    no national key."""
+    keys = _public_keys(national)
     if not keys:
         raise ValueError(f"{PUBLIC_KEYS_SETTING} must name the registry's public key(s)")
+    for entry in filter(None, (item.strip() for item in (regional or "").split(","))):
+        region, _, value = entry.partition("=")
+        if not value:
+            raise ValueError(f"{REGIONAL_KEYS_SETTING} entries are REGION=key, not {entry[:40]!r}")
+        keys.update(_public_keys(value, region.strip().upper()))
     return keys
 
 
 def verifying_keys(config):
     """The public keys a process verifies tokens with, from its config."""
-    return public_keys(config.get(PUBLIC_KEYS_SETTING) or "")
+    return public_keys(config.get(PUBLIC_KEYS_SETTING) or "", config.get(REGIONAL_KEYS_SETTING) or "")
 
 
 @dataclass(frozen=True)
@@ -180,13 +203,16 @@ def read_token(keys, token):
         key = keys.get(header.get("kid")) if header.get("alg") == ALGORITHM else None
         if key is None:
             raise Unauthenticated("the token is not signed by the registry")
-        claims = jwt.decode(token, key, algorithms=[ALGORITHM], options={"require": ["exp", "iat", "sub"]})
+        claims = jwt.decode(token, key.key, algorithms=[ALGORITHM], options={"require": ["exp", "iat", "sub"]})
     except jwt.ExpiredSignatureError:
         raise Unauthenticated("the token has expired")
     except jwt.InvalidTokenError:
         raise Unauthenticated("the token is not valid")
     if claims["exp"] - claims["iat"] > MAX_ACCESS_TTL_SECONDS:
         raise Unauthenticated("the token lives longer than an access token may")
+    if key.region and (str((claims.get("scope") or {}).get("region", "")).upper() != key.region
+                       or not set(claims.get("roles") or ()) <= set(REGIONAL_ROLES)):
+        raise Unauthenticated(f"a token of the {key.region} registry is good only for its region's people")
     roles = tuple(r for r in claims.get("roles", ()) if r in ROLES)
     return Principal(user_id=claims["sub"], roles=roles, scope=claims.get("scope", {}),
                      name=claims.get("name", ""))

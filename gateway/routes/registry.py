@@ -42,7 +42,7 @@ class RegistryRoutes:
            tag="auth", status=204, errors=(401,))
     def sign_out(self, request):
         self.registry.sign_out()
-        return Response(status=204)
+        return Response(status=204, mimetype="application/json")
 
     # Students
 

@@ -3,7 +3,8 @@
 `DEPLOYMENT` is `production` unless set to `local` (`./platform start` and the tests set it). In
 production a process refuses to start when a secret it holds (the bank's webhook secret, the SMTP
 password, the passwords in its broker and database URLs) is a documented default or shorter than
-`MIN_SECRET_BYTES`, or when it connects to the broker as another user than its own. Keys are checked in every deployment: without the registry's public key no
+`MIN_SECRET_BYTES`, when it connects to the broker as another user than its own, or when the bank's
+address (`BANK_URL`) is not HTTPS. Keys are checked in every deployment: without the registry's public key no
 process starts (common.auth).
 """
 from urllib.parse import urlsplit
@@ -49,6 +50,9 @@ def secret_problems(config, service=None):
             continue  # no mail login at all
         if value is not None and weak_secret(str(value)):
             problems.append(f"{name} {weak_secret(str(value))}")
+    bank = config.get("BANK_URL")
+    if bank is not None and not str(bank).startswith("https://"):
+        problems.append("BANK_URL must be an https:// address")
     for name in URL_SETTINGS:
         password = urlsplit(str(config.get(name) or "")).password
         if password is not None and weak_secret(password):

@@ -13,7 +13,8 @@ STRONG = "s" * 32
 
 def production(**settings):
     return {"DEPLOYMENT": "production", "AUTH_PUBLIC_KEYS": SIGNING_KEY.public_pem(),
-            "AMQP_URI": f"pyamqp://payments:{STRONG}@localhost:5672/national", **settings}
+            "AMQP_URI": f"pyamqp://payments:{STRONG}@localhost:5672/national", "BANK_URL": "https://bank.example.kz",
+            **settings}
 
 
 def test_weak_or_default_secrets_are_named_and_the_local_run_allows_them():
@@ -26,6 +27,7 @@ def test_weak_or_default_secrets_are_named_and_the_local_run_allows_them():
         DATABASE_URL="postgresql+psycopg2://payments:postgres@db/payments")) == [
         "BANK_WEBHOOK_SECRET is a documented default", "SMTP_PASSWORD is shorter than 32 bytes",
         "the password in AMQP_URI is a documented default", "the password in DATABASE_URL is a documented default"]
+    assert secret_problems(production(BANK_URL="http://sandbox-bank:8040")) == ["BANK_URL must be an https:// address"]
     assert secret_problems({**production(BANK_WEBHOOK_SECRET="sandbox-bank-secret"), "DEPLOYMENT": "local"}) == []
     assert secret_problems({"BANK_WEBHOOK_SECRET": "sandbox-bank-secret"}) != []  # production unless told
     with pytest.raises(ValueError, match="AUTH_PUBLIC_KEYS"):
@@ -34,6 +36,7 @@ def test_weak_or_default_secrets_are_named_and_the_local_run_allows_them():
 
 @pytest.mark.parametrize("service, settings, reason", [
     (PaymentsService, {"BANK_WEBHOOK_SECRET": "sandbox-bank-secret"}, "BANK_WEBHOOK_SECRET is a documented default"),
+    (PaymentsService, {"BANK_WEBHOOK_SECRET": STRONG, "BANK_URL": "http://127.0.0.1:8040"}, "BANK_URL must be"),
     (PaymentsService, {"BANK_WEBHOOK_SECRET": STRONG, "AUTH_PUBLIC_KEYS": ""}, "AUTH_PUBLIC_KEYS"),
     (GatewayService, {"AMQP_URI": "pyamqp://gateway:short@localhost:5672/"}, "AMQP_URI is shorter than 32"),
     (GatewayService, {"AMQP_URI": f"pyamqp://payments:{STRONG}@localhost:5672/"}, "not the gateway service's own"),

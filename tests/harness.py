@@ -32,7 +32,7 @@ from services.registry.models import OutboxEvent as RegistryOutbox
 from services.registry.repository import seed_reference_data
 from services.registry.service import RegistryService
 from services.timesheet.service import TimesheetService
-from tests.registry.pki import session_pki
+from tests.registry.pki import session_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SERVICES = ("registry", "placement", "timesheet", "payments", "credits", "notifications", "coverage")
@@ -110,7 +110,7 @@ class Platform:
         else:
             config["DATABASE_URL"] = self.database_urls[service]
         if service == "registry":  # EDS sign-in trusts the session's test PKI (tests/registry/pki.py)
-            config.update(session_pki().config, AUTH_SIGNING_KEY=SIGNING_KEY.private_pem())
+            config.update(session_config(), AUTH_SIGNING_KEY=SIGNING_KEY.private_pem())
         if service == "payments" and self.bank is not None:
             config.update(self.bank.payments_config(self.base_url + "/api/v1/bank/notifications"))
         config.update(self.overrides.get(service, {}))

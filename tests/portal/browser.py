@@ -67,7 +67,7 @@ class Portal:
     def sign_pending(self, user):
         request = self.wait(lambda d: d.execute_script("return window.__signRequests.length ? "
                                                        "window.__signRequests[0].dataBase64 : null"))
-        signature = sign_nonce(user, base64.b64decode(request).decode("ascii"))
+        signature = sign_nonce(user, base64.b64decode(request).decode("utf-8"))
         self.driver.execute_script("window.__signRequests.shift().resolve(arguments[0])", signature)
 
     def sign_in(self, user, role=None):

@@ -1,7 +1,7 @@
 """refresh tokens
 
 Revision ID: 7d3e5a1b9c20
-Revises: bc175d067202
+Revises: 3b8e1f0c2d47
 Create Date: 2026-11-30 03:30:00.000000
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '7d3e5a1b9c20'
-down_revision = 'bc175d067202'
+down_revision = '3b8e1f0c2d47'
 branch_labels = None
 depends_on = None
 

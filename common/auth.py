@@ -16,6 +16,7 @@ only at the edge.
 import base64
 import functools
 import hashlib
+import json
 import re
 import time
 import uuid
@@ -48,6 +49,9 @@ DEFAULT_TTL_SECONDS = MAX_ACCESS_TTL_SECONDS
 SIGNING_KEY_SETTING = "AUTH_SIGNING_KEY"
 PUBLIC_KEYS_SETTING = "AUTH_PUBLIC_KEYS"
 REGIONAL_KEYS_SETTING = "AUTH_REGIONAL_KEYS"
+STEP_UP_TTL_SECONDS = 300
+STEP_UP_CLAIM = "step_up"  # a step-up token's claim: what it confirms; never an access token
+STEP_UP_HEADER = "X-Step-Up"  # where a client sends the step-up token with the change it confirms
 PEM_BLOCK = re.compile(r"-----BEGIN ([A-Z ]+)-----(.*?)-----END \1-----", re.S)
 
 
@@ -210,12 +214,48 @@ def read_token(keys, token):
         raise Unauthenticated("the token is not valid")
     if claims["exp"] - claims["iat"] > MAX_ACCESS_TTL_SECONDS:
         raise Unauthenticated("the token lives longer than an access token may")
+    if STEP_UP_CLAIM in claims:
+        raise Unauthenticated("a step-up token is not an access token")
     if key.region and (str((claims.get("scope") or {}).get("region", "")).upper() != key.region
                        or not set(claims.get("roles") or ()) <= set(REGIONAL_ROLES)):
         raise Unauthenticated(f"a token of the {key.region} registry is good only for its region's people")
     roles = tuple(r for r in claims.get("roles", ()) if r in ROLES)
     return Principal(user_id=claims["sub"], roles=roles, scope=claims.get("scope", {}),
                      name=claims.get("name", ""))
+
+
+def canonical_json(data):
+    """One text for the same data however its keys were ordered or spaced: what a step-up signs."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def digest_of(data):
+    return hashlib.sha256(canonical_json(data).encode()).hexdigest()
+
+
+def issue_step_up(signing_key, user_id, purpose, data, ttl=STEP_UP_TTL_SECONDS, now=None):
+    """The registry's word that `user_id` signed `data` for `purpose` with their own EDS just now."""
+    now = int(now if now is not None else time.time())
+    claims = {"sub": str(user_id), STEP_UP_CLAIM: purpose, "digest": digest_of(data), "iat": now,
+              "exp": now + ttl, "jti": uuid.uuid4().hex}
+    return jwt.encode(claims, signing_key.private_key, algorithm=ALGORITHM, headers={"kid": signing_key.kid})
+
+
+def check_step_up(keys, token, principal, purpose, data):
+    """Forbidden unless `token` is a live step-up of the registry's national key for `principal`,
+    `purpose` and exactly `data`."""
+    reason = "a fresh EDS signature over exactly these details is needed: sign them, then send the step-up token"
+    try:
+        header = jwt.get_unverified_header(token or "")
+        key = keys.get(header.get("kid")) if header.get("alg") == ALGORITHM else None
+        claims = jwt.decode(token, key.key, algorithms=[ALGORITHM],
+                            options={"require": ["exp", "iat", "sub", STEP_UP_CLAIM, "digest"]}) if key else {}
+    except jwt.InvalidTokenError:
+        claims = {}
+    if not (claims and claims["sub"] == principal.user_id and claims[STEP_UP_CLAIM] == purpose
+            and claims["digest"] == digest_of(data) and claims["exp"] - claims["iat"] <= STEP_UP_TTL_SECONDS
+            and (key.region is None or key.region == (principal.region or "").upper())):
+        raise Forbidden(reason, {STEP_UP_HEADER: [reason]})
 
 
 class TokenSigner(DependencyProvider):
@@ -234,6 +274,7 @@ class TokenSigner(DependencyProvider):
         def sign(principal, name=""):
             token = issue_token(self.key, principal.user_id, principal.roles, principal.scope, name=name, ttl=self.ttl)
             return token, self.ttl
+        sign.step_up = lambda user_id, purpose, data: issue_step_up(self.key, user_id, purpose, data)
         return sign
 
 

@@ -14,13 +14,14 @@ from gateway.routes.placement import PlacementRoutes
 from gateway.routes.portal import PortalRoutes
 from gateway.routes.reference import ReferenceRoutes
 from gateway.routes.registry import RegistryRoutes
+from gateway.routes.step_up import StepUpRoutes
 from gateway.routes.system import SystemRoutes
 from gateway.routes.timesheet import TimesheetRoutes
 from gateway.rpc import TimedRpc
 
 
 class GatewayService(SystemRoutes, ReferenceRoutes, CreditsRoutes, RegistryRoutes, TimesheetRoutes, PaymentsRoutes,
-                     NotificationsRoutes, CoverageRoutes, PlacementRoutes, PortalRoutes):
+                     NotificationsRoutes, CoverageRoutes, PlacementRoutes, PortalRoutes, StepUpRoutes):
     name = "gateway"
 
     config = Config()

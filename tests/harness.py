@@ -18,9 +18,11 @@ from nameko.testing.utils import find_free_port
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from common.auth import SigningKey, issue_token
+from common.auth import STEP_UP_HEADER, SigningKey, issue_step_up, issue_token
+from common.contracts.payments import PayoutDetailsIn
 from common.contracts.registry import UNIVERSITY_ADDED
 from common.db import make_engine
+from common.validation import load
 from gateway.service import GatewayService
 from services.coverage.service import CoverageService
 from services.credits.models import ProcessedEvent as CreditsProcessed
@@ -147,6 +149,11 @@ class Platform:
     def auth(self, roles, **kwargs):
         """Headers that authenticate as a new user with `roles` and the given scope."""
         return {"Authorization": "Bearer " + self.token(roles, **kwargs)}
+
+    def step_up(self, user_id, details):
+        """The X-Step-Up header the registry gives `user_id` once they signed these payout details
+        with their EDS (tests/security/test_step_up.py goes through the signature itself)."""
+        return {STEP_UP_HEADER: issue_step_up(SIGNING_KEY, user_id, "payout-details", load(PayoutDetailsIn, details))}
 
     def session(self, service):
         """A SQLAlchemy session on `service`'s database, for assertions."""

@@ -55,6 +55,16 @@ class SignedNonce(Contract):
                                                        "base64 DER/BER, or PEM-armoured as NCALayer answers"})
 
 
+class StepUpIn(SignedNonce):
+    details = fields.Dict(required=True, metadata={"description": "exactly what the challenge was asked for"})
+
+
+class StepUpOut(Contract):
+    step_up_token = fields.String(required=True, metadata={
+        "description": "send it as X-Step-Up with exactly these details, within expires_in seconds"})
+    expires_in = fields.Integer(required=True)
+
+
 class LoginIn(SignedNonce):
     role = fields.String(validate=validate.OneOf(ROLES),
                          metadata={"description": "which account, for a person who has several"})

@@ -2,17 +2,19 @@
 (nameko entrypoints only)."""
 import base64
 import datetime as dt
+import functools
 from contextlib import contextmanager
 
 from nameko.dependency_providers import Config
 from nameko.timer import timer
 
-from common.auth import ADMIN, COORDINATOR, REGISTRAR, SCOPE_KEYS, STUDENT, Caller, Principal, TokenSigner
+from common.auth import (ADMIN, COORDINATOR, REGISTRAR, SCOPE_KEYS, STEP_UP_TTL_SECONDS, STUDENT, Caller, Principal,
+                         TokenSigner, canonical_json)
 from common.contracts.registry import (AuditPage, AuditQuery, ChallengeOut, LoginIn, OrganisationApply,
-                                       OrganisationOut, OrganisationPage, OrganisationQuery, ReasonIn, RegionOut,
-                                       RefreshIn, RegisterIn, SiteIn, SiteOut, SitePage, SiteQuery, StaffIn, StaffOut,
-                                       StaffPage, StaffPatch, StaffQuery, StudentOut, StudentPatch, TokenOut,
-                                       UniversityIn, UniversityOut)
+                                       OrganisationOut, OrganisationPage, OrganisationQuery, ReasonIn, RefreshIn,
+                                       RegionOut, RegisterIn, SiteIn, SiteOut, SitePage, SiteQuery, StaffIn, StaffOut,
+                                       StaffPage, StaffPatch, StaffQuery, StepUpIn, StepUpOut, StudentOut,
+                                       StudentPatch, TokenOut, UniversityIn, UniversityOut)
 from common.db import Database, as_utc, find
 from common.errors import Conflict, Forbidden, NotFound, RuleViolation, Unauthenticated, ValidationFailed
 from common.outbox import OutboxRelay, utcnow
@@ -99,8 +101,41 @@ class RegistryService(HealthMixin):
             repository.audit(self.db, _student_principal(student), "student.register", student)
             return self._token(student, identity.full_name)
 
+    # Step-up: a fresh EDS signature over a change about to be made (payout details)
+
+    @rpc
+    def create_step_up_challenge(self, purpose, details):
+        """A nonce, and the text to sign: the change itself with the nonce and time."""
+        self.caller().require(STUDENT)
+        if purpose not in rules.STEP_UP_PURPOSES:
+            raise ValidationFailed("unknown step-up", {"purpose": list(rules.STEP_UP_PURPOSES)})
+        ttl = int(self.config.get("EDS_CHALLENGE_TTL_SECONDS", DEFAULT_CHALLENGE_TTL_SECONDS))
+        with self.db.begin():
+            challenge = repository.create_challenge(self.db, ttl)
+        text = rules.step_up_text(challenge.nonce, as_utc(challenge.created_at), purpose, canonical_json(details))
+        return ChallengeOut().dump({"nonce": challenge.nonce, "expires_at": challenge.expires_at,
+                                    "data_to_sign": text, "data_base64": _base64(text),
+                                    "accepts_test_keys": self.eds.accepts_test_keys})
+
+    @rpc
+    def step_up(self, purpose, payload):
+        """The student's own signature over exactly `details` gives a step-up token for them."""
+        principal = self.caller().require(STUDENT)
+        data = load(StepUpIn, payload)
+        if purpose not in rules.STEP_UP_PURPOSES:
+            raise ValidationFailed("unknown step-up", {"purpose": list(rules.STEP_UP_PURPOSES)})
+        text = functools.partial(rules.step_up_text, purpose=purpose, canonical_data=canonical_json(data["details"]))
+        with self._signed(data, text) as identity:
+            student = find(self.db, Student, principal.user_id)
+            problem = rules.student_signature_problem(identity.role)
+            if student is None or identity.iin != student.iin or problem:
+                reason = problem or "signed by someone else: the student signs their own change"
+                raise Forbidden(reason, {"signature": [reason]})
+        return StepUpOut().dump({"step_up_token": self.tokens.step_up(principal.user_id, purpose, data["details"]),
+                                 "expires_in": STEP_UP_TTL_SECONDS})
+
     @contextmanager
-    def _signed(self, data):
+    def _signed(self, data, text_of=rules.challenge_text):
         """A transaction that uses the challenge up and gives the identity its signature proves.
 
         One transaction for the whole sign-in or registration; if anything refuses it, the challenge
@@ -108,7 +143,7 @@ class RegistryService(HealthMixin):
         try:
             with self.db.begin():
                 issued_at = as_utc(repository.use_challenge(self.db, data["nonce"]))
-                text = rules.challenge_text(data["nonce"], issued_at)
+                text = text_of(data["nonce"], issued_at)
                 yield self.eds(data["signature"], text, issued_at)
         except Exception:
             with self.db.begin():

@@ -113,6 +113,8 @@ POST /api/v1/reports                                       403      403   409   
 POST /api/v1/reports/{report_id}/review                    403      403   403    403 403 403  403 403  403      409       403        403      403   403  401
 POST /api/v1/staff                                         403      403   403    403 403 403  403 403  403      403       403        403      403   201  401
 POST /api/v1/universities                                  403      403   403    403 403 403  403 403  403      403       403        403      403   201  401
+POST /api/v1/me/payout-details/challenge                   201      201   403    403 403 403  403 403  403      403       403        403      403   403  401
+POST /api/v1/me/payout-details/step-up                     401      401   403    403 403 403  403 403  403      403       403        403      403   403  401
 PUT /api/v1/me/payout-details                              200      200   403    403 403 403  403 403  403      403       403        403      403   403  401
 PATCH /api/v1/staff/{staff_id}                             403      403   403    403 403 403  403 403  403      403       403        403      403   200  401
 POST /api/v1/applications/{application_id}/withdraw        422      404   403    403 403 403  403 403  403      403       403        403      403   403  401
@@ -127,6 +129,9 @@ POST /api/v1/placements/{placement_id}/cancel              403      403   200   
 POST /api/v1/placements/{placement_id}/withdraw            422      404   403    403 403 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/projects/{project_id}/status                  403      403   200    404 404 403  403 403  403      403       403        403      403   403  401
 """
+
+
+PAYOUT_DETAILS = {"method": "iban", "iban": "KZ86125KZT5004100100", "holder_name": "Aigerim Nurlanova"}
 
 
 def body_for(key, ids):
@@ -173,8 +178,9 @@ def body_for(key, ids):
         "POST /api/v1/reports/{report_id}/review": {"decision": "accept"},
         "POST /api/v1/credits/requests/{request_id}/confirm": {"discipline": "Pedagogy", "order_number": "12-a"},
         "POST /api/v1/credits/requests/{request_id}/reject": {"reason": "not our student"},
-        "PUT /api/v1/me/payout-details": {"method": "iban", "iban": "KZ86125KZT5004100100",
-                                          "holder_name": "Aigerim Nurlanova"},
+        "PUT /api/v1/me/payout-details": PAYOUT_DETAILS,
+        "POST /api/v1/me/payout-details/challenge": PAYOUT_DETAILS,
+        "POST /api/v1/me/payout-details/step-up": {"nonce": "0" * 32, "signature": "AAAA", "details": PAYOUT_DETAILS},
         "POST /api/v1/payout-batches": {},
         "POST /api/v1/bank/notifications": {"results": [{"key": "k", "reference": "r", "status": "paid",
                                                           "bank_ref": "b", "amount": 1}]},

@@ -85,8 +85,9 @@ class ReliableEventHandler(EventHandler):
         publisher = message.properties.get("user_id")
         if not self.may_publish(publisher):
             metrics.EVENTS_REFUSED.labels(self.container.service_name, self.event_type, publisher or "").inc()
+            owner = self.source_service
             self.dead_letter(message, 0, f"refused: published by {publisher or 'an unnamed user'}, "
-                                         f"not by the {self.source_service} service that owns {self.source_service}.events")
+                                         f"not by the {owner} service that owns {owner}.events")
             return
         super().handle_message(body, message)
 

@@ -5,9 +5,9 @@
     print(report.text()); assert report.ok, report.problems
 
 It talks only HTTP to the gateway base URL(s) it is given (clients are spread over them), mints staff
-tokens with `common.auth.issue_token` and the registry's signing key (minted afresh before they expire), and gives students and the
-organisations' representatives real EDS certificates (ECDSA P-256) from the test PKI of
-tests/registry/pki.py, which the registry must trust. Nothing here assumes the platform runs in the
+tokens with `common.auth.issue_token` and the registry's signing key (afresh before they expire), and
+gives students and the organisations' representatives real EDS certificates (ECDSA P-256) from the
+test PKI of tests/registry/pki.py, which the registry must trust. Nothing here assumes the platform runs in the
 same process, so it drives a platform of OS processes as well as the test suite's in-process one.
 
 The path: staff (operator, a MIO officer per region, a registrar per university, a coordinator per

@@ -174,7 +174,7 @@ def challenge_text(nonce, issued_at):
             f"Time: {issued_at:%Y-%m-%d %H:%M:%S} UTC")
 
 
-STEP_UP_PURPOSES = {"payout-details": ("Реквизиты для выплаты / Төлем деректемелері / Payout details")}
+STEP_UP_PURPOSES = {"payout-details": "Реквизиты для выплаты / Төлем деректемелері / Payout details"}
 
 
 def step_up_text(nonce, issued_at, purpose, canonical_data):

@@ -60,8 +60,8 @@ def is_gost_key(public_key_info):
 
 
 def gost_key_bytes(public_key_info):
-    """The 128 bytes of a GOST key: x then y, little-endian."""
-    return public_key_info["public_key"].parsed.native
+    """The 128 bytes of a GOST key: x then y, little-endian (an OCTET STRING inside the key bits)."""
+    return core.OctetString.load(public_key_info["public_key"].contents[1:]).native
 
 
 def gost_key_info(key_bytes):

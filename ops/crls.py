@@ -4,7 +4,8 @@
 
 Reads the CA certificates of `EDS_TRUST_STORE` and `EDS_TEST_TRUST_STORE`, takes the CRL
 distribution points and freshest-CRL (delta) points they name, plus `EDS_CRL_URLS` (the issuing CAs'
-own CRLs, which NCA names in the people's certificates, e.g. http://crl.pki.gov.kz/nca_gost2022.crl),
+own CRLs, which NCA names in the people's certificates; the test pack's is
+http://test.pki.gov.kz/crl/nca_gost2022_test.crl),
 downloads each, and writes it into the CRL folder (`--into`, else the first folder of `EDS_CRL_FILE`)
 only if it is a CRL signed by a trusted CA and no older than the copy there. The registry re-reads a
 file when it changes. Exits 1 if any point failed, so the timer's monitoring sees it.

@@ -12,7 +12,7 @@ import os
 import secrets
 import tempfile
 
-from asn1crypto import cms, core, crl, pem, x509
+from asn1crypto import cms, crl, pem, x509
 
 from common import gost, kalkan
 

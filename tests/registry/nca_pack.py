@@ -27,7 +27,8 @@ PASSWORD = "Qwerty12"
 VALID_AT = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.timezone.utc)  # inside 2026-05-08 .. 2027-05-08
 TEST_BIN = "123456789021"
 
-needs_pack = pytest.mark.skipif(not os.path.isdir(GOST), reason=f"NCA RK's test pack is not at {FOLDER}")
+AVAILABLE = os.path.isdir(GOST)
+needs_pack = pytest.mark.skipif(not AVAILABLE, reason=f"NCA RK's test pack is not at {FOLDER}")
 
 
 def path(*parts):

@@ -138,25 +138,22 @@ def client_address(number):
     return {"X-Forwarded-For": f"198.{18 + (number >> 16)}.{(number >> 8) & 255}.{number & 255}"}
 
 
-def bearer(token):
-    return {"Authorization": "Bearer " + token}
+class RenewedBearer(Mapping):
+    """An Authorization header renewed before its access token's 15 minutes run out (staff: minted
+    afresh; students: through their refresh token), so a season longer than that keeps everyone
+    signed in."""
 
-
-class StaffBearer(Mapping):
-    """A staff user's Authorization header, minted again before the token's 15 minutes run out, so
-    a season longer than that keeps its staff signed in."""
-
-    def __init__(self, mint):
-        self.mint = mint
+    def __init__(self, renew, token=None):
+        self.renew = renew
         self.lock = threading.Lock()
-        self.token, self.minted = mint(), time.monotonic()
+        self.token, self.minted = token or renew(), time.monotonic()
 
     def __getitem__(self, key):
         if key != "Authorization":
             raise KeyError(key)
         with self.lock:
             if time.monotonic() - self.minted > STAFF_TTL / 2:
-                self.token, self.minted = self.mint(), time.monotonic()
+                self.token, self.minted = self.renew(), time.monotonic()
             return "Bearer " + self.token
 
     def __iter__(self):
@@ -246,7 +243,7 @@ class Season:
         bar.close()
 
     def staff_headers(self, role, user_id, name, **scope):
-        return StaffBearer(lambda: issue_token(self.signing_key, user_id, (role,), scope, name=name, ttl=STAFF_TTL))
+        return RenewedBearer(lambda: issue_token(self.signing_key, user_id, (role,), scope, name=name, ttl=STAFF_TTL))
 
     # The season
 
@@ -377,7 +374,16 @@ class Season:
             "nonce": challenge["nonce"], "signature": sign_nonce(student.user, challenge),
             "university_id": student.university_id,
             "region": student.site.region, "phone": "+77011234567", "language": "kk"})
-        student.student_id, student.headers = token["user_id"], bearer(token["access_token"])
+        student.student_id, student.headers = token["user_id"], self.student_bearer(token, address)
+
+    def student_bearer(self, token, address):
+        refresh = [token["refresh_token"]]
+
+        def renew():
+            answer = self.call("POST", f"{API}/auth/refresh", headers=address, json={"refresh_token": refresh[0]})
+            refresh[0] = answer["refresh_token"]
+            return answer["access_token"]
+        return RenewedBearer(renew, token["access_token"])
 
     def apply(self, student):
         site = student.site

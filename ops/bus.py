@@ -6,15 +6,17 @@
 Per vhost (`BUS_VHOST`): the default queue type is quorum, so every durable queue the services
 declare (`rpc-<service>`, `evt-…`, `dead-letters`) is a replicated quorum queue, while the
 gateway's auto-delete reply queues stay classic; a policy caps redeliveries of a message that keeps
-crashing its consumer and moves it to `dead-letters`. A regional stack (`BUS_FORWARD_TO` set to the
-national vhost) also gets shovels that forward its services' events to the national vhost, where
+crashing its consumer and moves it to `dead-letters`. Every `<service>.events` exchange gets the
+`unroutable` exchange as its alternate exchange (a policy), so an event no queue is bound for lands in
+the `unroutable` queue (`./platform status` shows its depth) instead of vanishing. A regional stack
+(`BUS_FORWARD_TO` set to the national vhost) also gets shovels that forward its services' events to the national vhost, where
 payments, credits, notifications and the Ministry's coverage consume them.
 
 Each service (and the gateway) has a broker user of its own, `<service>` (in a region
 `<service>.<REGION>`), whose password is `RABBITMQ_<SERVICE>_PASSWORD`, allowed only its own part
 (`permissions`): it configures and writes its own `<service>.events` exchange, its own queues
-(`rpc-<service>`, `evt-…--<service>.<handler>`, its RPC reply queues), the shared RPC exchange and
-the `dead-letters` exchange, and reads only its own queues. The services' events exchanges are
+(`rpc-<service>`, `evt-…--<service>.<handler>`, its RPC reply queues), the shared RPC exchange,
+`dead-letters` and `unroutable`, and reads only its own queues. The services' events exchanges are
 declared here, so a consumer only checks that its source's exchange exists (which needs no right on
 it). The events it publishes carry its user in the AMQP `user_id` property, which RabbitMQ checks
 against the connection, and consumers accept an event only from the owner of its exchange
@@ -29,6 +31,7 @@ from urllib.parse import quote
 import requests
 
 from common.delivery import DEAD_LETTER_EXCHANGE
+from common.outbox import UNROUTABLE_EXCHANGE, UNROUTABLE_QUEUE
 
 SERVICES = ("registry", "placement", "timesheet", "payments", "credits", "notifications", "coverage")
 PUBLISHERS = ("registry", "placement", "timesheet", "payments", "credits")
@@ -58,11 +61,15 @@ def user_name(service, region=None):
 def permissions(service, vhost):
     """What `service`'s broker user may do in `vhost`: its own exchange and queues only."""
     own = rf"rpc-{service}|rpc\.reply-{service}-.+|evt-.+--{service}\..+"
-    shared = rf"{RPC_EXCHANGE}|{DEAD_LETTER_EXCHANGE.name}"
+    # the RPC exchange, dead letters and unroutable events (the events exchanges' alternate exchange)
+    shared = rf"{RPC_EXCHANGE}|{DEAD_LETTER_EXCHANGE.name}|{UNROUTABLE_EXCHANGE.name}"
     exchange = rf"|{service}\.events" if service in PUBLISHERS else ""
     sources = "|".join(rf"{name}\.events" for name in PUBLISHERS)
-    return {"vhost": vhost, "configure": f"^({own}|{shared}{exchange})$", "write": f"^({own}|{shared}{exchange})$",
-            "read": f"^({own}|{shared}|{sources})$"}  # dead-letters: binding its queue needs read on the exchange
+    # write on the default exchange: a consumer sends a failing event back to its own queue (whoever
+    # sends there names itself in user_id, and consumers trust only the owner's or their own)
+    return {"vhost": vhost, "configure": f"^({own}|{shared}{exchange})$",
+            "write": rf"^({own}|{shared}|amq\.default{exchange})$",
+            "read": f"^({own}|{shared}|{sources})$"}  # binding a queue needs read on its exchange
 
 
 def identities(config):
@@ -82,6 +89,18 @@ def identities(config):
 def events_exchange(vhost, service):
     return {"name": f"{service}.events", "vhost": vhost, "type": "topic", "durable": True,
             "auto_delete": False, "internal": False, "arguments": {}}
+
+
+def unroutable_layout(vhost):
+    """The `unroutable` exchange and queue, bound: where the events exchanges' alternate exchange leads."""
+    return {
+        "exchanges": [{"name": UNROUTABLE_EXCHANGE.name, "vhost": vhost, "type": "fanout", "durable": True,
+                       "auto_delete": False, "internal": False, "arguments": {}}],
+        "queues": [{"name": UNROUTABLE_QUEUE.name, "vhost": vhost, "durable": True, "auto_delete": False,
+                    "arguments": {"x-queue-type": "quorum"}}],
+        "bindings": [{"source": UNROUTABLE_EXCHANGE.name, "vhost": vhost, "destination": UNROUTABLE_QUEUE.name,
+                      "destination_type": "queue", "routing_key": "", "arguments": {}}],
+    }
 
 
 def shovel(config, service):
@@ -104,6 +123,7 @@ def definitions(config):
     vhost = config["vhost"]
     vhosts = [vhost] + ([config["forward_to"]] if config["forward_to"] else [])
     own = identities(config)
+    unroutable = [unroutable_layout(name) for name in vhosts]
     return {
         "users": own["users"] + [{"name": config["user"], "password": config["password"],
                                   "tags": "administrator,impersonator"}],
@@ -116,9 +136,14 @@ def definitions(config):
                       "apply-to": "quorum_queues", "priority": 0,
                       "definition": {"delivery-limit": DELIVERY_LIMIT,
                                      "dead-letter-exchange": DEAD_LETTER_EXCHANGE.name,
-                                     "dead-letter-routing-key": "dead-letters"}} for name in vhosts],
-        "exchanges": own["exchanges"] + ([events_exchange(config["forward_to"], service)
-                                          for service in REGIONAL_PUBLISHERS] if config["forward_to"] else []),
+                                     "dead-letter-routing-key": "dead-letters"}} for name in vhosts]
+        + [{"vhost": name, "name": "events", "pattern": r"\.events$", "apply-to": "exchanges", "priority": 0,
+            "definition": {"alternate-exchange": UNROUTABLE_EXCHANGE.name}} for name in vhosts],
+        "exchanges": [exchange for layout in unroutable for exchange in layout["exchanges"]] + own["exchanges"]
+        + ([events_exchange(config["forward_to"], service) for service in REGIONAL_PUBLISHERS]
+           if config["forward_to"] else []),
+        "queues": [queue for layout in unroutable for queue in layout["queues"]],
+        "bindings": [binding for layout in unroutable for binding in layout["bindings"]],
         "parameters": [shovel(config, service) for service in REGIONAL_PUBLISHERS]
         if config["forward_to"] else [],
     }

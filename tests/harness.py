@@ -4,6 +4,7 @@ Tests talk to the gateway with `platform.http` (a requests session on its base U
 any role with `platform.token(...)`, read a service's database with `platform.session(service)`,
 publish a declared event with `platform.publish(...)`, and wait with `eventually(...)`.
 """
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -161,12 +162,13 @@ class Platform:
             self.engines[service] = make_engine(self.database_urls[service])
         return Session(self.engines[service])
 
-    def publish(self, event_type, data, event_id=None, occurred_at="2026-01-01T00:00:00+00:00"):
-        """Publish a declared event on the real broker, as its source service would."""
+    def publish(self, event_type, data, event_id=None, occurred_at=None):
+        """Publish a declared event on the real broker, as its source service would (by default
+        stamped now, so events published one after another are ordered as their publisher's)."""
         envelope = {
             "event_id": event_id or uuid.uuid4().hex,
             "event_type": event_type.name,
-            "occurred_at": occurred_at,
+            "occurred_at": occurred_at or dt.datetime.now(dt.timezone.utc).isoformat(),
             "request_id": None,
             "data": event_type.dump(data),
         }

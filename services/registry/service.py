@@ -3,19 +3,22 @@
 import base64
 import binascii
 import datetime as dt
+import functools
 import hashlib
 from contextlib import contextmanager
 
 from nameko.dependency_providers import Config
 from nameko.timer import timer
 
-from common.auth import ADMIN, COORDINATOR, REGISTRAR, STUDENT, Caller, Principal, issue_token
+from common.auth import (ADMIN, COORDINATOR, REGISTRAR, SCOPE_KEYS, STEP_UP_TTL_SECONDS, STUDENT, Caller, Principal,
+                         TokenSigner, canonical_json)
 from common.contracts.registry import (AgreementOut, AgreementVerifyIn, AuditPage, AuditQuery, ChallengeOut,
                                        ChallengeQuery, DocumentSignatureIn, KeptSignatureIn, LoginIn,
                                        OrganisationApply, OrganisationOut, OrganisationPage, OrganisationQuery,
-                                       ReasonIn, RegionOut, RegisterIn, SignatureVerdictOut, SiteIn, SiteOut,
-                                       SitePage, SiteQuery, StaffIn, StaffOut, StaffPage, StaffPatch, StaffQuery,
-                                       StudentOut, StudentPatch, TokenOut, UniversityIn, UniversityOut)
+                                       ReasonIn, RefreshIn, RegionOut, RegisterIn, SignatureVerdictOut, SiteIn,
+                                       SiteOut, SitePage, SiteQuery, StaffIn, StaffOut, StaffPage, StaffPatch,
+                                       StaffQuery, StepUpIn, StepUpOut, StudentOut, StudentPatch, TokenOut,
+                                       UniversityIn, UniversityOut)
 from common.db import Database, as_utc, find
 from common.errors import Conflict, Forbidden, NotFound, RuleViolation, Unauthenticated, ValidationFailed
 from common.outbox import OutboxRelay, utcnow
@@ -28,7 +31,8 @@ from services.registry.models import Organisation, OutboxEvent, StaffUser, Stude
 from services.registry.repository import snapshot
 
 DEFAULT_CHALLENGE_TTL_SECONDS = 300
-DEFAULT_TOKEN_TTL_SECONDS = 3600
+DEFAULT_REFRESH_TTL_SECONDS = 8 * 3600  # a working day: then sign in with EDS again
+MAX_REFRESH_TTL_SECONDS = 30 * 24 * 3600
 
 
 class RegistryService(HealthMixin):
@@ -39,6 +43,7 @@ class RegistryService(HealthMixin):
     caller = Caller()
     outbox = OutboxRelay(OutboxEvent)
     eds = EdsSignIn()
+    tokens = TokenSigner()
 
     # Reference data
 
@@ -72,7 +77,7 @@ class RegistryService(HealthMixin):
         with self.db.begin():
             challenge = repository.create_challenge(self.db, ttl)
         version = agreements.CURRENT if language else None
-        text = _text_to_sign(challenge.nonce, as_utc(challenge.created_at), version, language)
+        text = _text_to_sign(version, language)(challenge.nonce, as_utc(challenge.created_at))
         return ChallengeOut().dump({"nonce": challenge.nonce, "expires_at": challenge.expires_at,
                                     "data_to_sign": text, "data_base64": _base64(text),
                                     "accepts_test_keys": self.eds.accepts_test_keys,
@@ -82,6 +87,7 @@ class RegistryService(HealthMixin):
     def forget_expired_challenges(self):
         with self.db.begin():
             repository.forget_expired_challenges(self.db, utcnow() - dt.timedelta(days=1))
+            repository.forget_expired_refresh_tokens(self.db, utcnow() - dt.timedelta(days=1))
 
     @rpc
     def login(self, payload):
@@ -89,7 +95,8 @@ class RegistryService(HealthMixin):
         the current version to sign in: a signature over the sign-in text alone is refused, 403 naming
         the version, and nothing else opens until they have."""
         data = load(LoginIn, payload)
-        with self._signed(data) as (identity, text):
+        with self._signed(data, _text_to_sign(data.get("agreement_version"), data.get("agreement_language"))) \
+                as (identity, text):
             account = self._account(identity, data.get("role"))
             if isinstance(account, Student):
                 if data.get("agreement_version"):
@@ -97,13 +104,14 @@ class RegistryService(HealthMixin):
                 elif repository.find_agreement(self.db, account.id) is None:
                     reason = f"sign the accession agreement {agreements.CURRENT} to continue"
                     raise Forbidden(reason, {"agreement_version": [agreements.CURRENT]})
-        return self._token(account, identity.full_name)
+            return self._token(account, identity.full_name)
 
     @rpc
     def register_student(self, payload):
         """The student joins by signing the current accession agreement with the challenge's nonce inside."""
         data = load(RegisterIn, payload)
-        with self._signed(data) as (identity, text):
+        with self._signed(data, _text_to_sign(data["agreement_version"], data["agreement_language"])) \
+                as (identity, text):
             _refuse_signature(rules.student_signature_problem(identity.role))
             if find(self.db, University, data["university_id"]) is None:
                 raise ValidationFailed("no such university", {"university_id": ["unknown university"]})
@@ -114,7 +122,7 @@ class RegistryService(HealthMixin):
             self.db.flush()  # the agreement refers to the student's row
             self._join(student, identity, data, text)
             repository.audit(self.db, _student_principal(student), "student.register", student)
-        return self._token(student, identity.full_name)
+            return self._token(student, identity.full_name)
 
     def _join(self, student, identity, data, text):
         """Keeps the agreement the student signed (once per version), with its evidence."""
@@ -125,8 +133,41 @@ class RegistryService(HealthMixin):
             repository.add_agreement(self.db, student.id, identity, data["agreement_version"],
                                      data["agreement_language"], text, data["signature"])
 
+    # Step-up: a fresh EDS signature over a change about to be made (payout details)
+
+    @rpc
+    def create_step_up_challenge(self, purpose, details):
+        """A nonce, and the text to sign: the change itself with the nonce and time."""
+        self.caller().require(STUDENT)
+        if purpose not in rules.STEP_UP_PURPOSES:
+            raise ValidationFailed("unknown step-up", {"purpose": list(rules.STEP_UP_PURPOSES)})
+        ttl = int(self.config.get("EDS_CHALLENGE_TTL_SECONDS", DEFAULT_CHALLENGE_TTL_SECONDS))
+        with self.db.begin():
+            challenge = repository.create_challenge(self.db, ttl)
+        text = rules.step_up_text(challenge.nonce, as_utc(challenge.created_at), purpose, canonical_json(details))
+        return ChallengeOut().dump({"nonce": challenge.nonce, "expires_at": challenge.expires_at,
+                                    "data_to_sign": text, "data_base64": _base64(text),
+                                    "accepts_test_keys": self.eds.accepts_test_keys})
+
+    @rpc
+    def step_up(self, purpose, payload):
+        """The student's own signature over exactly `details` gives a step-up token for them."""
+        principal = self.caller().require(STUDENT)
+        data = load(StepUpIn, payload)
+        if purpose not in rules.STEP_UP_PURPOSES:
+            raise ValidationFailed("unknown step-up", {"purpose": list(rules.STEP_UP_PURPOSES)})
+        text = functools.partial(rules.step_up_text, purpose=purpose, canonical_data=canonical_json(data["details"]))
+        with self._signed(data, text) as (identity, _):
+            student = find(self.db, Student, principal.user_id)
+            problem = rules.student_signature_problem(identity.role)
+            if student is None or identity.iin != student.iin or problem:
+                reason = problem or "signed by someone else: the student signs their own change"
+                raise Forbidden(reason, {"signature": [reason]})
+        return StepUpOut().dump({"step_up_token": self.tokens.step_up(principal.user_id, purpose, data["details"]),
+                                 "expires_in": STEP_UP_TTL_SECONDS})
+
     @contextmanager
-    def _signed(self, data):
+    def _signed(self, data, text_of=rules.challenge_text):
         """A transaction that uses the challenge up and gives the identity its signature proves, and
         the text it signed.
 
@@ -135,8 +176,7 @@ class RegistryService(HealthMixin):
         try:
             with self.db.begin():
                 issued_at = as_utc(repository.use_challenge(self.db, data["nonce"]))
-                text = _text_to_sign(data["nonce"], issued_at, data.get("agreement_version"),
-                                     data.get("agreement_language"))
+                text = text_of(data["nonce"], issued_at)
                 yield self.eds(data["signature"], text, issued_at), text
         except Exception:
             with self.db.begin():
@@ -170,13 +210,38 @@ class RegistryService(HealthMixin):
         return rules.staff_signature_problem(identity.role, identity.bin, organisation and organisation.bin)
 
     def _token(self, account, name):
+        """An access token for the account and a refresh token to renew it, stored in the caller's
+        transaction."""
         principal = _student_principal(account) if isinstance(account, Student) else _staff_principal(account)
-        ttl = int(self.config.get("AUTH_TOKEN_TTL_SECONDS", DEFAULT_TOKEN_TTL_SECONDS))
-        token = issue_token(self.config["AUTH_SECRET"], principal.user_id, principal.roles,
-                            principal.scope, name=name, ttl=ttl)
-        return TokenOut().dump({"access_token": token, "token_type": "Bearer", "expires_in": ttl,
+        access, ttl = self.tokens(principal, name)
+        refresh_ttl = min(int(self.config.get("AUTH_REFRESH_TTL_SECONDS") or DEFAULT_REFRESH_TTL_SECONDS),
+                          MAX_REFRESH_TTL_SECONDS)
+        refresh = repository.add_refresh_token(self.db, principal.user_id, name, refresh_ttl)
+        return TokenOut().dump({"access_token": access, "token_type": "Bearer", "expires_in": ttl,
+                                "refresh_token": refresh, "refresh_expires_in": refresh_ttl,
                                 "user_id": principal.user_id, "roles": list(principal.roles),
                                 "scope": {k: v for k, v in principal.scope.items() if v}, "name": name})
+
+    @rpc
+    def refresh(self, payload):
+        """A new access token (and refresh token) for a refresh token, which is used up; refused
+        once it is revoked or its account is deactivated. Role and scope are read afresh."""
+        data = load(RefreshIn, payload)
+        with self.db.begin():
+            used = repository.use_refresh_token(self.db, data["refresh_token"])
+            account = used and (find(self.db, Student, used.account_id) or find(self.db, StaffUser, used.account_id))
+            if account is not None and getattr(account, "active", True):
+                return self._token(account, used.name)
+        reason = "the refresh token is not valid: sign in again"
+        raise Unauthenticated(reason, {"refresh_token": [reason]})
+
+    @rpc
+    def sign_out(self):
+        """Revoke every refresh token of the signed-in user; their access token ends on its own."""
+        principal = self.caller()
+        with self.db.begin():
+            repository.revoke_refresh_tokens(self.db, principal.user_id)
+
     # Students
 
     @rpc
@@ -452,6 +517,8 @@ class RegistryService(HealthMixin):
             before = snapshot(staff)
             for key, value in changes.items():
                 setattr(staff, key, value)
+            if not staff.active or any(before[key] != getattr(staff, key) for key in ("role",) + SCOPE_KEYS):
+                repository.revoke_refresh_tokens(self.db, staff.id)  # renewals now stop
             repository.audit(self.db, principal, "staff.update", staff, before)
         return StaffOut().dump(staff)
 
@@ -492,15 +559,19 @@ def _decoded(value, field):
         raise ValidationFailed("not valid base64", {field: ["not valid base64"]})
 
 
-def _text_to_sign(nonce, issued_at, agreement_version=None, agreement_language=None):
-    """The sign-in text, or the accession agreement at `agreement_version` with the nonce inside."""
+def _text_to_sign(agreement_version=None, agreement_language=None):
+    """How the text to sign is built from a challenge (nonce, time): the sign-in text, or the
+    accession agreement at `agreement_version` with the nonce inside."""
     if not agreement_version:
-        return rules.challenge_text(nonce, issued_at)
-    body = agreements.text(agreement_version, agreement_language)
-    if body is None:
-        raise ValidationFailed("no such version of the accession agreement",
-                               {"agreement_version": ["unknown version"]})
-    return rules.agreement_signing_text(agreement_version, agreement_language, body, nonce, issued_at)
+        return rules.challenge_text
+
+    def agreement_text(nonce, issued_at):
+        body = agreements.text(agreement_version, agreement_language)
+        if body is None:
+            raise ValidationFailed("no such version of the accession agreement",
+                                   {"agreement_version": ["unknown version"]})
+        return rules.agreement_signing_text(agreement_version, agreement_language, body, nonce, issued_at)
+    return agreement_text
 
 
 def _refuse_signature(problem, error=Unauthenticated, field="signature"):

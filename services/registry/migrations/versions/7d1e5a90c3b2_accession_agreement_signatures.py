@@ -1,7 +1,7 @@
 """The accession agreements students signed, with their CMS and verification evidence
 
 Revision ID: 7d1e5a90c3b2
-Revises: 3b8e1f0c2d47
+Revises: 7d3e5a1b9c20
 Create Date: 2026-11-30 04:00:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '7d1e5a90c3b2'
-down_revision = '3b8e1f0c2d47'
+down_revision = '7d3e5a1b9c20'
 branch_labels = None
 depends_on = None
 

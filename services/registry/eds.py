@@ -33,13 +33,12 @@ are checked by `SignatureVerifier`s: GOST 34.10-2015 512 (`common.gost`) and RSA
 """
 import base64
 import binascii
-import dataclasses
 import datetime as dt
 import functools
 import hashlib
 import importlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from asn1crypto import cms, crl, ocsp, pem, x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -608,7 +607,7 @@ def _verify(signed_data, text, trust_store, revocation, verifiers, issued_at, no
                        for c, checked in zip(chain, revocations)],
         "trust_anchor": "test" if identity.test_ca else "production",
     }
-    return dataclasses.replace(identity, evidence=evidence)
+    return replace(identity, evidence=evidence)
 
 
 def _certificate_evidence(certificate):

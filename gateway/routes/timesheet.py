@@ -108,7 +108,8 @@ class TimesheetRoutes:
         evidence = self.registry.verify_report_signature({
             "signature": body["signature"], "document_base64": document["document_base64"],
             "organisation_id": document["organisation_id"], "signable_since": document["signable_since"]})
-        return self.timesheet.submit_report(body, evidence)
+        return self.timesheet.submit_report(body, evidence, {key: document[key] for key in
+                                                              ("document_base64", "content_key")})
 
     @route("GET", "/api/v1/reports", summary="Completion reports: the Operator's queue", tag=TAG,
            query=contracts.ReportQuery, response=contracts.ReportPage)

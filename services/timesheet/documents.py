@@ -1,5 +1,8 @@
 """The completion report as PDF: the document the site signs by EDS, and the report with what the
 Operator decided."""
+import collections
+import hashlib
+
 from common import programme
 from common.pdf import Document
 from services.timesheet import rules
@@ -14,6 +17,30 @@ ROLE_TEXT = {
     "legal_employee": "an employee of the organisation", "individual": "personal EDS",
 }
 SIGNED_TITLE = "Completion report — Student Voucher (for signature)"
+
+
+def content_key(placement, entries, hours, submission, settled_at):
+    """A digest of everything `signed_document` prints: equal keys render to equal bytes, so a
+    rendering can be recognised (and reused) without rendering again."""
+    facts = ([getattr(placement, name) for name in PLACEMENT_FACTS],
+             [(e.work_date, e.hours, e.note, e.corrects_id) for e in entries], hours, submission, settled_at)
+    return hashlib.sha256(repr(facts).encode("utf-8")).hexdigest()
+
+
+PLACEMENT_FACTS = ("id", "organisation_name", "site_name", "region", "student_name", "project_title", "direction",
+                   "voucher_kind", "starts_on", "ends_on", "hours_required")
+_RENDERED = collections.OrderedDict()  # content key -> PDF: a render costs ~0.3 s of CPU (font subsetting)
+
+
+def signed_document_once(placement, entries, hours, submission, settled_at, remembered=64):
+    """`signed_document`, reusing this process's rendering of the same content (the coordinator
+    fetches the PDF, then submits it); returns (content key, PDF bytes)."""
+    key = content_key(placement, entries, hours, submission, settled_at)
+    if key not in _RENDERED:
+        _RENDERED[key] = signed_document(placement, entries, hours, submission, settled_at)
+        while len(_RENDERED) > remembered:
+            _RENDERED.popitem(last=False)
+    return key, _RENDERED[key]
 
 
 def signed_document(placement, entries, hours, submission, settled_at):

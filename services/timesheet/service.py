@@ -18,7 +18,7 @@ from common.rpc import rpc
 from common.service import HealthMixin
 from common.validation import load
 from services.timesheet import repository, rules
-from services.timesheet.documents import report_document, signed_document
+from services.timesheet.documents import content_key, report_document, signed_document_once
 from services.timesheet.models import Attendance, HourEntry, OutboxEvent, Placement
 
 NATIONAL = (OPERATOR, MINISTRY, ADMIN)
@@ -335,29 +335,35 @@ class TimesheetService(HealthMixin):
         signature over it is verified for: the organisation, and when its content was settled."""
         coordinator = self.caller().require(COORDINATOR)
         with self.db.begin():
-            placement, _, _, document, settled = self._signable(coordinator, placement_id)
-        return {"document_base64": base64.b64encode(document).decode(), "organisation_id": placement.organisation_id,
-                "signable_since": settled}
+            placement, entries, confirmed, submission, settled = self._signable(coordinator, placement_id)
+            key, document = signed_document_once(placement, entries, confirmed, submission, settled)
+        return {"document_base64": base64.b64encode(document).decode(), "content_key": key,
+                "organisation_id": placement.organisation_id, "signable_since": settled}
 
     @rpc
-    def submit_report(self, payload, evidence=None):
-        """The report goes to the Operator with the coordinator's signature over its PDF, verified by
-        registry (`evidence`, over exactly these bytes); nothing is recorded without it."""
+    def submit_report(self, payload, evidence=None, document=None):
+        """The report goes to the Operator with the coordinator's signature over its PDF (`document`,
+        as `report_document` rendered it), verified by registry (`evidence`, over exactly these
+        bytes); nothing is recorded unless the report's content is still the one rendered."""
         coordinator = self.caller().require(COORDINATOR)
         data = load(contracts.ReportIn, payload)
-        if evidence is None:
+        if evidence is None or document is None:
             raise RuleViolation("a report is submitted with its verified EDS signature",
                                 {"signature": ["not verified"]})
+        pdf = base64.b64decode(document["document_base64"])
         with self.db.begin():
-            placement, entries, confirmed, document, _ = self._signable(coordinator, data["placement_id"], lock=True)
-            rules.check_signed_document(evidence["document_sha256"], hashlib.sha256(document).hexdigest())
+            placement, entries, confirmed, submission, settled = \
+                self._signable(coordinator, data["placement_id"], lock=True)
+            rules.check_signed_document(evidence["document_sha256"], hashlib.sha256(pdf).hexdigest())
+            rules.check_signed_document(document["content_key"],
+                                        content_key(placement, entries, confirmed, submission, settled))
             report = repository.submit_report(self.db, placement, coordinator.user_id, confirmed)
-            repository.add_signature(self.db, report, document, data["signature"], evidence)
+            repository.add_signature(self.db, report, pdf, data["signature"], evidence)
             return repository.report_view(report, placement, entries)
 
     def _signable(self, coordinator, placement_id, lock=False):
         """The placement whose report the coordinator may submit, its confirmed entries and hours, the
-        PDF to sign and when its content was settled."""
+        submission's number and when its content was settled: what the PDF to sign shows."""
         placement = repository.get_placement(self.db, placement_id, lock=lock)
         rules.ensure_at_site(placement.site_id, coordinator.site_id)
         rules.ensure_active(placement.status)
@@ -367,8 +373,7 @@ class TimesheetService(HealthMixin):
         entries = repository.confirmed_entries(self.db, placement.id)
         settled = repository.settled_at(self.db, placement.id, report)
         submission = (report.submissions if report else 0) + 1
-        return placement, entries, confirmed, signed_document(placement, entries, confirmed, submission, settled), \
-            settled
+        return placement, entries, confirmed, submission, settled
 
     @rpc
     def review_report(self, report_id, payload):

@@ -90,7 +90,7 @@ POST /api/v1/attendance/{attendance_id}/decision           403      403   404   
 POST /api/v1/auth/challenge                                201      201   201    201 201 201  201 201  201      201       201        201      201   201  201
 POST /api/v1/auth/login                                    401      401   401    401 401 401  401 401  401      401       401        401      401   401  401
 POST /api/v1/auth/refresh                                  401      401   401    401 401 401  401 401  401      401       401        401      401   401  401
-POST /api/v1/auth/sign-out                                 204      204   204    204 204 204  204 204  204      204       204        204      204   204  401
+POST /api/v1/auth/sign-out                                 200      200   200    200 200 200  200 200  200      200       200        200      200   200  401
 POST /api/v1/auth/register                                 401      401   401    401 401 401  401 401  401      401       401        401      401   401  401
 POST /api/v1/bank/notifications                            401      401   401    401 401 401  401 401  401      401       401        401      401   401  401
 POST /api/v1/hours                                         403      403   409    404 404 403  403 403  403      403       403        403      403   403  401
@@ -125,7 +125,7 @@ POST /api/v1/hours/{entry_id}/confirm                      409      404   403   
 POST /api/v1/organisations/{organisation_id}/reject        403      403   403    403 403 422  403 422  403      403       403        403      403   403  401
 POST /api/v1/organisations/{organisation_id}/suspend       403      403   403    403 403 200  403 422  403      403       403        403      403   403  401
 POST /api/v1/organisations/{organisation_id}/withdraw      403      403   403    403 403 403  403 403  403      403       403        403      403   403  401
-POST /api/v1/placements/{placement_id}/cancel              403      403   200    404 404 403  403 403  403      403       403        403      403   403  401
+POST /api/v1/placements/{placement_id}/cancel              403      403   422    404 404 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/placements/{placement_id}/withdraw            422      404   403    403 403 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/projects/{project_id}/status                  403      403   200    404 404 403  403 403  403      403       403        403      403   403  401
 """
@@ -275,6 +275,9 @@ def build_world(platform):
     report = ok(http.post("/api/v1/reports", json={"placement_id": placement["id"]}, headers=coord), 201)
     ok(http.post(f"/api/v1/reports/{report['id']}/review", json={"decision": "accept"}, headers=headers["operator"]))
     payout = eventually(lambda: http.get("/api/v1/payouts", headers=student).json().get("items"))[0]
+    # the accepted report completes the placement (an event to placement): it can no longer be cancelled
+    eventually(lambda: http.get(f"/api/v1/placements/{placement['id']}", headers=student).json()["status"]
+               == "completed")
     recount = eventually(lambda: http.get("/api/v1/credits/requests", headers=headers["registrar"]).json()
                          .get("items"))[0]
     notification = eventually(lambda: http.get("/api/v1/notifications", headers=student).json().get("items"))[0]

@@ -1,8 +1,6 @@
 """Registry's pure rules: IIN and BIN, staff scopes, organisation status changes and visibility.
 
-IIN and BIN follow the Government of Kazakhstan's format (decree No. 565 of 11 June 2003): twelve
-digits, the last a check digit computed mod 11 with weights 1..11, and when that gives 10 a second
-pass with weights 3..11, 1, 2; a second 10 means the number cannot be valid.
+IIN and BIN checks live in `common.iin` (payments checks the IIN of a payout's beneficiary too).
 """
 import datetime as dt
 from dataclasses import dataclass
@@ -10,29 +8,12 @@ from dataclasses import dataclass
 from common.auth import (ADMIN, COORDINATOR, MINISTRY, MIO_OFFICER, NVS_OFFICER, OPERATOR, REGIONAL_OFFICERS,
                          REGISTRAR, SCOPE_KEYS, STUDENT)
 from common.contracts.registry import ORGANISATION_STATUSES, STAFF_ROLES
+from common.iin import (CENTURY_BY_DIGIT, FIRST_WEIGHTS, SECOND_WEIGHTS, check_digit,  # noqa: F401 (re-exported)
+                        has_valid_check_digit, iin_problem, is_valid_iin)
+from common.iin import birth_date as _birth_date
 
-FIRST_WEIGHTS = tuple(range(1, 12))
-SECOND_WEIGHTS = (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)
-
-# 7th IIN digit: the century of birth and the sex (odd male, even female).
-CENTURY_BY_DIGIT = {1: 1800, 2: 1800, 3: 1900, 4: 1900, 5: 2000, 6: 2000}
 # 5th BIN digit: resident legal entity, non-resident legal entity, individual entrepreneur (joint).
 BIN_ENTITY_TYPES = {"4": "resident", "5": "non_resident", "6": "joint_entrepreneur"}
-
-
-def check_digit(first_eleven):
-    """The check digit of eleven digits, or None when both passes give 10 (no valid number)."""
-    digits = [int(c) for c in first_eleven]
-    for weights in (FIRST_WEIGHTS, SECOND_WEIGHTS):
-        remainder = sum(d * w for d, w in zip(digits, weights)) % 11
-        if remainder != 10:
-            return remainder
-    return None
-
-
-def _has_valid_check_digit(number):
-    return isinstance(number, str) and len(number) == 12 and number.isdigit() \
-        and check_digit(number[:11]) == int(number[11])
 
 
 @dataclass(frozen=True)
@@ -40,31 +21,6 @@ class Person:
     iin: str
     birth_date: dt.date
     sex: str  # "male" or "female"
-
-
-def iin_problem(iin):
-    """Why `iin` is not a valid IIN, or None."""
-    if not (isinstance(iin, str) and len(iin) == 12 and iin.isdigit()):
-        return "an IIN is 12 digits"
-    if int(iin[6]) not in CENTURY_BY_DIGIT:
-        return "the 7th digit of an IIN (century and sex) must be 1 to 6"
-    if _birth_date(iin) is None:
-        return "the first six digits of an IIN must be a real birth date"
-    if not _has_valid_check_digit(iin):
-        return "the IIN's check digit is wrong"
-    return None
-
-
-def is_valid_iin(iin):
-    return iin_problem(iin) is None
-
-
-def _birth_date(iin):
-    year = CENTURY_BY_DIGIT[int(iin[6])] + int(iin[0:2])
-    try:
-        return dt.date(year, int(iin[2:4]), int(iin[4:6]))
-    except ValueError:
-        return None
 
 
 def person_from_iin(iin):
@@ -83,7 +39,7 @@ def bin_problem(bin_):
         return "digits 3-4 of a BIN are the month of registration"
     if bin_[4] not in BIN_ENTITY_TYPES:
         return "the 5th digit of a BIN (entity type) must be 4, 5 or 6"
-    if not _has_valid_check_digit(bin_):
+    if not has_valid_check_digit(bin_):
         return "the BIN's check digit is wrong"
     return None
 

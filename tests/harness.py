@@ -216,7 +216,8 @@ class MockBankProcess:
 
     def payments_config(self):
         return {"BANK_URL": self.url, "BANK_DEBTOR_IBAN": self.OPERATOR_IBAN, "BANK_TIMEOUT_SECONDS": 2,
-                "BANK_RETRY_BASE_SECONDS": 0.1, "BANK_RETRY_CAP_SECONDS": 0.5, "PAYOUT_SENDER_INTERVAL": 0.1}
+                "BANK_RETRY_BASE_SECONDS": 0.1, "BANK_RETRY_CAP_SECONDS": 0.5, "PAYOUT_SENDER_INTERVAL": 0.1,
+                "BANK_SILENCE_SECONDS": 1}
 
     def reset(self):
         self.call("POST", "/_mock/reset")

@@ -83,6 +83,7 @@ class Payout(Base):
     reason_code: Mapped[str | None] = mapped_column(String(8))
     booked_on: Mapped[dt.date | None] = mapped_column(Date)  # the bank's booking day (camt.054)
     returned_on: Mapped[dt.date | None] = mapped_column(Date)  # the day its return was booked
+    earlier_rounds: Mapped[list | None] = mapped_column(JSON)  # what each earlier round came to, for statements
     batch_id: Mapped[str | None] = mapped_column(ForeignKey("payout_batches.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

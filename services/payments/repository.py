@@ -188,15 +188,27 @@ def retry(session, payout, by):
             change_status(session, member, rules.SENDING, by,
                           note=f"retried by the Operator: file {bank_file.id} again, its outcome was unknown")
         return
+    payout.earlier_rounds = (payout.earlier_rounds or []) + [{
+        "end_to_end_id": payout.end_to_end_id, "file_id": payout.file_id, "status": payout.status,
+        "reason_code": payout.reason_code, "booked_on": _iso(payout.booked_on), "returned_on": _iso(payout.returned_on)}]
     payout.round += 1
     payout.attempts = 0
     payout.next_attempt_at = None
     payout.batched = False
     payout.reason = payout.reason_code = payout.bank_status = None
     payout.end_to_end_id = payout.file_id = None
+    payout.booked_on = payout.returned_on = None
     has_details = details_of(session, payout.student_id) is not None
     change_status(session, payout, rules.READY if has_details else rules.AWAITING_DETAILS, by,
                   note=f"retried by the Operator (round {payout.round})")
+
+
+def _iso(day):
+    return day.isoformat() if day else None
+
+
+def _day(text):
+    return dt.date.fromisoformat(text) if text else None
 
 
 def details_changed_since(session, payout):
@@ -473,11 +485,16 @@ def statement_values(row):
 
 def check_statement(session, row):
     """Compare one stored statement with the payouts it names or that were booked on its day."""
-    ids = {entry["end_to_end_id"] for entry in row.entries if entry["end_to_end_id"]}
-    query = select(Payout).where(or_(Payout.end_to_end_id.in_(ids), Payout.booked_on == row.day,
-                                     Payout.returned_on == row.day))
-    payouts = {payout.end_to_end_id: (payout.key, payout.status, payout.amount_kzt, payout.booked_on,
-                                      payout.returned_on) for payout in session.scalars(query)}
+    parsed = (rules.parse_end_to_end_id(entry["end_to_end_id"]) for entry in row.entries)
+    ids = {found[0] for found in parsed if found}
+    query = select(Payout).where(or_(Payout.id.in_(ids), Payout.booked_on == row.day, Payout.returned_on == row.day))
+    payouts = {}
+    for payout in session.scalars(query):
+        for earlier in payout.earlier_rounds or []:
+            payouts[earlier["end_to_end_id"]] = (payout.key, earlier["status"], payout.amount_kzt,
+                                                 _day(earlier["booked_on"]), _day(earlier["returned_on"]))
+        payouts[payout.end_to_end_id] = (payout.key, payout.status, payout.amount_kzt, payout.booked_on,
+                                         payout.returned_on)
     row.problems = rules.statement_problems(statement_values(row), payouts)
     row.clean = not row.problems
     return row.problems

@@ -118,14 +118,15 @@ class BatchIn(Contract):
 class BatchOut(Contract):
     id = fields.String()
     day = fields.Date()
-    status = fields.String(metadata={"description": "requested (its payouts claimed), then sent"})
+    status = fields.String(metadata={"description": "requested (its payouts claimed), then sent as one file"})
     payouts = fields.Integer()
     amount_kzt = fields.Integer()
     accepted = fields.Integer()
     refused = fields.Integer()
-    deferred = fields.Integer(metadata={"description": "the bank did not answer; sent one by one later"})
+    deferred = fields.Integer(metadata={"description": "the bank did not answer its file"})
     created_at = fields.DateTime()
     created_by = fields.String()
+    file_id = fields.String(allow_none=True, metadata={"description": "its payout file, once written"})
 
 
 class MismatchOut(Contract):

@@ -247,10 +247,10 @@ def claim_due(session, batched, limit, claim=None):
     return claimed
 
 
-def build_file(session, payouts, bank, execution_date, by=SYSTEM):
-    """The pain.001 for these claimed payouts, checked against the XSD in this transaction. A file
-    that does not validate is never sent: it is kept with its problems and its payouts fail with
-    them, for the Operator to see. Answers the file."""
+def build_file(session, payouts, bank, execution_date, by=SYSTEM, check=iso20022.pain001_problems):
+    """The pain.001 for these claimed payouts, checked against the XSD (`check`) in this transaction.
+    A file that does not validate is never sent: it is kept with its problems and its payouts fail
+    with them, for the Operator to see. Answers the file."""
     now = utcnow()
     bank_file = BankFile(id=rules.file_id(now, new_id()), status=FILE_SENDING, execution_date=execution_date,
                          payouts=len(payouts), amount_kzt=sum(payout.amount_kzt for payout in payouts),
@@ -263,7 +263,7 @@ def build_file(session, payouts, bank, execution_date, by=SYSTEM):
     ) for payout in payouts]
     document = iso20022.build_pain001(bank_file.id, now, bank.debtor, execution_date, transfers, bank.codes)
     bank_file.document = document.decode("utf-8")
-    bank_file.problems = iso20022.pain001_problems(document)
+    bank_file.problems = check(document)
     session.add(bank_file)
     session.flush()
     for payout in payouts:
@@ -507,8 +507,8 @@ def batch_sent_on(session, day):
     return session.scalar(select(PayoutBatch.id).where(PayoutBatch.day == day).limit(1)) is not None
 
 
-def open_batch(session, bank, day, by, limit):
-    """The day's batch: every payout waiting for it claimed and written into one payout file."""
+def open_batch(session, day, by, limit):
+    """The day's batch with every payout waiting for it claimed; the sender writes them into one file."""
     batch = PayoutBatch(id=new_id(), day=day, status=BATCH_REQUESTED, payouts=0, amount_kzt=0, accepted=0,
                         refused=0, deferred=0, created_at=utcnow(), created_by=by)
     session.add(batch)
@@ -517,11 +517,29 @@ def open_batch(session, bank, day, by, limit):
     for payout in payouts:
         payout.batch_id = batch.id
     batch.payouts, batch.amount_kzt = len(payouts), sum(payout.amount_kzt for payout in payouts)
-    if payouts:
-        batch.file_id = build_file(session, payouts, bank, day, by=by).id
-    else:
+    if not payouts:
         batch.status = BATCH_SENT
     return batch
+
+
+def batches_to_write(session):
+    return session.scalars(select(PayoutBatch.id).where(PayoutBatch.status == BATCH_REQUESTED,
+                                                        PayoutBatch.file_id.is_(None))).all()
+
+
+def write_batch_file(session, batch_id, bank, check=iso20022.pain001_problems):
+    """The requested batch's payouts in one file (in the transaction that locks the batch)."""
+    batch = session.get(PayoutBatch, batch_id, with_for_update=True)
+    if batch is None or batch.file_id is not None:
+        return None
+    payouts = session.scalars(select(Payout).where(Payout.claim == batch.id, Payout.status == rules.SENDING)
+                              .order_by(Payout.created_at, Payout.id).with_for_update()).all()
+    if not payouts:
+        batch.status = BATCH_SENT
+        return None
+    bank_file = build_file(session, payouts, bank, batch.day, by=batch.created_by, check=check)
+    batch.file_id = bank_file.id
+    return bank_file
 
 
 def record_batch_answer(session, file_id, counts):

@@ -13,6 +13,7 @@ import threading
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from eventlet import tpool
 from nameko.extensions import DependencyProvider
 from sqlalchemy.orm import sessionmaker
 
@@ -132,6 +133,7 @@ class PayoutSender(DependencyProvider):
             pass
         if self.settings.batched and self.batch_due():
             self.open_batch(today_local(), by="schedule")
+        write_batch_files(self.sessions, self.debtor)
         send_files(self.sessions, self.bank, self.settings)
         read_messages(self.sessions, self.bank, self.debtor.debtor.iban)
 
@@ -143,11 +145,17 @@ class PayoutSender(DependencyProvider):
         return rules.batch_due(dt.datetime.now(LOCAL_TIME), self.settings.batch_at, sent_today)
 
     def open_batch(self, day, by):
-        """Claim every payout waiting for the day's batch into one file; the loop sends it."""
+        """Claim every payout waiting for the day's batch; the loop writes them into one file and sends it."""
         with self.sessions() as session, session.begin():
-            batch = repository.open_batch(session, self.debtor, day, by, BATCH_LIMIT)
+            batch = repository.open_batch(session, day, by, BATCH_LIMIT)
         self.wake()
         return batch
+
+
+def check_in_a_thread(document):
+    """The XSD check (seconds of CPU for a large file) in an OS thread, so this process's other green
+    threads (RPCs, events) go on meanwhile."""
+    return tpool.execute(iso20022.pain001_problems, document)
 
 
 def write_files(sessions, debtor):
@@ -155,9 +163,17 @@ def write_files(sessions, debtor):
     with sessions() as session, session.begin():
         payouts = repository.claim_due(session, batched=False, limit=FILE_LIMIT)
         if payouts:
-            bank_file = repository.build_file(session, payouts, debtor, today_local())
+            bank_file = repository.build_file(session, payouts, debtor, today_local(), check=check_in_a_thread)
             log.info("payout file %s: %d payouts, %s", bank_file.id, len(payouts), bank_file.status)
     return len(payouts)
+
+
+def write_batch_files(sessions, debtor):
+    with sessions() as session:
+        batch_ids = repository.batches_to_write(session)
+    for batch_id in batch_ids:
+        with sessions() as session, session.begin():
+            repository.write_batch_file(session, batch_id, debtor, check=check_in_a_thread)
 
 
 def send_files(sessions, bank, settings):

@@ -580,7 +580,8 @@ def ledger_view(session):
 def save_reconciliation(session, by):
     """The ledger against every statement the bank sent: each statement checked again (a
     notification may have come after it), and what the bank paid net of returns against the
-    ledger's paid-out balance."""
+    ledger's paid-out balance, less what was booked after the last statement (the next one shows
+    it)."""
     statements = session.scalars(select(BankStatement).order_by(BankStatement.day)).all()
     mismatches = []
     for row in statements:
@@ -589,10 +590,10 @@ def save_reconciliation(session, by):
     last_day = statements[-1].day if statements else None
     ledger = ledger_view(session)
     ledger_paid = ledger["accounts"][rules.PAID_OUT]
+    awaiting = select(func.coalesce(func.sum(Payout.amount_kzt), 0)).where(Payout.status == rules.PAID)
     if last_day is not None:
-        after = session.scalar(select(func.coalesce(func.sum(Payout.amount_kzt), 0)).where(
-            Payout.status == rules.PAID, Payout.booked_on > last_day)) or 0
-        ledger_paid -= int(after)  # booked after the last statement: on tomorrow's
+        awaiting = awaiting.where(Payout.booked_on > last_day)
+    ledger_paid -= int(session.scalar(awaiting) or 0)  # booked after the last statement: on the next one
     if ledger_paid != bank_paid and not mismatches:
         mismatches.append({"key": "*", "kind": "totals_differ", "amount": ledger_paid, "bank_amount": bank_paid})
     checked = session.scalar(select(func.count()).select_from(Payout).where(Payout.file_id.is_not(None)))

@@ -11,7 +11,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 NATIONAL = "docker-compose.yml"
 REGIONAL = "docker-compose.region.yml"
-SECRETS = {"AUTH_SECRET": "s", "RABBITMQ_PASSWORD": "s", "POSTGRES_PASSWORD": "s", "BANK_WEBHOOK_SECRET": "s",
+SECRETS = {"AUTH_SECRET": "s", "RABBITMQ_PASSWORD": "s", "POSTGRES_PASSWORD": "s", "BANK_AUTH": "u:p",
+           "BANK_DEBTOR_IBAN": "KZ85125KZT0000000001", "BANK_DEBTOR_BIN": "050540004455", "BANK_KNP": "390",
            "REGION": "kz-75", "REGION_PUBLIC_PORT": "8075", "REGION_POSTGRES_PASSWORD": "s"}
 SETTING = re.compile(r"\$\{([A-Z][A-Z0-9_]*)[:}]")
 
@@ -68,7 +69,7 @@ def test_every_service_runs_replicated_with_every_setting_its_config_reads():
     databases = {name for name in code_services() if name != "gateway"}
     assert set(national["postgres"]["environment"]["POSTGRES_DATABASES"].split()) == databases
     assert {f"{name.upper()}_DATABASE_URL" for name in databases} <= environment_of(national["migrate"])
-    assert national["sandbox-bank"]["command"] == ["python", "-m", "sandbox_bank"]
+    assert national["bank-simulator"]["command"] == ["python", "-m", "ops.bank_simulator"]
 
 
 def test_a_regional_stack_runs_the_regional_services_on_its_own_vhost():

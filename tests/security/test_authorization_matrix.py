@@ -37,6 +37,7 @@ GET /api/v1/applications                                   200      200   200   
 GET /api/v1/applications/{application_id}                  200      404   200    404 200  404 200  404      403       403        403      403   403  401
 GET /api/v1/attendance                                     200      200   200    200 403  403 403  403      200       403        403      200   200  401
 GET /api/v1/audit                                          403      403   403    403 403  403 403  403      403       403        403      403   200  401
+GET /api/v1/bank                                           403      403   403    403 403  403 403  403      200       403        403      403   403  401
 GET /api/v1/certificates/{code}                            404      404   404    404 404  404 404  404      404       404        404      404   404  404
 GET /api/v1/coverage                                       403      403   403    403 200  200 200  200      403       403        403      200   200  401
 GET /api/v1/coverage.csv                                   403      403   403    403 200  200 200  200      403       403        403      200   200  401
@@ -87,7 +88,6 @@ POST /api/v1/attendance/{attendance_id}/decision           403      403   404   
 POST /api/v1/auth/challenge                                201      201   201    201 201  201 201  201      201       201        201      201   201  201
 POST /api/v1/auth/login                                    401      401   401    401 401  401 401  401      401       401        401      401   401  401
 POST /api/v1/auth/register                                 401      401   401    401 401  401 401  401      401       401        401      401   401  401
-POST /api/v1/bank/notifications                            401      401   401    401 401  401 401  401      401       401        401      401   401  401
 POST /api/v1/hours                                         403      403   409    404 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/hours/days                                    403      403   200    200 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/hours/{entry_id}/corrections                  403      403   409    404 403  403 403  403      403       403        403      403   403  401
@@ -166,11 +166,9 @@ def body_for(key, ids):
         "POST /api/v1/reports/{report_id}/review": {"decision": "accept"},
         "POST /api/v1/credits/requests/{request_id}/confirm": {"discipline": "Pedagogy", "order_number": "12-a"},
         "POST /api/v1/credits/requests/{request_id}/reject": {"reason": "not our student"},
-        "PUT /api/v1/me/payout-details": {"method": "iban", "iban": "KZ86125KZT5004100100",
+        "PUT /api/v1/me/payout-details": {"iban": "KZ86125KZT5004100100", "iin": "000101500011",
                                           "holder_name": "Aigerim Nurlanova"},
         "POST /api/v1/payout-batches": {},
-        "POST /api/v1/bank/notifications": {"results": [{"key": "k", "reference": "r", "status": "paid",
-                                                          "bank_ref": "b", "amount": 1}]},
     }.get(key)
 
 

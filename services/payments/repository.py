@@ -3,6 +3,7 @@ import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import case, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from common.contracts import payments as contracts
 from common.db import find, page
@@ -31,11 +32,8 @@ DETAIL_COLUMNS = ("method", "iban", "bank_code", "bank_name", "bic", "iin", "hol
 
 def save_details(session, student_id, values, by):
     """Replace a student's details with `values` (already checked), audited."""
-    details = details_of(session, student_id)
+    details = first_details_row(session, student_id)
     now = utcnow()
-    if details is None:
-        details = PayoutDetails(student_id=student_id, version=0)
-        session.add(details)
     for column in DETAIL_COLUMNS:
         setattr(details, column, values.get(column))
     details.version += 1
@@ -45,6 +43,22 @@ def save_details(session, student_id, values, by):
                                     bank_name=details.bank_name, holder_name=details.holder_name,
                                     changed_at=now, changed_by=by))
     return details
+
+
+def first_details_row(session, student_id):
+    """The student's details row, locked; made empty first if there is none. Two first saves at once
+    (a request retried while its first try still runs) meet on the primary key: the second waits
+    for the first and then updates its row."""
+    details = session.get(PayoutDetails, student_id, with_for_update=True)
+    if details is not None:
+        return details
+    try:
+        with session.begin_nested():
+            session.add(PayoutDetails(student_id=student_id, version=0, method=rules.IBAN, holder_name="",
+                                      updated_at=utcnow(), updated_by=student_id))
+    except IntegrityError:
+        pass
+    return session.get(PayoutDetails, student_id, with_for_update=True, populate_existing=True)
 
 
 def masked(details):

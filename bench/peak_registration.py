@@ -91,7 +91,7 @@ def registration(base_url, university_id, numbers):
         if challenge.status_code != 201:
             return None
         nonce = challenge.json()["nonce"]
-        body = {"nonce": nonce, "signature": sign_nonce(user, nonce), "university_id": university_id,
+        body = {"nonce": nonce, "signature": sign_nonce(user, challenge.json()), "university_id": university_id,
                 "region": "KZ-71", "language": "kk"}
         started = time.perf_counter()
         registered = http.post(f"{base_url}{API}/auth/register", json=body, headers=address, timeout=30)

@@ -6,7 +6,9 @@
 Per vhost (`BUS_VHOST`): the default queue type is quorum, so every durable queue the services
 declare (`rpc-<service>`, `evt-…`, `dead-letters`) is a replicated quorum queue, while the
 gateway's auto-delete reply queues stay classic; a policy caps redeliveries of a message that keeps
-crashing its consumer and moves it to `dead-letters`. A regional stack (`BUS_FORWARD_TO` set to the
+crashing its consumer and moves it to `dead-letters`. Every `<service>.events` exchange gets the
+`unroutable` exchange as its alternate exchange (a policy), so an event no queue is bound for lands in
+the `unroutable` queue (`./platform status` shows its depth) instead of vanishing. A regional stack (`BUS_FORWARD_TO` set to the
 national vhost) also gets shovels that forward its services' events to the national vhost, where
 payments, credits, notifications and the Ministry's coverage consume them.
 """
@@ -18,6 +20,7 @@ from urllib.parse import quote
 import requests
 
 from common.delivery import DEAD_LETTER_EXCHANGE
+from common.outbox import UNROUTABLE_EXCHANGE, UNROUTABLE_QUEUE
 
 REGIONAL_PUBLISHERS = ("registry", "placement", "timesheet")
 DELIVERY_LIMIT = 20  # above common.delivery's retries: only a consumer that crashes hits it
@@ -36,6 +39,18 @@ def settings(env=os.environ):
 def events_exchange(vhost, service):
     return {"name": f"{service}.events", "vhost": vhost, "type": "topic", "durable": True,
             "auto_delete": False, "internal": False, "arguments": {}}
+
+
+def unroutable_layout(vhost):
+    """The `unroutable` exchange and queue, bound: where the events exchanges' alternate exchange leads."""
+    return {
+        "exchanges": [{"name": UNROUTABLE_EXCHANGE.name, "vhost": vhost, "type": "fanout", "durable": True,
+                       "auto_delete": False, "internal": False, "arguments": {}}],
+        "queues": [{"name": UNROUTABLE_QUEUE.name, "vhost": vhost, "durable": True, "auto_delete": False,
+                    "arguments": {"x-queue-type": "quorum"}}],
+        "bindings": [{"source": UNROUTABLE_EXCHANGE.name, "vhost": vhost, "destination": UNROUTABLE_QUEUE.name,
+                      "destination_type": "queue", "routing_key": "", "arguments": {}}],
+    }
 
 
 def shovel(config, service):
@@ -57,6 +72,7 @@ def shovel(config, service):
 def definitions(config):
     vhost = config["vhost"]
     vhosts = [vhost] + ([config["forward_to"]] if config["forward_to"] else [])
+    unroutable = [unroutable_layout(name) for name in vhosts]
     return {
         "vhosts": [{"name": name, "default_queue_type": "quorum",
                     "metadata": {"default_queue_type": "quorum",
@@ -67,9 +83,14 @@ def definitions(config):
                       "apply-to": "quorum_queues", "priority": 0,
                       "definition": {"delivery-limit": DELIVERY_LIMIT,
                                      "dead-letter-exchange": DEAD_LETTER_EXCHANGE.name,
-                                     "dead-letter-routing-key": "dead-letters"}} for name in vhosts],
-        "exchanges": [events_exchange(name, service) for name in vhosts for service in REGIONAL_PUBLISHERS]
-        if config["forward_to"] else [],
+                                     "dead-letter-routing-key": "dead-letters"}} for name in vhosts]
+        + [{"vhost": name, "name": "events", "pattern": r"\.events$", "apply-to": "exchanges", "priority": 0,
+            "definition": {"alternate-exchange": UNROUTABLE_EXCHANGE.name}} for name in vhosts],
+        "exchanges": [exchange for layout in unroutable for exchange in layout["exchanges"]]
+        + ([events_exchange(name, service) for name in vhosts for service in REGIONAL_PUBLISHERS]
+           if config["forward_to"] else []),
+        "queues": [queue for layout in unroutable for queue in layout["queues"]],
+        "bindings": [binding for layout in unroutable for binding in layout["bindings"]],
         "parameters": [shovel(config, service) for service in REGIONAL_PUBLISHERS]
         if config["forward_to"] else [],
     }

@@ -34,7 +34,7 @@ from services.registry.models import OutboxEvent as RegistryOutbox
 from services.registry.repository import seed_reference_data
 from services.registry.service import RegistryService
 from services.timesheet.service import TimesheetService
-from tests.registry.pki import session_pki
+from tests.registry.pki import session_config
 
 ALMATY = ZoneInfo("Asia/Almaty")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -111,7 +111,7 @@ class Platform:
         else:
             config["DATABASE_URL"] = self.database_urls[service]
         if service == "registry":  # EDS sign-in trusts the session's test PKI (tests/registry/pki.py)
-            config.update(session_pki().config)
+            config.update(session_config())
         if service == "payments" and self.bank is not None:
             config.update(self.bank.payments_config())
         config.update(self.overrides.get(service, {}))
@@ -155,12 +155,13 @@ class Platform:
             self.engines[service] = make_engine(self.database_urls[service])
         return Session(self.engines[service])
 
-    def publish(self, event_type, data, event_id=None, occurred_at="2026-01-01T00:00:00+00:00"):
-        """Publish a declared event on the real broker, as its source service would."""
+    def publish(self, event_type, data, event_id=None, occurred_at=None):
+        """Publish a declared event on the real broker, as its source service would (by default
+        stamped now, so events published one after another are ordered as their publisher's)."""
         envelope = {
             "event_id": event_id or uuid.uuid4().hex,
             "event_type": event_type.name,
-            "occurred_at": occurred_at,
+            "occurred_at": occurred_at or dt.datetime.now(dt.timezone.utc).isoformat(),
             "request_id": None,
             "data": event_type.dump(data),
         }

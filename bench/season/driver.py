@@ -36,6 +36,7 @@ from common import programme
 from common.auth import ADMIN, COORDINATOR, MIO_OFFICER, OPERATOR, REGISTRAR, issue_token
 from services.payments.rules import kz_iban
 from services.registry.rules import check_digit
+from tests.registry.gost_pki import LEGAL_HEAD
 from tests.registry.pki import random_iin, session_pki, sign_nonce
 
 API = "/api/v1"
@@ -287,11 +288,12 @@ class Season:
         """The organisation applies signed by its representative's EDS, its officer accredits it, and
         an admin adds the site's coordinator."""
         bin_ = random_bin(self.rng)
-        representative = self.pki.make_user(iin=self.new_iin(), name="ПРЕДСТАВИТЕЛЕВ АСЕТ БОЛАТОВИЧ", bin_=bin_)
+        representative = self.pki.make_user(iin=self.new_iin(), name="ПРЕДСТАВИТЕЛЕВ АСЕТ БОЛАТОВИЧ", bin_=bin_,
+                                            usages=LEGAL_HEAD)
         address = client_address(2 ** 17 - 1 - site.index)
-        nonce = self.call("POST", f"{API}/auth/challenge", headers=address)["nonce"]
+        challenge = self.call("POST", f"{API}/auth/challenge", headers=address)
         applied = self.call("POST", f"{API}/organisations", headers=address, json={
-            "nonce": nonce, "signature": sign_nonce(representative, nonce), "bin": bin_,
+            "nonce": challenge["nonce"], "signature": sign_nonce(representative, challenge), "bin": bin_,
             "name": f"Children's Centre No. {site.index + 1}", "kind": "centre", "region": site.region,
             "address": f"Abai avenue {site.index + 1}",
             "sites": [{"name": f"Centre No. {site.index + 1}", "address": f"Abai avenue {site.index + 1}",
@@ -344,9 +346,10 @@ class Season:
 
     def register(self, student):
         address = client_address(student.index)
-        nonce = self.call("POST", f"{API}/auth/challenge", headers=address)["nonce"]
+        challenge = self.call("POST", f"{API}/auth/challenge", headers=address)
         token = self.call("POST", f"{API}/auth/register", headers=address, json={
-            "nonce": nonce, "signature": sign_nonce(student.user, nonce), "university_id": student.university_id,
+            "nonce": challenge["nonce"], "signature": sign_nonce(student.user, challenge),
+            "university_id": student.university_id,
             "region": student.site.region, "phone": "+77011234567", "language": "kk"})
         student.student_id, student.headers = token["user_id"], bearer(token["access_token"])
 

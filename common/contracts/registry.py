@@ -9,7 +9,7 @@ SOURCE = "registry"
 STAFF_ROLES = tuple(role for role in ROLES if role != STUDENT)
 LANGUAGES = ("kk", "ru", "en")
 ORGANISATION_KINDS = ("school", "kindergarten", "care_home", "centre", "ngo", "hospital", "other")
-ORGANISATION_STATUSES = ("pending", "accredited", "rejected", "suspended")
+ORGANISATION_STATUSES = ("pending", "accredited", "rejected", "suspended", "withdrawn")
 
 
 # RPC payloads
@@ -40,14 +40,19 @@ class UniversityOut(Contract):
 
 class ChallengeOut(Contract):
     nonce = fields.String(required=True)
-    data_base64 = fields.String(required=True, metadata={"description": "the nonce's bytes, base64"})
+    data_to_sign = fields.String(required=True, metadata={
+        "description": "the readable text the person signs: platform, purpose, nonce and time"})
+    data_base64 = fields.String(required=True, metadata={"description": "data_to_sign's UTF-8 bytes, base64"})
     expires_at = fields.DateTime(required=True)
+    accepts_test_keys = fields.Boolean(required=True, metadata={
+        "description": "the deployment trusts test CAs (NCALayer then offers test keys too)"})
 
 
 class SignedNonce(Contract):
     nonce = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{16,128}$"))
     signature = fields.String(required=True, validate=validate.Length(min=1, max=65536),
-                              metadata={"description": "base64 DER CMS SignedData over the nonce"})
+                              metadata={"description": "CMS SignedData over the challenge's data_to_sign: "
+                                                       "base64 DER/BER, or PEM-armoured as NCALayer answers"})
 
 
 class LoginIn(SignedNonce):
@@ -81,8 +86,8 @@ class StudentOut(Contract):
     full_name = fields.String()
     surname = fields.String()
     given_name = fields.String()
-    birth_date = fields.Date()
-    sex = fields.String()
+    birth_date = fields.Date(allow_none=True, metadata={"description": "null for a test CA's identity"})
+    sex = fields.String(allow_none=True)
     university_id = fields.String()
     region = fields.String()
     phone = fields.String(allow_none=True)

@@ -83,6 +83,12 @@ class RegistryRoutes:
     def suspend_organisation(self, request, organisation_id, body):
         return self.registry.decide_organisation(organisation_id, "suspend", body)
 
+    @route("POST", "/api/v1/organisations/<organisation_id>/withdraw",
+           summary="Withdraw a pending application (its representative); the BIN is free again",
+           tag="organisations", response=OrganisationOut, errors=(403, 404, 422))
+    def withdraw_organisation(self, request, organisation_id):
+        return self.registry.decide_organisation(organisation_id, "withdraw")
+
     @route("POST", "/api/v1/organisations/<organisation_id>/sites", summary="Add a site to an organisation",
            tag="organisations", body=SiteIn, response=SiteOut, status=201, errors=(404, 422))
     def add_site(self, request, organisation_id, body):

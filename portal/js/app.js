@@ -5,6 +5,7 @@ import { h, replace } from "./dom.js";
 import { errorMessage } from "./forms.js";
 import { LANGUAGES, lang, onLangChange, setLang, t } from "./i18n.js";
 import { notificationsBell } from "./notifications.js";
+import { applyPage } from "./pages/apply.js";
 import coordinator from "./pages/coordinator.js";
 import ministry from "./pages/ministry.js";
 import officer from "./pages/officer.js";
@@ -12,7 +13,7 @@ import operator from "./pages/operator.js";
 import registrar from "./pages/registrar.js";
 import { signInPage } from "./pages/signin.js";
 import student from "./pages/student.js";
-import { useSigner } from "./signer.js";
+import { NCALayerSigner, useSigner } from "./signer.js";
 
 // Each role's sections: [{path, title (i18n key), render(container)}], the first is the landing one.
 const SECTIONS = {
@@ -25,8 +26,9 @@ const SECTIONS = {
   ministry,
 };
 
-// Another signing tool than NCALayer can be plugged in by a script of the same origin.
-window.StudentVoucher = Object.freeze({ useSigner });
+// Another signing tool than NCALayer, or NCALayer at another address, can be plugged in by a script of the
+// same origin: `StudentVoucher.useSigner(new StudentVoucher.NCALayerSigner("wss://…"))`.
+window.StudentVoucher = Object.freeze({ useSigner, NCALayerSigner });
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
@@ -77,7 +79,8 @@ export async function render() {
   renderTools(current);
   if (!current) {
     replace(nav);
-    signInPage(main, toLanding);
+    if (currentPath() === "apply") await applyPage(main);
+    else signInPage(main, toLanding);
     return;
   }
   const sections = SECTIONS[current.role] || [];

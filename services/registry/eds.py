@@ -1,31 +1,32 @@
-"""EDS (ЭЦП) sign-in: checking a CMS SignedData over a login challenge, as NCALayer makes it.
+"""EDS (ЭЦП) sign-in: checking a CMS SignedData over a challenge's text, as NCALayer makes it.
 
-The client signs the challenge's nonce (its ASCII bytes; NCALayer's `createCMSSignatureFromBase64`
-takes them base64-encoded) and sends the DER SignedData in base64, with the content attached or
-detached. `verify_signed_nonce` accepts it only when, in this order:
+The person signs the challenge's readable text (platform, purpose, nonce, time; NCALayer's
+`basics.sign` and eGov Mobile show it) and the client sends the CMS SignedData: base64 DER or BER
+(KalkanCrypt writes indefinite lengths), or PEM-armoured as `basics.sign` answers, the content
+attached or detached. `verify_signed_text` accepts it only when, in this order:
 
 1. it parses as a SignedData with one signer whose certificate travels inside it;
-2. the signed content is exactly the nonce (attached content compared, detached content supplied),
-   through the `messageDigest` signed attribute when there are signed attributes, directly otherwise;
+2. the signed content is exactly the challenge's text (attached content compared, detached content
+   supplied), through the `messageDigest` signed attribute when there are signed attributes;
 3. the signature verifies with the signer certificate's key;
 4. the signing time (the `signingTime` attribute, else now) lies inside the challenge's lifetime, so a
    signer cannot back-date a signature into an expired certificate's validity;
 5. the certificate chains, through certificates in the SignedData, to one in the trust store, each
    signature verifying, each certificate valid at the signing time, each issuer a CA allowed to sign
-   certificates, the signer's key usage allowing digitalSignature;
-6. the revocation checker finds no certificate of the chain revoked (CRL files or OCSP);
-7. the subject's serialNumber is `IIN` + a valid IIN.
+   certificates, no certificate carrying a critical extension this verifier does not process, the
+   signer's key usage allowing digitalSignature;
+6. the revocation checker finds no certificate of the chain revoked (full and delta CRLs, or OCSP);
+7. the certificate's extended key usage names a holder who may sign in (`certificate_role`), and its
+   subject's serialNumber is `IIN` + a valid IIN (test IINs only under a CA marked as a test CA).
 
-ASN.1 is parsed by asn1crypto; signatures are checked by `SignatureVerifier`s. The built-in one uses
-`cryptography` for RSA (PKCS#1 v1.5) and ECDSA. **Plug-in point for the Kazakh GOST algorithms**
-(GOST 34.310-2004, OID 1.2.398.3.10.1.1.1.x, and GOST R 34.10-2015): write a class with the two
-methods of `SignatureVerifier` that recognises those key OIDs, and name it in the registry's config
-`EDS_EXTRA_VERIFIERS` ("package.module:Class"). It is then used for the signer's signature, every
-certificate of the chain, CRLs and OCSP responses alike.
+ASN.1 is parsed by asn1crypto, with NCA RK's identifiers registered by `common.kalkan`. Signatures
+are checked by `SignatureVerifier`s: GOST 34.10-2015 512 (`common.gost`) and RSA / ECDSA
+(`cryptography`) are built in; others plug in by `EDS_EXTRA_VERIFIERS` ("package.module:Class").
 """
 import base64
 import binascii
 import datetime as dt
+import functools
 import hashlib
 import importlib
 import os
@@ -36,12 +37,16 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
+from common import gost, kalkan
 from common.errors import Unauthenticated, ValidationFailed
-from services.registry.rules import iin_problem
+from services.registry.rules import ROLE_INFORMATION_SYSTEM, certificate_role, iin_problem
 
 IIN_PREFIX = "IIN"
 BIN_PREFIX = "BIN"
 MAX_CHAIN_LENGTH = 8
+CLOCK_SKEW = dt.timedelta(minutes=2)
+# Critical extensions this verifier processes; a certificate with any other critical one is refused.
+PROCESSED_CRITICAL_EXTENSIONS = {"basic_constraints", "key_usage", "extended_key_usage", "certificate_policies"}
 
 
 def refuse(reason):
@@ -62,11 +67,13 @@ class SignatureVerifier:
         """True if this verifier handles keys of `public_key_info` (asn1crypto keys.PublicKeyInfo)."""
         raise NotImplementedError
 
-    def verify(self, public_key_info, signature_algorithm, signature, data, digest_algorithm=None):
+    def verify(self, public_key_info, signature_algorithm, signature, data, digest_algorithm=None,
+               signs_often=False):
         """Raise cryptography's InvalidSignature unless `signature` over `data` verifies.
 
         `signature_algorithm` is an asn1crypto SignedDigestAlgorithm; `digest_algorithm` names the
-        hash when the signature algorithm alone does not (a CMS signer's `rsaEncryption`)."""
+        hash when the signature algorithm alone does not (a CMS signer's `rsaEncryption`);
+        `signs_often` marks a CA's key, worth a precomputed table where the algorithm has one."""
         raise NotImplementedError
 
 
@@ -79,7 +86,8 @@ class CryptographyVerifier(SignatureVerifier):
     def supports(self, public_key_info):
         return public_key_info.algorithm in ("rsa", "ec")
 
-    def verify(self, public_key_info, signature_algorithm, signature, data, digest_algorithm=None):
+    def verify(self, public_key_info, signature_algorithm, signature, data, digest_algorithm=None,
+               signs_often=False):
         hash_name = digest_algorithm or _hash_of(signature_algorithm)
         if hash_name not in self.HASHES:
             raise InvalidSignature(f"unsupported digest {hash_name}")
@@ -93,6 +101,36 @@ class CryptographyVerifier(SignatureVerifier):
             raise InvalidSignature("the key does not match the signature algorithm")
 
 
+class GostVerifier(SignatureVerifier):
+    """GOST 34.10-2015 512-bit (paramSetA) with Streebog-512, in KalkanCrypt's little-endian layout."""
+
+    SIGNATURE_ALGORITHMS = {kalkan.GOST_2015_512_SIGNATURE, kalkan.GOST_2015_512_KEY}
+
+    def supports(self, public_key_info):
+        return kalkan.is_gost_key(public_key_info)
+
+    def verify(self, public_key_info, signature_algorithm, signature, data, digest_algorithm=None,
+               signs_often=False):
+        if signature_algorithm["algorithm"].dotted not in self.SIGNATURE_ALGORITHMS:
+            raise InvalidSignature("a GOST key signs with GOST 34.10-2015 512 only")
+        if digest_algorithm not in (None, kalkan.NAMES["digest"]):
+            raise InvalidSignature("a GOST 2015 signature is over a Streebog-512 digest")
+        parameters = public_key_info["algorithm"]["parameters"]
+        curve = parameters.parsed[0].native if parameters.native is not None else None
+        if curve not in (kalkan.GOST_2015_512_PARAMSET_A, None):
+            raise InvalidSignature(f"the GOST key is on an unsupported curve ({curve})")
+        point = _gost_point(kalkan.gost_key_bytes(public_key_info))
+        try:
+            gost.verify(point, data, signature, often=signs_often)
+        except gost.InvalidSignature as exc:
+            raise InvalidSignature(str(exc))
+
+
+@functools.lru_cache(maxsize=1024)
+def _gost_point(key_bytes):
+    return gost.public_key_from_bytes(key_bytes)
+
+
 def _hash_of(signature_algorithm):
     try:
         return signature_algorithm.hash_algo
@@ -101,34 +139,58 @@ def _hash_of(signature_algorithm):
 
 
 class Verifiers:
-    """The signature verifiers in use; the first that supports a key checks its signatures."""
+    """The signature verifiers in use; the first that supports a key checks its signatures.
 
-    def __init__(self, verifiers):
+    What a CA signed (a certificate, a CRL) is checked once: the answer is remembered by the signed
+    bytes' and the issuer's fingerprints, so a sign-in re-verifies only what is new to this process."""
+
+    def __init__(self, verifiers, remembered=4096):
         self.verifiers = tuple(verifiers)
+        self._signed_by = functools.lru_cache(maxsize=remembered)(self._check_signed_by)
 
-    def is_valid(self, public_key_info, signature_algorithm, signature, data, digest_algorithm=None):
+    def is_valid(self, public_key_info, signature_algorithm, signature, data, digest_algorithm=None,
+                 signs_often=False):
         verifier = next((v for v in self.verifiers if v.supports(public_key_info)), None)
         if verifier is None:
             raise refuse(f"the key algorithm {public_key_info['algorithm']['algorithm'].dotted} is not supported")
         try:
-            verifier.verify(public_key_info, signature_algorithm, signature, data, digest_algorithm)
+            verifier.verify(public_key_info, signature_algorithm, signature, data, digest_algorithm, signs_often)
         except (InvalidSignature, UnsupportedAlgorithm, ValueError):
             return False
         return True
 
     def signed_by(self, signed, issuer):
         """True if `issuer`'s key made the signature of `signed` (a certificate or a CRL)."""
+        return self._signed_by(_Fingerprinted(signed), _Fingerprinted(issuer))
+
+    def _check_signed_by(self, signed, issuer):
+        signed, issuer = signed.value, issuer.value
         tbs = signed["tbs_certificate"] if isinstance(signed, x509.Certificate) else signed["tbs_cert_list"]
-        return self.is_valid(issuer.public_key, signed["signature_algorithm"], signed.signature, tbs.dump())
+        return self.is_valid(issuer.public_key, signed["signature_algorithm"], signed.signature, tbs.dump(),
+                             signs_often=True)
+
+
+class _Fingerprinted:
+    """An asn1crypto value compared and hashed by the SHA-256 of its encoding."""
+
+    def __init__(self, value):
+        self.value = value
+        self.fingerprint = hashlib.sha256(value.dump()).digest()
+
+    def __eq__(self, other):
+        return self.fingerprint == other.fingerprint
+
+    def __hash__(self):
+        return hash(self.fingerprint)
 
 
 def load_verifiers(extra_paths=()):
-    """The built-in verifier plus those named "package.module:Class" (the GOST plug-in point)."""
+    """The built-in verifiers (GOST 2015, then RSA / ECDSA) plus those named "package.module:Class"."""
     extra = []
     for path in extra_paths:
         module_name, _, class_name = path.partition(":")
         extra.append(getattr(importlib.import_module(module_name), class_name)())
-    return Verifiers(extra + [CryptographyVerifier()])
+    return Verifiers(extra + [GostVerifier(), CryptographyVerifier()])
 
 
 # Trust store and certificates
@@ -143,14 +205,25 @@ def load_certificates(path):
 
 
 class TrustStore:
-    """The certificates a chain may end in (NCA RK's roots and CAs in production)."""
+    """The certificates a chain may end in (NCA RK's roots and CAs in production), and those the
+    deployment marks as test CAs (`EDS_TEST_TRUST_STORE`): NCA's test identities carry IINs and BINs
+    without valid check digits, accepted only under a test CA."""
 
-    def __init__(self, certificates):
-        self.certificates = list(certificates)
+    def __init__(self, certificates, test_certificates=()):
+        self.test_certificates = list(test_certificates)
+        self.certificates = list(certificates) + self.test_certificates
 
     @classmethod
-    def from_files(cls, paths):
-        return cls(cert for path in paths for cert in load_certificates(path))
+    def from_files(cls, paths, test_paths=()):
+        return cls((cert for path in paths for cert in load_certificates(path)),
+                   (cert for path in test_paths for cert in load_certificates(path)))
+
+    @property
+    def accepts_test_keys(self):
+        return bool(self.test_certificates)
+
+    def is_test(self, anchor):
+        return any(anchor.sha256 == c.sha256 for c in self.test_certificates)
 
     def issuer_of(self, certificate, verifiers):
         return next((anchor for anchor in self.certificates
@@ -179,9 +252,14 @@ def build_chain(signer, candidates, trust_store, verifiers):
 
 
 def check_chain(chain, at):
-    """Validity at `at` for every certificate; CA rights for issuers; digitalSignature for the signer."""
+    """Validity at `at` for every certificate; no critical extension left unprocessed; CA rights for
+    issuers; digitalSignature for the signer."""
     for position, certificate in enumerate(chain):
         who = "the signer's certificate" if position == 0 else f"the CA certificate {describe(certificate)}"
+        unknown = [e["extn_id"].dotted for e in certificate["tbs_certificate"]["extensions"]
+                   if e["critical"].native and e["extn_id"].native not in PROCESSED_CRITICAL_EXTENSIONS]
+        if unknown:
+            raise refuse(f"{who} has a critical extension this platform does not process ({', '.join(unknown)})")
         validity = certificate["tbs_certificate"]["validity"]
         not_before, not_after = validity["not_before"].native, validity["not_after"].native
         if at < not_before:
@@ -217,10 +295,16 @@ class RevocationChecker:
         raise NotImplementedError
 
 
-class CrlFileChecker(RevocationChecker):
-    """CRLs from files (PEM or DER), re-read when a file changes, as a CRL downloader refreshes them.
+CRL_REFRESH_HINT = "refresh the CRLs (python -m ops.crls refresh, run by a timer)"
 
-    Fails closed: a certificate whose issuer has no current CRL here is refused."""
+
+class CrlFileChecker(RevocationChecker):
+    """Full and delta CRLs from files or folders (PEM or DER), re-read when a file changes, as the
+    CRL refresh (`ops/crls.py`) rewrites them.
+
+    Fails closed: a certificate whose issuer has no current full CRL here is refused, and a stale one
+    says so. A delta CRL adds its entries to every current full CRL at or past its base number;
+    a stale delta is left out (the full CRL alone still answers)."""
 
     def __init__(self, paths, verifiers):
         self.paths = list(paths)
@@ -229,27 +313,41 @@ class CrlFileChecker(RevocationChecker):
 
     def check(self, certificate, issuer, at):
         lists = [c for c in self._crls() if c.issuer == issuer.subject and c.signed_by(issuer, self.verifiers)]
-        if not lists:
-            raise refuse(f"revocation status unknown: no CRL from {describe(issuer)}")
-        current = [c for c in lists if c.next_update is None or c.next_update >= at]
+        full = [c for c in lists if c.delta_base is None]
+        if not full:
+            raise refuse(f"revocation status unknown: no CRL from {describe(issuer)}; {CRL_REFRESH_HINT}")
+        current = [c for c in full if c.is_current(at)]
         if not current:
-            raise refuse(f"revocation status unknown: the CRL from {describe(issuer)} is out of date")
+            newest = max(full, key=lambda c: c.this_update)
+            raise refuse(f"revocation status unknown: the CRL from {describe(issuer)} is stale (its next "
+                         f"update was due {newest.next_update:%Y-%m-%d %H:%M} UTC); {CRL_REFRESH_HINT}")
+        base_number = max(c.number or 0 for c in current)
+        deltas = [c for c in lists if c.delta_base is not None and c.delta_base <= base_number and c.is_current(at)]
         serial = certificate.serial_number
-        for certificate_list in current:
+        for certificate_list in current + deltas:
             if serial in certificate_list.revoked:
                 raise refuse(f"the certificate has been revoked (serial {serial:x}, on "
                              f"{certificate_list.revoked[serial]:%Y-%m-%d})")
 
     def _crls(self):
         lists = []
-        for path in self.paths:
-            if not os.path.exists(path):  # not downloaded yet: its issuers' status stays unknown
-                continue
+        for path in _files(self.paths):
             mtime = os.path.getmtime(path)
             if self.loaded.get(path, (None,))[0] != mtime:
                 self.loaded[path] = (mtime, [LoadedCrl(c) for c in _load_crls(path)])
             lists.extend(self.loaded[path][1])
         return lists
+
+
+def _files(paths):
+    """The CRL files named, a folder standing for the files in it; missing ones are not downloaded yet
+    (their issuers' status stays unknown)."""
+    for path in paths:
+        if os.path.isdir(path):
+            yield from sorted(os.path.join(path, name) for name in os.listdir(path)
+                              if not name.startswith(".") and os.path.isfile(os.path.join(path, name)))
+        elif os.path.exists(path):
+            yield path
 
 
 class LoadedCrl:
@@ -260,10 +358,17 @@ class LoadedCrl:
         self.certificate_list = certificate_list
         self.issuer = certificate_list.issuer
         tbs = certificate_list["tbs_cert_list"]
+        self.this_update = tbs["this_update"].native
         self.next_update = tbs["next_update"].native
+        self.number = certificate_list.crl_number_value.native if certificate_list.crl_number_value else None
+        indicator = certificate_list.delta_crl_indicator_value
+        self.delta_base = indicator.native if indicator is not None else None
         self.revoked = {entry["user_certificate"].native: entry["revocation_date"].native
                         for entry in tbs["revoked_certificates"]}
         self._signed_by = {}
+
+    def is_current(self, at):
+        return self.this_update <= at + CLOCK_SKEW and (self.next_update is None or self.next_update >= at)
 
     def signed_by(self, issuer, verifiers):
         if issuer.sha256 not in self._signed_by:
@@ -272,11 +377,18 @@ class LoadedCrl:
 
 
 def _load_crls(path):
+    """The CRLs in a file; a file in a CRL folder that holds none (a certificate, say) gives none."""
     with open(path, "rb") as f:
         data = f.read()
     if pem.detect(data):
-        return [crl.CertificateList.load(der) for _, _, der in pem.unarmor(data, multiple=True)]
-    return [crl.CertificateList.load(data)]
+        return [crl.CertificateList.load(der) for kind, _, der in pem.unarmor(data, multiple=True)
+                if kind == "X509 CRL"]
+    try:
+        certificate_list = crl.CertificateList.load(data)
+        certificate_list["tbs_cert_list"]["issuer"].native  # parsed lazily: a non-CRL fails here
+    except ValueError:
+        return []
+    return [certificate_list]
 
 
 class OcspChecker(RevocationChecker):
@@ -286,11 +398,12 @@ class OcspChecker(RevocationChecker):
     OCSP signing, must be about this certificate, and must say "good". `post(url, body, timeout)`
     returns the response bytes; by default an HTTP POST."""
 
-    def __init__(self, verifiers, url=None, timeout=5.0, post=None):
+    def __init__(self, verifiers, url=None, timeout=5.0, post=None, max_age=dt.timedelta(minutes=15)):
         self.verifiers = verifiers
         self.url = url
         self.timeout = timeout
         self.post = post or _http_post
+        self.max_age = max_age  # an answer produced longer ago is a replay, whatever its nextUpdate says
 
     def check(self, certificate, issuer, at):
         url = self.url or next(iter(certificate.ocsp_urls), None)
@@ -307,7 +420,15 @@ class OcspChecker(RevocationChecker):
         basic = answer.basic_ocsp_response
         if not self._signed_for(basic, issuer):
             raise refuse("revocation status unknown: the OCSP response is not signed by the issuer")
+        self._check_fresh(basic["tbs_response_data"]["produced_at"].native, "produced", at)
         self._read_status(basic, request, at)
+
+    def _check_fresh(self, instant, what, at):
+        if instant is None or instant > at + CLOCK_SKEW:
+            raise refuse(f"revocation status unknown: the OCSP response was {what} in the future")
+        if instant < at - self.max_age:
+            raise refuse(f"revocation status unknown: the OCSP response was {what} {instant:%Y-%m-%d %H:%M} UTC, "
+                         f"more than {int(self.max_age.total_seconds() // 60)} minutes before the signature")
 
     def _signed_for(self, basic, issuer):
         tbs = basic["tbs_response_data"].dump()
@@ -323,6 +444,7 @@ class OcspChecker(RevocationChecker):
             next_update = single["next_update"].native
             if next_update is not None and next_update < at:
                 raise refuse("revocation status unknown: the OCSP response is out of date")
+            self._check_fresh(single["this_update"].native, "issued (thisUpdate)", at)
             status = single["cert_status"].name
             if status == "good":
                 return
@@ -374,45 +496,55 @@ class SignerIdentity:
     certificate_serial: str
     issuer: str
     signing_time: dt.datetime
+    role: str  # who holds the certificate, by its extended key usage (rules.certificate_role)
     bin: str | None = None  # an organisation's employee certificate carries its BIN in OU
+    test_ca: bool = False  # the chain ends in a CA the deployment marks as a test CA
 
 
-def verify_signed_nonce(signature_b64, nonce, *, trust_store, revocation, verifiers, issued_at, now,
-                        clock_skew=dt.timedelta(minutes=2)):
-    """The identity proven by `signature_b64`, a CMS SignedData over `nonce`; raises ValidationFailed
-    (400) for input that is not a SignedData and Unauthenticated (401) naming the reason otherwise."""
+def verify_signed_text(signature, text, *, trust_store, revocation, verifiers, issued_at, now,
+                       clock_skew=CLOCK_SKEW):
+    """The identity proven by `signature`, a CMS SignedData over `text` (UTF-8); raises
+    ValidationFailed (400) for input that is not a SignedData and Unauthenticated (401) naming the
+    reason otherwise."""
     if not trust_store.certificates:
         raise refuse("EDS sign-in is not configured: the trust store is empty")
-    signed_data = _parse_signed_data(signature_b64)
+    signed_data = _parse_signed_data(signature)
     try:
-        return _verify(signed_data, nonce.encode("ascii"), trust_store, revocation, verifiers,
+        return _verify(signed_data, text.encode("utf-8"), trust_store, revocation, verifiers,
                        issued_at, now, clock_skew)
     except (ValueError, TypeError, KeyError) as exc:  # asn1crypto parses lazily: bad inner DER surfaces here
         raise malformed(f"the signature could not be parsed ({exc.__class__.__name__})")
 
 
-def _parse_signed_data(signature_b64):
-    try:
-        der = base64.b64decode(signature_b64, validate=True)
-    except (binascii.Error, ValueError):
-        raise malformed("the signature is not valid base64")
+def _parse_signed_data(signature):
+    """A SignedData from base64 (DER or BER) or from PEM armour (`-----BEGIN CMS-----`)."""
+    if signature.lstrip().startswith("-----BEGIN"):
+        try:
+            _, _, der = pem.unarmor(signature.strip().encode("ascii"))
+        except (ValueError, UnicodeEncodeError):
+            raise malformed("the signature's PEM armour is broken")
+    else:
+        try:
+            der = base64.b64decode("".join(signature.split()), validate=True)
+        except (binascii.Error, ValueError):
+            raise malformed("the signature is not valid base64")
     try:
         content_info = cms.ContentInfo.load(der, strict=True)
         if content_info["content_type"].native != "signed_data":
             raise malformed("the signature is not a CMS SignedData")
         return content_info["content"]
     except (ValueError, TypeError):
-        raise malformed("the signature is not a DER CMS SignedData")
+        raise malformed("the signature is not a DER or BER CMS SignedData")
 
 
-def _verify(signed_data, nonce, trust_store, revocation, verifiers, issued_at, now, clock_skew):
+def _verify(signed_data, text, trust_store, revocation, verifiers, issued_at, now, clock_skew):
     signer_infos = signed_data["signer_infos"]
     if len(signer_infos) != 1:
         raise malformed("the signature must have exactly one signer")
     signer_info = signer_infos[0]
     certificates = [c.chosen for c in signed_data["certificates"] if c.name == "certificate"]
     signer = _signer_certificate(signer_info, certificates)
-    content = _signed_content(signed_data, nonce)
+    content = _signed_content(signed_data, text)
     signing_time = _check_signature(signer_info, signer, content, verifiers) or now
     if not issued_at - clock_skew <= signing_time <= now + clock_skew:
         raise refuse("the signing time lies outside the challenge's lifetime")
@@ -420,7 +552,7 @@ def _verify(signed_data, nonce, trust_store, revocation, verifiers, issued_at, n
     check_chain(chain, signing_time)
     for certificate, issuer in zip(chain, chain[1:]):
         revocation.check(certificate, issuer, signing_time)
-    return _identity(signer, signing_time)
+    return _identity(signer, signing_time, test_ca=trust_store.is_test(chain[-1]))
 
 
 def _signer_certificate(signer_info, certificates):
@@ -435,14 +567,14 @@ def _signer_certificate(signer_info, certificates):
     return matches[0]
 
 
-def _signed_content(signed_data, nonce):
+def _signed_content(signed_data, text):
     encapsulated = signed_data["encap_content_info"]
     if encapsulated["content_type"].native != "data":
         raise malformed("the signed content must be of type data")
     attached = encapsulated["content"].native
-    if attached is not None and attached != nonce:
-        raise refuse("the signature is over other data than this challenge's nonce")
-    return nonce
+    if attached is not None and attached != text:
+        raise refuse("the signature is over other data than this challenge's text")
+    return text
 
 
 def _check_signature(signer_info, signer, content, verifiers):
@@ -451,35 +583,50 @@ def _check_signature(signer_info, signer, content, verifiers):
     signed_attrs = signer_info["signed_attrs"]
     signing_time = None
     if signed_attrs.native is None:
-        data = content
+        candidates = [content]
     else:
         attributes = {a["type"].native: a["values"][0].native for a in signed_attrs}
         if attributes.get("content_type") != "data":
             raise refuse("the signed attributes must declare content type data")
         if attributes.get("message_digest") != _digest(digest_name, content):
-            raise refuse("the signature is over other data than this challenge's nonce (message digest)")
+            raise refuse("the signature is over other data than this challenge's text (message digest)")
         signing_time = attributes.get("signing_time")
-        data = signed_attrs.untag().dump()  # signed as a SET OF, not with the [0] tag it travels in
-    if not verifiers.is_valid(signer.public_key, signer_info["signature_algorithm"],
-                              signer_info["signature"].native, data, digest_name):
+        # signed as a DER SET OF, not with the [0] tag it travels in; BER input is re-encoded
+        as_sent = signed_attrs.untag().dump()
+        candidates = [as_sent]
+        as_der = signed_attrs.untag().dump(force=True)
+        if as_der != as_sent:
+            candidates.append(as_der)
+    if not any(verifiers.is_valid(signer.public_key, signer_info["signature_algorithm"],
+                                  signer_info["signature"].native, data, digest_name) for data in candidates):
         raise refuse("the signature does not verify with the signer's certificate")
     return signing_time
 
 
 def _digest(name, content):
+    if name == kalkan.NAMES["digest"]:
+        return gost.streebog512(content)
     try:
         return hashlib.new(name, content).digest()
     except (ValueError, TypeError):
         raise refuse(f"the digest algorithm {name} is not supported")
 
 
-def _identity(certificate, signing_time):
+def _identity(certificate, signing_time, test_ca=False):
+    usage = certificate.extended_key_usage_value
+    role = certificate_role(certificate.public_key.algorithm,
+                            [purpose.dotted for purpose in usage] if usage is not None else [])
+    if role is None:
+        raise refuse("the certificate is not one a person signs in with: its extended key usage names no "
+                     "individual or organisation's employee (NCA RK's 1.2.398.3.3.4.1.x)")
+    if role == ROLE_INFORMATION_SYSTEM:
+        raise refuse("an information system's certificate cannot sign in or sign for a person")
     subject = certificate.subject.native
     serial = _text(subject.get("serial_number"))
     iin = serial[len(IIN_PREFIX):] if serial.upper().startswith(IIN_PREFIX) else ""
     if not iin:
         raise refuse("the certificate's subject has no IIN (serialNumber IIN + 12 digits)")
-    problem = iin_problem(iin)
+    problem = iin_problem(iin, test=test_ca)
     if problem:
         raise refuse(f"the certificate's IIN {iin} is not valid: {problem}")
     common_name = _text(subject.get("common_name"))
@@ -493,7 +640,7 @@ def _identity(certificate, signing_time):
     return SignerIdentity(
         iin=iin, full_name=full_name, surname=surname, given_name=given_name,
         certificate_serial=format(certificate.serial_number, "x"), issuer=certificate.issuer.human_friendly,
-        signing_time=signing_time,
+        signing_time=signing_time, role=role, test_ca=test_ca,
         bin=unit[len(BIN_PREFIX):] if unit.upper().startswith(BIN_PREFIX) else None,
     )
 

@@ -2,7 +2,7 @@
 their sites, the audit log, and its outbox."""
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from common.outbox import OutboxEventMixin, ProcessedEventMixin
@@ -56,8 +56,8 @@ class Student(Base):
     full_name: Mapped[str] = mapped_column(String(200))
     surname: Mapped[str] = mapped_column(String(100))
     given_name: Mapped[str] = mapped_column(String(100))
-    birth_date: Mapped[dt.date] = mapped_column(Date)
-    sex: Mapped[str] = mapped_column(String(8))
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)  # unknown for a test CA's identity
+    sex: Mapped[str | None] = mapped_column(String(8))
     university_id: Mapped[str] = mapped_column(ForeignKey("universities.id"), index=True)
     region: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
     phone: Mapped[str | None] = mapped_column(String(16))
@@ -68,11 +68,17 @@ class Student(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
+LIVE_ORGANISATION = text("status NOT IN ('rejected', 'withdrawn')")
+
+
 class Organisation(Base):
     __tablename__ = "organisations"
+    # One live organisation per BIN: a rejected or withdrawn application frees it.
+    __table_args__ = (Index("uq_organisations_live_bin", "bin", unique=True,
+                            postgresql_where=LIVE_ORGANISATION, sqlite_where=LIVE_ORGANISATION),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    bin: Mapped[str] = mapped_column(String(12), unique=True)
+    bin: Mapped[str] = mapped_column(String(12))
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(32))
     region: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)

@@ -173,6 +173,12 @@ def add_staff(session, data, created_by):
     return staff
 
 
+def bind_representative(staff, organisation):
+    """The representative of an ended application becomes the new application's representative."""
+    staff.role, staff.region, staff.active = COORDINATOR, organisation.region, True
+    staff.organisation_id, staff.site_id, staff.university_id = organisation.id, None, None
+
+
 def bootstrap_admin(session, iin, full_name):
     """The first admin, from the command line; returns (staff user, whether it was created now)."""
     problem = rules.iin_problem(iin)
@@ -200,7 +206,10 @@ def list_staff(session, filters, limit, offset):
 # Organisations and sites
 
 def find_organisation_by_bin(session, bin_):
-    return session.scalar(select(Organisation).where(Organisation.bin == bin_))
+    """The live organisation with this BIN, else its latest ended application, else None."""
+    ended = Organisation.status.in_(rules.BIN_FREED_BY)
+    return session.scalar(select(Organisation).where(Organisation.bin == bin_)
+                          .order_by(ended, Organisation.created_at.desc()).limit(1))
 
 
 def add_organisation(session, data):
@@ -231,11 +240,14 @@ def site_event_data(site):
 
 
 def decide(session, organisation, status, actor, reason):
-    """Set the organisation's new status and announce it."""
+    """Set the organisation's new status and announce it (a withdrawn application was never
+    announced, so its end is not either)."""
     organisation.status = status
     organisation.reason = reason
     organisation.decided_by = actor.user_id
     organisation.decided_at = organisation.updated_at = utcnow()
+    if status == rules.WITHDRAWN:
+        return
     if status == rules.ACCREDITED:
         record_event(session, OutboxEvent, events.ORGANISATION_ACCREDITED, {
             "organisation_id": organisation.id, "name": organisation.name, "region": organisation.region,

@@ -1,16 +1,19 @@
-"""Registry's pure rules: IIN and BIN, staff scopes, organisation status changes and visibility.
+"""Registry's pure rules: IIN and BIN, EDS certificates and what each may sign, the sign-in text,
+staff scopes, organisation status changes and visibility.
 
-IIN and BIN checks live in `common.iin` (payments checks the IIN of a payout's beneficiary too).
+IIN and BIN follow the Government of Kazakhstan's format (`common.iin`, which payments shares).
 """
 import datetime as dt
 from dataclasses import dataclass
 
+from common import kalkan
 from common.auth import (ADMIN, COORDINATOR, MINISTRY, MIO_OFFICER, NVS_OFFICER, OPERATOR, REGIONAL_OFFICERS,
                          REGISTRAR, SCOPE_KEYS, STUDENT)
 from common.contracts.registry import ORGANISATION_STATUSES, STAFF_ROLES
-from common.iin import (CENTURY_BY_DIGIT, FIRST_WEIGHTS, SECOND_WEIGHTS, check_digit,  # noqa: F401 (re-exported)
-                        has_valid_check_digit, iin_problem, is_valid_iin)
+from common.iin import FIRST_WEIGHTS, SECOND_WEIGHTS, check_digit  # noqa: F401 (used by the tests and the season)
 from common.iin import birth_date as _birth_date
+from common.iin import has_valid_check_digit as _has_valid_check_digit
+from common.iin import iin_problem as _iin_problem
 
 # 5th BIN digit: resident legal entity, non-resident legal entity, individual entrepreneur (joint).
 BIN_ENTITY_TYPES = {"4": "resident", "5": "non_resident", "6": "joint_entrepreneur"}
@@ -23,29 +26,118 @@ class Person:
     sex: str  # "male" or "female"
 
 
-def person_from_iin(iin):
-    """Birth date and sex read from a valid IIN; ValueError naming the problem otherwise."""
-    problem = iin_problem(iin)
+def iin_problem(iin, test=False):
+    """Why `iin` is not a valid IIN, or None. `test`: a test CA's identity, whose IIN need only be
+    12 digits (NCA RK's test IINs carry no birth date or check digit)."""
+    if test and isinstance(iin, str) and len(iin) == 12 and iin.isdigit():
+        return None
+    return _iin_problem(iin)
+
+
+def is_valid_iin(iin):
+    return iin_problem(iin) is None
+
+
+def person_from_iin(iin, test=False):
+    """Birth date and sex read from a valid IIN (unknown for a test CA's identity); ValueError
+    naming the problem otherwise."""
+    problem = iin_problem(iin, test)
     if problem:
         raise ValueError(problem)
+    if test and iin_problem(iin):
+        return Person(iin=iin, birth_date=None, sex=None)
     return Person(iin=iin, birth_date=_birth_date(iin), sex="male" if int(iin[6]) % 2 else "female")
 
 
-def bin_problem(bin_):
-    """Why `bin_` is not a valid BIN (business identification number), or None."""
+def bin_problem(bin_, test=False):
+    """Why `bin_` is not a valid BIN (business identification number), or None. `test`: the BIN of
+    a test CA's certificate, which need only be 12 digits."""
     if not (isinstance(bin_, str) and len(bin_) == 12 and bin_.isdigit()):
         return "a BIN is 12 digits"
+    if test:
+        return None
     if not 1 <= int(bin_[2:4]) <= 12:
         return "digits 3-4 of a BIN are the month of registration"
     if bin_[4] not in BIN_ENTITY_TYPES:
         return "the 5th digit of a BIN (entity type) must be 4, 5 or 6"
-    if not has_valid_check_digit(bin_):
+    if not _has_valid_check_digit(bin_):
         return "the BIN's check digit is wrong"
     return None
 
 
 def is_valid_bin(bin_):
     return bin_problem(bin_) is None
+
+
+# EDS certificates: who holds one (NCA RK's extended key usage since 2024) and what each may sign.
+
+ROLE_INDIVIDUAL = "individual"
+ROLE_LEGAL_HEAD = "legal_head"
+ROLE_LEGAL_SIGNING_RIGHT = "legal_signing_right"
+ROLE_LEGAL_EMPLOYEE = "legal_employee"
+ROLE_INFORMATION_SYSTEM = "information_system"
+LEGAL_ROLES = (ROLE_LEGAL_HEAD, ROLE_LEGAL_SIGNING_RIGHT, ROLE_LEGAL_EMPLOYEE)
+SIGNS_FOR_ORGANISATION = (ROLE_LEGAL_HEAD, ROLE_LEGAL_SIGNING_RIGHT)
+
+
+def certificate_role(key_algorithm, extended_key_usages, has_bin=False):
+    """Who holds a certificate with these extended key usages (dotted OIDs), or None for a
+    certificate nobody signs in with (no EKU, or a foreign one such as serverAuth only).
+
+    Legacy RSA keys of the two-key scheme (AUTH: clientAuth, signing: emailProtection) name no
+    holder; they count as an individual's, or an employee's when the subject carries a BIN."""
+    usages = set(extended_key_usages)
+    if kalkan.EKU_INFORMATION_SYSTEM in usages:
+        return ROLE_INFORMATION_SYSTEM
+    if kalkan.EKU_LEGAL_HEAD in usages:
+        return ROLE_LEGAL_HEAD
+    if kalkan.EKU_LEGAL_SIGNING_RIGHT in usages:
+        return ROLE_LEGAL_SIGNING_RIGHT
+    if any(u == kalkan.EKU_LEGAL_ENTITY or u.startswith(kalkan.EKU_LEGAL_ENTITY + ".") for u in usages):
+        return ROLE_LEGAL_EMPLOYEE
+    if kalkan.EKU_INDIVIDUAL in usages:
+        return ROLE_INDIVIDUAL
+    if key_algorithm == "rsa" and usages & {kalkan.EKU_CLIENT_AUTH, kalkan.EKU_EMAIL_PROTECTION}:
+        return ROLE_LEGAL_EMPLOYEE if has_bin else ROLE_INDIVIDUAL
+    return None
+
+
+def student_signature_problem(role):
+    """Why a student may not register or sign in with a certificate of `role`, or None."""
+    if role != ROLE_INDIVIDUAL:
+        return "a student signs with their personal (individual) EDS, not an organisation's certificate"
+    return None
+
+
+def staff_signature_problem(role, certificate_bin, organisation_bin):
+    """Why a staff user bound to `organisation_bin` (None for other staff) may not sign in with this
+    certificate, or None: a legal entity's certificate of a coordinator must be their organisation's."""
+    if role in LEGAL_ROLES and organisation_bin and certificate_bin != organisation_bin:
+        return f"the certificate is issued to another organisation (BIN {certificate_bin}), not yours"
+    return None
+
+
+def application_signature_problem(role, certificate_bin, application_bin):
+    """Why this certificate may not sign an organisation's application for `application_bin`, or None:
+    the first head or an employee with signing right, of that very BIN."""
+    if role not in LEGAL_ROLES:
+        return ("an organisation applies with a legal entity's EDS (its first head or an employee with "
+                "signing right), not a personal certificate")
+    if role not in SIGNS_FOR_ORGANISATION:
+        return "an ordinary employee's certificate cannot sign for the organisation: its head or an employee " \
+               "with signing right signs"
+    if certificate_bin != application_bin:
+        return f"the signer's certificate is issued to another organisation (BIN {certificate_bin})"
+    return None
+
+
+def challenge_text(nonce, issued_at):
+    """What a person signs to sign in, register or apply: readable in NCALayer's and eGov Mobile's
+    window, and rebuilt from the challenge to check the signature is over exactly this."""
+    return ("Студенческий ваучер / Студенттік ваучер / Student Voucher\n"
+            "Вход на платформу / Платформаға кіру / Sign-in to the platform\n"
+            f"Nonce: {nonce}\n"
+            f"Time: {issued_at:%Y-%m-%d %H:%M:%S} UTC")
 
 
 # Staff roles and the scope each is bound to.
@@ -84,12 +176,15 @@ def is_representative(principal):
 
 # Organisations: status changes and who sees what.
 
-PENDING, ACCREDITED, REJECTED, SUSPENDED = ORGANISATION_STATUSES
+PENDING, ACCREDITED, REJECTED, SUSPENDED, WITHDRAWN = ORGANISATION_STATUSES
 TRANSITIONS = {
     "accredit": ((PENDING, SUSPENDED), ACCREDITED),
     "reject": ((PENDING,), REJECTED),
     "suspend": ((ACCREDITED,), SUSPENDED),
+    "withdraw": ((PENDING,), WITHDRAWN),
 }
+# An application that ended without accreditation frees its BIN for the real organisation.
+BIN_FREED_BY = (REJECTED, WITHDRAWN)
 
 
 def next_status(current, decision):
@@ -101,6 +196,11 @@ def next_status(current, decision):
 def may_decide(principal, organisation_region):
     """Only an MIO or NVS officer of the organisation's own region accredits, rejects or suspends."""
     return principal.has(*REGIONAL_OFFICERS) and principal.region == organisation_region
+
+
+def may_withdraw(principal, organisation_id):
+    """The organisation's own representative withdraws its pending application."""
+    return is_representative(principal) and principal.organisation_id == organisation_id
 
 
 def sees_every_organisation(principal):

@@ -65,8 +65,10 @@ class RegistryService(HealthMixin):
         ttl = int(self.config.get("EDS_CHALLENGE_TTL_SECONDS", DEFAULT_CHALLENGE_TTL_SECONDS))
         with self.db.begin():
             challenge = repository.create_challenge(self.db, ttl)
+        text = rules.challenge_text(challenge.nonce, as_utc(challenge.created_at))
         return ChallengeOut().dump({"nonce": challenge.nonce, "expires_at": challenge.expires_at,
-                                    "data_base64": _base64(challenge.nonce)})
+                                    "data_to_sign": text, "data_base64": _base64(text),
+                                    "accepts_test_keys": self.eds.accepts_test_keys})
 
     @timer(interval=3600)
     def forget_expired_challenges(self):
@@ -77,18 +79,20 @@ class RegistryService(HealthMixin):
     def login(self, payload):
         data = load(LoginIn, payload)
         with self._signed(data) as identity:
-            account = self._account(identity.iin, data.get("role"))
+            account = self._account(identity, data.get("role"))
         return self._token(account, identity.full_name)
 
     @rpc
     def register_student(self, payload):
         data = load(RegisterIn, payload)
         with self._signed(data) as identity:
+            _refuse_signature(rules.student_signature_problem(identity.role))
             if find(self.db, University, data["university_id"]) is None:
                 raise ValidationFailed("no such university", {"university_id": ["unknown university"]})
             if repository.find_student_by_iin(self.db, identity.iin):
                 raise Conflict("a student with this IIN is registered: sign in instead", {"iin": ["registered"]})
-            student = repository.add_student(self.db, identity, rules.person_from_iin(identity.iin), data)
+            person = rules.person_from_iin(identity.iin, test=identity.test_ca)
+            student = repository.add_student(self.db, identity, person, data)
             repository.audit(self.db, _student_principal(student), "student.register", student)
         return self._token(student, identity.full_name)
 
@@ -100,25 +104,39 @@ class RegistryService(HealthMixin):
         is used up all the same (a nonce is good for one try)."""
         try:
             with self.db.begin():
-                issued_at = repository.use_challenge(self.db, data["nonce"])
-                yield self.eds(data["signature"], data["nonce"], as_utc(issued_at))
+                issued_at = as_utc(repository.use_challenge(self.db, data["nonce"]))
+                text = rules.challenge_text(data["nonce"], issued_at)
+                yield self.eds(data["signature"], text, issued_at)
         except Exception:
             with self.db.begin():
                 repository.spend_challenge(self.db, data["nonce"])
             raise
 
-    def _account(self, iin, role):
-        found = (repository.find_student_by_iin(self.db, iin), repository.find_staff_by_iin(self.db, iin))
+    def _account(self, identity, role):
+        """The account this signature signs in to. A legal entity's certificate never opens a student
+        account, and a coordinator's must be their own organisation's."""
+        found = (repository.find_student_by_iin(self.db, identity.iin),
+                 repository.find_staff_by_iin(self.db, identity.iin))
         accounts = [a for a in found if a is not None and getattr(a, "active", True)]
         if role:
             accounts = [a for a in accounts if _role_of(a) == role]
         if not accounts:
             reason = "no account for this person: students register first, staff are added by an admin"
             raise Unauthenticated(reason, {"signature": [reason]})
+        problems = {id(a): self._signature_problem(identity, a) for a in accounts}
+        if all(problems.values()):
+            _refuse_signature(problems[id(accounts[0])])
+        accounts = [a for a in accounts if not problems[id(a)]]
         if len(accounts) > 1:
             raise Conflict("this person has several accounts: say which role signs in",
                            {"role": [_role_of(a) for a in accounts]})
         return accounts[0]
+
+    def _signature_problem(self, identity, account):
+        if isinstance(account, Student):
+            return rules.student_signature_problem(identity.role)
+        organisation = find(self.db, Organisation, account.organisation_id) if account.organisation_id else None
+        return rules.staff_signature_problem(identity.role, identity.bin, organisation and organisation.bin)
 
     def _token(self, account, name):
         principal = _student_principal(account) if isinstance(account, Student) else _staff_principal(account)
@@ -168,21 +186,25 @@ class RegistryService(HealthMixin):
     @rpc
     def apply_organisation(self, payload):
         data = load(OrganisationApply, payload)
-        problem = rules.bin_problem(data["bin"])
-        if problem:
-            raise ValidationFailed("the BIN is not valid", {"bin": [problem]})
         with self._signed(data) as identity:
-            if identity.bin and identity.bin != data["bin"]:
-                raise Forbidden(f"the signer's certificate is issued to another organisation (BIN {identity.bin})",
-                                {"bin": ["not the signer's organisation"]})
-            if repository.find_organisation_by_bin(self.db, data["bin"]):
+            _refuse_signature(rules.application_signature_problem(identity.role, identity.bin, data["bin"]),
+                              Forbidden, "bin")
+            problem = rules.bin_problem(data["bin"], test=identity.test_ca)
+            if problem:
+                raise ValidationFailed("the BIN is not valid", {"bin": [problem]})
+            previous = repository.find_organisation_by_bin(self.db, data["bin"])
+            if previous is not None and previous.status not in rules.BIN_FREED_BY:
                 raise Conflict("an organisation with this BIN has applied", {"bin": ["already registered"]})
-            if repository.find_staff_by_iin(self.db, identity.iin):
+            representative = repository.find_staff_by_iin(self.db, identity.iin)
+            if representative is not None and not self._ended_representative(representative):
                 raise Conflict("the signer already has a staff account", {"signature": ["staff account exists"]})
             organisation = repository.add_organisation(self.db, data)
-            representative = repository.add_staff(self.db, {
-                "iin": identity.iin, "full_name": identity.full_name, "role": COORDINATOR,
-                "region": organisation.region, "organisation_id": organisation.id}, created_by="self")
+            if representative is None:
+                representative = repository.add_staff(self.db, {
+                    "iin": identity.iin, "full_name": identity.full_name, "role": COORDINATOR,
+                    "region": organisation.region, "organisation_id": organisation.id}, created_by="self")
+            else:
+                repository.bind_representative(representative, organisation)
             organisation.representative_id = representative.id
             for site in data["sites"]:
                 repository.add_site(self.db, organisation, site)
@@ -190,6 +212,12 @@ class RegistryService(HealthMixin):
             repository.audit(self.db, actor, "organisation.apply", organisation)
             repository.audit(self.db, actor, "staff.create", representative)
         return OrganisationOut().dump(organisation)
+
+    def _ended_representative(self, staff):
+        """A representative of an application that was rejected or withdrawn, who applies again."""
+        organisation = find(self.db, Organisation, staff.organisation_id) if staff.organisation_id else None
+        return organisation is not None and organisation.representative_id == staff.id \
+            and organisation.status in rules.BIN_FREED_BY
 
     @rpc
     def list_organisations(self, query=None):
@@ -208,12 +236,15 @@ class RegistryService(HealthMixin):
         principal = self.caller()
         if decision not in rules.TRANSITIONS:
             raise ValidationFailed("unknown decision", {"decision": list(rules.TRANSITIONS)})
-        reason = load(ReasonIn, payload)["reason"] if decision != "accredit" else None
+        reason = load(ReasonIn, payload)["reason"] if decision in ("reject", "suspend") else None
         with self.db.begin():
             organisation = find(self.db, Organisation, organisation_id, lock=True)
             if organisation is None:
                 raise NotFound("no such organisation")
-            if not rules.may_decide(principal, organisation.region):
+            if decision == "withdraw":
+                if not rules.may_withdraw(principal, organisation.id):
+                    raise Forbidden("only the organisation's representative withdraws its application")
+            elif not rules.may_decide(principal, organisation.region):
                 raise Forbidden(f"only an MIO or NVS officer of {organisation.region} may {decision} this organisation")
             status = rules.next_status(organisation.status, decision)
             if status is None:
@@ -349,4 +380,10 @@ def _staff_principal(staff):
 
 
 def _base64(text):
-    return base64.b64encode(text.encode("ascii")).decode()
+    return base64.b64encode(text.encode("utf-8")).decode()
+
+
+def _refuse_signature(problem, error=Unauthenticated, field="signature"):
+    """A certificate that may not sign this: 401 (or `error`) naming the reason on `field`."""
+    if problem:
+        raise error(problem, {field: [problem]})

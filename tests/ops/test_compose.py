@@ -70,6 +70,10 @@ def test_every_service_runs_replicated_with_every_setting_its_config_reads():
     assert set(national["postgres"]["environment"]["POSTGRES_DATABASES"].split()) == databases
     assert {f"{name.upper()}_DATABASE_URL" for name in databases} <= environment_of(national["migrate"])
     assert national["bank-simulator"]["command"] == ["python", "-m", "ops.bank_simulator"]
+    # Seeding waits for every consumer (its queues declared), so no seeded event reaches no queue.
+    assert "seed" not in " ".join(national["migrate"]["command"])
+    assert set(national["seed"]["depends_on"]) == databases
+    assert all(need["condition"] == "service_healthy" for need in national["seed"]["depends_on"].values())
 
 
 def test_a_regional_stack_runs_the_regional_services_on_its_own_vhost():

@@ -1,5 +1,6 @@
 """Headless Debian chromium driven by Selenium with the system chromedriver (no browser download),
-and a page object for the portal: sign in by EDS through a test signer, find, click, fill, screenshot."""
+and a page object for the portal: sign in by EDS through a test signer (or the portal's NCALayer signer
+pointed at a stand-in), find, click, fill, screenshot."""
 import base64
 import os
 import shutil
@@ -58,16 +59,21 @@ class Portal:
             self.driver.execute_script(f.read())
         return self
 
+    def use_ncalayer(self, url):
+        """Sign through the portal's own NCALayer signer, talking to the NCALayer at `url`."""
+        self.driver.execute_script("StudentVoucher.useSigner(new StudentVoucher.NCALayerSigner(arguments[0]))", url)
+        return self
+
     def go(self, section):
         self.driver.get(f"{self.base_url}/#/{section}")
         return self.wait_for(f'.page[data-page="{section}"]')
 
-    # Signing in: the page's signer asks, the test signs the nonce with `user`'s key from the test PKI
+    # Signing in: the page's signer asks, the test signs the challenge's text with `user`'s test PKI key
 
     def sign_pending(self, user):
         request = self.wait(lambda d: d.execute_script("return window.__signRequests.length ? "
                                                        "window.__signRequests[0].dataBase64 : null"))
-        signature = sign_nonce(user, base64.b64decode(request).decode("ascii"))
+        signature = sign_nonce(user, base64.b64decode(request).decode("utf-8"))
         self.driver.execute_script("window.__signRequests.shift().resolve(arguments[0])", signature)
 
     def sign_in(self, user, role=None):

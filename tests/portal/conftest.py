@@ -6,6 +6,7 @@ import tempfile
 import pytest
 
 from tests.portal.browser import Portal, close_chromium, start_chromium
+from tests.portal.ncalayer import FakeNCALayer
 
 
 @pytest.fixture(scope="session")
@@ -32,3 +33,15 @@ def portal(request, platform, chromium):
     yield page
     if getattr(request.node, "portal_failed", False):
         page.screenshot(f"FAILED-{request.node.name}")
+
+
+@pytest.fixture
+def ncalayer(chromium):
+    """A stand-in NCALayer on a local ws:// port. The portal's CSP lets the page reach only the real one
+    (wss://127.0.0.1:13579, checked in test_assets), so the browser sets CSP aside while this runs."""
+    driver, _ = chromium
+    fake = FakeNCALayer()
+    driver.execute_cdp_cmd("Page.setBypassCSP", {"enabled": True})
+    yield fake
+    driver.execute_cdp_cmd("Page.setBypassCSP", {"enabled": False})
+    fake.close()

@@ -10,6 +10,7 @@ from common.contracts.placement import PLACEMENT_STARTED
 from services.placement.models import Site as PlacementSite
 from services.timesheet.models import Placement as TimesheetPlacement
 from tests.harness import eventually
+from tests.registry.gost_pki import LEGAL_HEAD
 from tests.registry.pki import bearer, challenge, eds_login, make_user, sign_nonce
 
 REGION = "KZ-71"
@@ -27,7 +28,8 @@ def apply_organisation(platform, name="School No. 12"):
     """An organisation applies, signed by its representative: pending until its region accredits it."""
     nonce = challenge(platform.http)
     return ok(platform.http.post("/api/v1/organisations", json={
-        "nonce": nonce, "signature": sign_nonce(make_user(name="ОМАРОВ ЕРЛАН"), nonce), "bin": BIN, "name": name,
+        "nonce": nonce, "signature": sign_nonce(make_user(name="ОМАРОВ ЕРЛАН", usages=LEGAL_HEAD, bin_=BIN), nonce),
+        "bin": BIN, "name": name,
         "kind": "school", "region": REGION, "address": "Abai ave 10", "phone": "+77172000000",
         "email": "school@example.kz", "sites": [SITE]}), 201)
 

@@ -1,5 +1,5 @@
-// Stands in for NCALayer in the browser tests: each signature the page asks for waits in a queue
-// until the test signs the data with the test PKI in Python and hands the signature back.
+// Stands in for NCALayer in the browser tests: each signature the page asks for (whatever its purpose)
+// waits in a queue until the test signs the data with the test PKI in Python and hands it back.
 window.__signRequests = [];
 window.StudentVoucher.useSigner({
   name: "test signer",

@@ -95,10 +95,13 @@ def test_officer_accredits_then_a_student_registers_finds_a_project_and_books_an
     eventually(bell_matches_api)
     portal.click("#bell")
     panel = portal.wait_for("#notifications")
-    items = panel.find_elements("css selector", "li.unread")
-    assert [item.find_element("css selector", "strong").text for item in items] == [
-        "Сұхбат белгіленді", "Сұхбатқа жазылыңыз"]  # newest first
-    assert "«Maths tutoring for fifth grade» жобасы бойынша сұхбатыңыз" in items[0].text
+
+    def unread(_):  # read again if the bell's refresh draws the list anew meanwhile
+        items = panel.find_elements("css selector", "li.unread")
+        return [(item.find_element("css selector", "strong").text, item.text) for item in items] or None
+    items = portal.wait(unread)
+    assert [title for title, _ in items] == ["Сұхбат белгіленді", "Сұхбатқа жазылыңыз"]  # newest first
+    assert "«Maths tutoring for fifth grade» жобасы бойынша сұхбатыңыз" in items[0][1]
     portal.screenshot("student-notifications-phone")
     portal.click("#notifications li.unread button.link")
     portal.wait_for("#unread-count", "1")

@@ -1,13 +1,15 @@
-"""A test PKI shaped like NCA RK's, made on the fly, and helpers to sign in with it.
+"""Test PKIs shaped like NCA RK's, made on the fly, and helpers to sign in with them.
 
     from tests.registry.pki import make_user, sign_nonce, eds_login
-    user = make_user()                              # a person with a fresh valid IIN, ECDSA P-256 key
+    user = make_user()                              # a person with a fresh valid IIN, GOST 2015 key
     token = eds_login(platform.http, user)          # challenge, sign, POST /auth/login -> token
-    signature = sign_nonce(user, nonce)             # base64 DER CMS SignedData, as NCALayer sends it
+    signature = sign_nonce(user, nonce)             # base64 CMS SignedData over the challenge's text
 
-`session_pki()` is the root + intermediate CA that `tests.harness.Platform` puts in the registry's
-trust store (`EDS_TRUST_STORE`) with its CRL file (`EDS_CRL_FILE`); `make_user` issues from it.
-`TestPki()` makes another, untrusted one.
+`session_pki()` is the GOST root + issuing CA (`tests/registry/gost_pki.py`) that
+`tests.harness.Platform` puts in the registry's trust store (`EDS_TRUST_STORE`) with its CRL files
+(`EDS_CRL_FILE`); `make_user` issues from it. `TestPki()` makes an RSA or ECDSA one (the legacy keys
+and other signers), `GostTestPki()` another GOST one. `challenge(http)` answers the nonce carrying
+the text to sign (`.data_to_sign`), which `sign_nonce` signs.
 """
 import base64
 import datetime as dt
@@ -24,6 +26,7 @@ from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.x509.oid import NameOID
 
 from services.registry.rules import check_digit
+from tests.registry.gost_pki import INDIVIDUAL, GostKey, GostTestPki, gost_cms
 
 UTC = dt.timezone.utc
 
@@ -121,7 +124,7 @@ class TestPki:
         return {"EDS_TRUST_STORE": [self.trust_store_path], "EDS_CRL_FILE": [self.crl_path]}
 
     def make_user(self, iin=None, name="ТЕСТОВ ТЕСТ ТЕСТОВИЧ", key_kind="ec", not_before=None,
-                  not_after=None, digital_signature=True, bin_=None):
+                  not_after=None, digital_signature=True, bin_=None, usages=INDIVIDUAL):
         """A person's signing certificate from the intermediate CA, subject as NCA RK writes it:
         CN "SURNAME NAME", SURNAME, GIVENNAME (the patronymic), SERIALNUMBER "IIN…", C KZ."""
         iin = iin or random_iin()
@@ -141,6 +144,9 @@ class TestPki:
                    .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
                    .add_extension(_key_usage(digital_signature=digital_signature, content_commitment=True),
                                   critical=True))
+        if usages:
+            builder = builder.add_extension(
+                x509.ExtendedKeyUsage([x509.ObjectIdentifier(oid) for oid in usages]), critical=False)
         return User(certificate=_signed(builder, self.intermediate), key=key, chain=[self.intermediate],
                     iin=iin, name=name)
 
@@ -162,14 +168,25 @@ class TestPki:
         os.replace(self.crl_path + ".tmp", self.crl_path)
 
 
+def text_of(nonce):
+    """What is signed for a challenge: its readable text (a nonce from `challenge`, or the challenge's
+    JSON answer), else the string itself."""
+    if isinstance(nonce, dict):
+        return nonce["data_to_sign"].encode("utf-8")
+    return getattr(nonce, "data_to_sign", nonce).encode("utf-8")
+
+
 def sign_nonce(user, nonce, detached=False, attributes=True, include_chain=True):
-    """NCALayer's signature of the nonce: base64 of a DER CMS SignedData by `user`'s key."""
+    """NCALayer's signature of a challenge: base64 of a CMS SignedData by `user`'s key over the
+    challenge's text (GOST keys: as KalkanCrypt writes it; RSA and ECDSA: by `cryptography`)."""
+    if isinstance(user.key, GostKey):
+        return gost_cms(user, text_of(nonce), detached=detached, include_chain=include_chain)
     options = [pkcs7.PKCS7Options.Binary]
     if detached:
         options.append(pkcs7.PKCS7Options.DetachedSignature)
     if not attributes:
         options.append(pkcs7.PKCS7Options.NoAttributes)
-    builder = pkcs7.PKCS7SignatureBuilder().set_data(nonce.encode("ascii")) \
+    builder = pkcs7.PKCS7SignatureBuilder().set_data(text_of(nonce)) \
         .add_signer(user.certificate, user.key, hashes.SHA256())
     for certificate in (user.chain if include_chain else []):
         builder = builder.add_certificate(certificate.certificate)
@@ -188,7 +205,7 @@ def sign_nonce_with_openssl(user, nonce, detached=False):
         with open(paths["chain.pem"], "wb") as f:
             f.write(b"".join(c.pem for c in user.chain))
         with open(paths["nonce"], "wb") as f:
-            f.write(nonce.encode("ascii"))
+            f.write(text_of(nonce))
         command = ["openssl", "cms", "-sign", "-binary", "-md", "sha256", "-outform", "DER",
                    "-signer", paths["cert.pem"], "-inkey", paths["key.pem"], "-certfile", paths["chain.pem"],
                    "-in", paths["nonce"]]
@@ -201,23 +218,51 @@ def sign_nonce_with_openssl(user, nonce, detached=False):
 _SESSION_PKI = None
 
 
+_LEGACY_PKI = None
+
+
 def session_pki():
-    """The trusted test PKI, made once per test process."""
+    """The trusted GOST test PKI, made once per test process."""
     global _SESSION_PKI
     if _SESSION_PKI is None:
-        _SESSION_PKI = TestPki()
+        _SESSION_PKI = GostTestPki()
     return _SESSION_PKI
 
 
+def legacy_pki():
+    """The trusted RSA test PKI (the two-key scheme's keys still sign in while valid)."""
+    global _LEGACY_PKI
+    if _LEGACY_PKI is None:
+        _LEGACY_PKI = TestPki("LEGACY", key_kind="rsa")
+    return _LEGACY_PKI
+
+
+def session_config():
+    """The registry's EDS settings trusting both test PKIs."""
+    gost, legacy = session_pki().config, legacy_pki().config
+    return {key: gost[key] + legacy[key] for key in gost}
+
+
 def make_user(iin=None, name="ТЕСТОВ ТЕСТ ТЕСТОВИЧ", **options):
-    """A person with a certificate from the trusted test PKI (ECDSA P-256 unless key_kind="rsa")."""
+    """A person with a GOST 2015 certificate from the trusted test PKI, or with a legacy RSA / ECDSA
+    one when `key_kind` says so."""
+    if options.get("key_kind") in ("rsa", "ec"):
+        return legacy_pki().make_user(iin, name, **options)
     return session_pki().make_user(iin, name, **options)
+
+
+class Challenge(str):
+    """A challenge's nonce, carrying the text the person signs."""
+    data_to_sign: str
 
 
 def challenge(http):
     response = http.post("/api/v1/auth/challenge")
     assert response.status_code == 201, response.text
-    return response.json()["nonce"]
+    answer = response.json()
+    nonce = Challenge(answer["nonce"])
+    nonce.data_to_sign = answer["data_to_sign"]
+    return nonce
 
 
 def eds_login(http, user, role=None):

@@ -29,9 +29,9 @@ def verify(pki):
 
     def verify(signature, nonce=NONCE, revocation=revocation, issued_at=None):
         now = dt.datetime.now(UTC)
-        return eds.verify_signed_nonce(signature, nonce, trust_store=trust_store, revocation=revocation,
-                                       verifiers=verifiers, issued_at=issued_at or now - dt.timedelta(seconds=30),
-                                       now=now)
+        return eds.verify_signed_text(signature, nonce, trust_store=trust_store, revocation=revocation,
+                                      verifiers=verifiers, issued_at=issued_at or now - dt.timedelta(seconds=30),
+                                      now=now)
     return verify
 
 
@@ -116,8 +116,8 @@ def test_signing_time_outside_the_challenge_is_refused(pki, verify):
 
 @pytest.mark.parametrize("signature, reason", [
     ("not base64!!", "not valid base64"),
-    (base64.b64encode(b"\x30\x03\x02\x01\x01").decode(), "not a DER CMS SignedData"),
-    (base64.b64encode(b"garbage").decode(), "not a DER CMS SignedData"),
+    (base64.b64encode(b"\x30\x03\x02\x01\x01").decode(), "not a DER or BER CMS SignedData"),
+    (base64.b64encode(b"garbage").decode(), "not a DER or BER CMS SignedData"),
 ])
 def test_garbage_is_a_bad_request(verify, signature, reason):
     with pytest.raises(ValidationFailed) as caught:
@@ -127,19 +127,20 @@ def test_garbage_is_a_bad_request(verify, signature, reason):
 
 def test_an_empty_trust_store_refuses_everything(pki):
     with pytest.raises(Unauthenticated, match="trust store is empty"):
-        eds.verify_signed_nonce(sign_nonce(pki.make_user(), NONCE), NONCE, trust_store=eds.TrustStore([]),
-                                revocation=eds.NoRevocationCheck(), verifiers=eds.load_verifiers(),
-                                issued_at=dt.datetime.now(UTC), now=dt.datetime.now(UTC))
+        eds.verify_signed_text(sign_nonce(pki.make_user(), NONCE), NONCE, trust_store=eds.TrustStore([]),
+                               revocation=eds.NoRevocationCheck(), verifiers=eds.load_verifiers(),
+                               issued_at=dt.datetime.now(UTC), now=dt.datetime.now(UTC))
 
 
 class OcspResponder:
     """Answers OCSP requests for `pki`'s intermediate CA, signing as the CA, like NCA RK's responder."""
 
-    def __init__(self, pki):
+    def __init__(self, pki, age=dt.timedelta(0)):
         self.pki = pki
         self.revoked = set()
         self.requests = []
         self.certificates = {}
+        self.age = age  # how long before now the answer says it was issued (thisUpdate)
 
     def __call__(self, url, body, timeout):
         self.requests.append(url)
@@ -150,7 +151,7 @@ class OcspResponder:
         builder = ocsp.OCSPResponseBuilder().add_response(
             cert=user_cert, issuer=issuer.certificate, algorithm=hashes.SHA1(),
             cert_status=ocsp.OCSPCertStatus.REVOKED if revoked else ocsp.OCSPCertStatus.GOOD,
-            this_update=dt.datetime.now(UTC), next_update=dt.datetime.now(UTC) + dt.timedelta(hours=1),
+            this_update=dt.datetime.now(UTC) - self.age, next_update=dt.datetime.now(UTC) + dt.timedelta(hours=1),
             revocation_time=dt.datetime.now(UTC) if revoked else None,
             revocation_reason=None,
         ).responder_id(ocsp.OCSPResponderEncoding.HASH, issuer.certificate)
@@ -177,6 +178,23 @@ def test_ocsp_checker_accepts_good_and_refuses_revoked(pki, verify):
     assert "did not answer" in refusal(verify, sign_nonce(good, NONCE), revocation=down)
 
 
+def test_ocsp_answers_older_than_the_window_are_refused_whatever_their_next_update(pki, verify):
+    user = pki.make_user()
+    old = OcspResponder(pki, age=dt.timedelta(hours=1))
+    old.certificates = {user.certificate.serial_number: user.certificate}
+    replayed = LeafOnly(eds.OcspChecker(eds.load_verifiers(), url="http://ocsp.test/", post=old))
+    assert "thisUpdate" in refusal(verify, sign_nonce(user, NONCE), revocation=replayed)
+    # an answer produced now, used to vouch for a signature an hour later: too old by producedAt
+    fresh = OcspResponder(pki)
+    fresh.certificates = old.certificates
+    checker = eds.OcspChecker(eds.load_verifiers(), url="http://ocsp.test/", post=fresh)
+    certificate, issuer = (eds.x509.Certificate.load(c.certificate.public_bytes(serialization.Encoding.DER))
+                           for c in (user, pki.intermediate))
+    later = dt.datetime.now(UTC) + dt.timedelta(hours=1)
+    assert "produced" in refusal(checker.check, certificate, issuer, later)
+    checker.check(certificate, issuer, dt.datetime.now(UTC))
+
+
 class LeafOnly(eds.RevocationChecker):
     """The test responder answers for the issuing CA's certificates only."""
 
@@ -191,7 +209,8 @@ class LeafOnly(eds.RevocationChecker):
 
 def test_configuration_names_the_checkers_and_verifier_plug_ins(pki):
     verifiers = eds.load_verifiers(["services.registry.eds:CryptographyVerifier"])
-    assert [type(v).__name__ for v in verifiers.verifiers] == ["CryptographyVerifier", "CryptographyVerifier"]
+    assert [type(v).__name__ for v in verifiers.verifiers] == [
+        "CryptographyVerifier", "GostVerifier", "CryptographyVerifier"]
     assert config_list("a.pem, b.pem") == ["a.pem", "b.pem"] and config_list("") == []
     assert isinstance(revocation_checker({"EDS_REVOCATION": "ocsp"}, verifiers), eds.OcspChecker)
     assert isinstance(revocation_checker({"EDS_CRL_FILE": pki.crl_path}, verifiers), eds.CrlFileChecker)

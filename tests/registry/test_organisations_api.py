@@ -8,6 +8,7 @@ from common.contracts.registry import (ORGANISATION_ACCREDITED, ORGANISATION_REJ
 from services.registry.models import OutboxEvent
 from services.registry.repository import bootstrap_admin
 from tests.harness import AUTH_SECRET
+from tests.registry.gost_pki import LEGAL_EMPLOYEE, LEGAL_HEAD, LEGAL_SIGNING_RIGHT
 from tests.registry.pki import bearer, challenge, eds_login, make_user, random_iin, sign_nonce
 
 SCHOOL_SITE = {"name": "School No. 12", "address": "Abai ave 10", "city": "Astana",
@@ -22,6 +23,11 @@ def apply(platform, representative, bin_, region="KZ-71", sites=(SCHOOL_SITE,), 
         "email": "school@example.kz", "sites": list(sites)})
 
 
+def head(bin_, name="ОМАРОВ ЕРЛАН", usages=LEGAL_HEAD):
+    """The first head of the organisation with `bin_` (a legal entity's GOST certificate)."""
+    return make_user(name=name, usages=usages, bin_=bin_)
+
+
 def claims(token):
     return jwt.decode(token, AUTH_SECRET, algorithms=["HS256"])
 
@@ -34,16 +40,16 @@ def outbox(platform, event_type):
 
 def test_an_organisation_applies_and_only_its_region_accredits_it(platform):
     http = platform.http
-    representative = make_user(name="ОМАРОВ ЕРЛАН")
-    assert apply(platform, representative, "940140000386").json()["error"]["fields"] == {
+    assert apply(platform, head("940140000386"), "940140000386").json()["error"]["fields"] == {
         "bin": ["the BIN's check digit is wrong"]}
+    representative = head("940140000385")
     response = apply(platform, representative, "940140000385")
     assert response.status_code == 201, response.text
     organisation = response.json()
     org_id = organisation["id"]
     assert (organisation["status"], len(organisation["sites"])) == ("pending", 1)
     assert organisation["sites"][0]["directions"] == ["inclusive_education", "tutoring"]
-    assert apply(platform, make_user(), "940140000385").status_code == 409
+    assert apply(platform, head("940140000385", usages=LEGAL_SIGNING_RIGHT), "940140000385").status_code == 409
 
     # the representative signs in as the organisation's coordinator, bound to no site
     rep_token = eds_login(http, representative)
@@ -106,11 +112,11 @@ def test_an_organisation_applies_and_only_its_region_accredits_it(platform):
 def test_rejection_needs_a_reason_and_lists_filter_by_region_and_status(platform):
     http = platform.http
     # an employee certificate names its organisation's BIN (OU): it applies only for that one
-    foreign = apply(platform, make_user(bin_="070941024691"), "950341000052", region="KZ-75")
+    foreign = apply(platform, head("070941024691"), "950341000052", region="KZ-75")
     assert foreign.status_code == 403 and "another organisation" in foreign.json()["error"]["message"]
-    first = apply(platform, make_user(bin_="950341000052"), "950341000052", region="KZ-75").json()
-    second = apply(platform, make_user(), "961141000023", region="KZ-75", sites=()).json()
-    apply(platform, make_user(), "070941024691", region="KZ-35")
+    first = apply(platform, head("950341000052"), "950341000052", region="KZ-75").json()
+    second = apply(platform, head("961141000023"), "961141000023", region="KZ-75", sites=()).json()
+    apply(platform, head("070941024691"), "070941024691", region="KZ-35")
     mio = platform.auth("mio_officer", region="KZ-75")
     no_reason = http.post(f"/api/v1/organisations/{first['id']}/reject", headers=mio, json={})
     assert no_reason.status_code == 400 and "reason" in no_reason.json()["error"]["fields"]
@@ -121,19 +127,43 @@ def test_rejection_needs_a_reason_and_lists_filter_by_region_and_status(platform
     assert outbox(platform, ORGANISATION_REJECTED) == [{"organisation_id": first["id"], "region": "KZ-75",
                                                         "reason": "not a participating kind of organisation"}]
     assert http.post(f"/api/v1/organisations/{first['id']}/accredit", headers=mio).status_code == 422
+    # the rejection freed the BIN: the real organisation applies, signed by its employee with signing right
+    again = apply(platform, head("950341000052", "ЖАНОВ АСАН", LEGAL_SIGNING_RIGHT), "950341000052", region="KZ-75")
+    assert (again.status_code, again.json()["status"]) == (201, "pending") and again.json()["id"] != first["id"]
     assert http.post("/api/v1/organisations/nope/accredit", headers=mio).status_code == 404
 
     ministry = platform.auth("ministry")
     everything = http.get("/api/v1/organisations", headers=ministry).json()
-    assert everything["total"] == 3
+    assert everything["total"] == 4
     in_region = http.get("/api/v1/organisations", headers=ministry, params={"region": "KZ-75"}).json()
-    assert {o["id"] for o in in_region["items"]} == {first["id"], second["id"]}
+    assert {o["id"] for o in in_region["items"]} == {first["id"], second["id"], again.json()["id"]}
     page = http.get("/api/v1/organisations", headers=ministry,
-                    params={"region": "KZ-75", "status": "pending", "limit": 1, "offset": 0}).json()
-    assert ([o["id"] for o in page["items"]], page["total"]) == ([second["id"]], 1)
+                    params={"region": "KZ-75", "status": "rejected", "limit": 1, "offset": 0}).json()
+    assert ([o["id"] for o in page["items"]], page["total"]) == ([first["id"]], 1)
     assert http.get("/api/v1/organisations", headers=ministry, params={"limit": 0}).status_code == 400
     # a student sees only accredited organisations: none yet
     assert http.get("/api/v1/organisations", headers=platform.auth("student")).json()["total"] == 0
+
+
+def test_only_the_head_or_a_signing_employee_of_that_bin_applies_and_a_withdrawal_frees_it(platform):
+    http = platform.http
+    for signer, reason in ((make_user(), "not a personal certificate"),
+                           (head("070941024691", usages=LEGAL_EMPLOYEE), "ordinary employee's certificate"),
+                           (head("961141000023"), "another organisation")):
+        refused = apply(platform, signer, "070941024691")
+        assert refused.status_code == 403 and reason in refused.json()["error"]["message"], refused.text
+    representative = head("070941024691")
+    pending = apply(platform, representative, "070941024691").json()
+    token = bearer(eds_login(http, representative))
+    assert http.post(f"/api/v1/organisations/{pending['id']}/withdraw",
+                     headers=platform.auth("coordinator", organisation_id="other")).status_code == 403
+    withdrawn = http.post(f"/api/v1/organisations/{pending['id']}/withdraw", headers=token)
+    assert withdrawn.json()["status"] == "withdrawn", withdrawn.text
+    assert http.post(f"/api/v1/organisations/{pending['id']}/withdraw", headers=token).status_code == 422
+    # the same head applies again: the BIN is free and their staff account moves to the new application
+    again = apply(platform, representative, "070941024691")
+    assert again.status_code == 201, again.text
+    assert claims(eds_login(http, representative))["scope"]["organisation_id"] == again.json()["id"]
 
 
 def test_the_bootstrapped_admin_creates_staff_who_sign_in_with_their_scope(platform):

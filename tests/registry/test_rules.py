@@ -87,3 +87,49 @@ def test_organisation_decisions_and_who_may_take_them():
     assert rules.may_add_site(representative, "o1", "KZ-71") and not rules.may_add_site(representative, "o2", "KZ-71")
     assert not rules.may_see_organisation(representative, "o2", "KZ-71", "pending")
     assert rules.may_see_organisation(representative, "o2", "KZ-71", "accredited")
+
+
+@pytest.mark.parametrize("key, usages, has_bin, role", [
+    ("kz_gost_2015_512", ["1.3.6.1.5.5.7.3.4", "1.2.398.3.3.4.1.1"], False, rules.ROLE_INDIVIDUAL),
+    ("kz_gost_2015_512", ["1.3.6.1.5.5.7.3.4", "1.2.398.3.3.4.1.2", "1.2.398.3.3.4.1.2.1"], True, rules.ROLE_LEGAL_HEAD),
+    ("kz_gost_2015_512", ["1.2.398.3.3.4.1.2", "1.2.398.3.3.4.1.2.2"], True, rules.ROLE_LEGAL_SIGNING_RIGHT),
+    ("kz_gost_2015_512", ["1.2.398.3.3.4.1.2", "1.2.398.3.3.4.1.2.5"], True, rules.ROLE_LEGAL_EMPLOYEE),
+    ("kz_gost_2015_512", ["1.2.398.3.3.4.1.2.3"], True, rules.ROLE_LEGAL_EMPLOYEE),
+    ("kz_gost_2015_512", ["1.2.398.3.3.4.1.2", "1.2.398.3.3.4.1.2.6"], True, rules.ROLE_INFORMATION_SYSTEM),
+    ("rsa", ["1.3.6.1.5.5.7.3.2"], False, rules.ROLE_INDIVIDUAL),  # the legacy AUTH key
+    ("rsa", ["1.3.6.1.5.5.7.3.4"], True, rules.ROLE_LEGAL_EMPLOYEE),  # a legacy key with a BIN
+    ("kz_gost_2015_512", ["1.3.6.1.5.5.7.3.4"], False, None),  # since 2024 the EKU must say who holds it
+    ("kz_gost_2015_512", ["1.3.6.1.5.5.7.3.1"], False, None),  # serverAuth only
+    ("rsa", [], False, None),
+])
+def test_a_certificates_role_comes_from_its_extended_key_usage(key, usages, has_bin, role):
+    assert rules.certificate_role(key, usages, has_bin) == role
+
+
+def test_who_may_sign_what():
+    assert rules.student_signature_problem(rules.ROLE_INDIVIDUAL) is None
+    assert "personal" in rules.student_signature_problem(rules.ROLE_LEGAL_HEAD)
+    assert rules.staff_signature_problem(rules.ROLE_LEGAL_EMPLOYEE, "950341000052", "950341000052") is None
+    assert rules.staff_signature_problem(rules.ROLE_INDIVIDUAL, None, "950341000052") is None
+    assert rules.staff_signature_problem(rules.ROLE_LEGAL_EMPLOYEE, "961141000023", None) is None  # an officer
+    assert "another organisation" in rules.staff_signature_problem(
+        rules.ROLE_LEGAL_HEAD, "961141000023", "950341000052")
+    assert rules.application_signature_problem(rules.ROLE_LEGAL_SIGNING_RIGHT, "950341000052", "950341000052") is None
+    assert "personal" in rules.application_signature_problem(rules.ROLE_INDIVIDUAL, None, "950341000052")
+    assert "ordinary employee" in rules.application_signature_problem(
+        rules.ROLE_LEGAL_EMPLOYEE, "950341000052", "950341000052")
+    assert "another organisation" in rules.application_signature_problem(
+        rules.ROLE_LEGAL_HEAD, "961141000023", "950341000052")
+
+
+def test_the_sign_in_text_names_the_platform_the_purpose_the_nonce_and_the_time():
+    text = rules.challenge_text("abc123", dt.datetime(2026, 11, 30, 9, 5, 7, 123456, tzinfo=dt.timezone.utc))
+    assert text.splitlines() == ["Студенческий ваучер / Студенттік ваучер / Student Voucher",
+                                 "Вход на платформу / Платформаға кіру / Sign-in to the platform",
+                                 "Nonce: abc123", "Time: 2026-11-30 09:05:07 UTC"]
+
+
+def test_test_identities_need_only_twelve_digits():
+    assert rules.iin_problem("123456789011") and rules.iin_problem("123456789011", test=True) is None
+    assert rules.bin_problem("123456789021") and rules.bin_problem("123456789021", test=True) is None
+    assert rules.person_from_iin("123456789011", test=True).birth_date is None

@@ -19,7 +19,7 @@ def universities(platform):
 def test_student_registers_signs_in_and_edits_only_their_own_profile(platform):
     unis = universities(platform)
     iin = random_iin(dt.date(2004, 3, 15), sex_digit=6)
-    user = make_user(iin, "СЕРИКОВА АЙЖАН БОЛАТОВНА")
+    user = make_user(iin, "СЕРИКОВА АЙЖАН БОЛАТОВНА", key_kind="ec")  # signed by openssl, an independent signer
     nonce = challenge(platform.http)
     response = platform.http.post("/api/v1/auth/register", json={
         "nonce": nonce, "signature": sign_nonce_with_openssl(user, nonce, detached=True),
@@ -114,8 +114,8 @@ def test_every_bad_sign_in_is_refused_with_its_reason(platform):
     refused_signature(TestPki("ROGUE").make_user(user.iin), "does not chain to a trusted root")
     refused_signature(make_user(not_before=now - dt.timedelta(days=30), not_after=now - dt.timedelta(minutes=5)),
                       "had expired")
-    refused_signature(make_user(not_before=now + dt.timedelta(hours=1), not_after=now + dt.timedelta(days=30)),
-                      "not yet valid", sign=sign_nonce_with_openssl)
+    refused_signature(make_user(not_before=now + dt.timedelta(hours=1), not_after=now + dt.timedelta(days=30),
+                                key_kind="ec"), "not yet valid", sign=sign_nonce_with_openssl)
     revoked = make_user()
     pki.revoke(revoked)
     refused_signature(revoked, "revoked")

@@ -37,7 +37,7 @@ from services.timesheet.models import OutboxEvent as TimesheetOutbox
 from services.timesheet.models import Report
 from tests.harness import AUTH_SECRET, eventually, seed_settled
 from tests.processes import SERVICES, BrokerNode, ServiceProcesses
-from tests.registry.pki import session_pki
+from tests.registry.pki import session_config
 
 STUDENTS = int(os.environ.get("FAULT_TEST_STUDENTS", 1000))
 COPIES = 2
@@ -124,7 +124,7 @@ def run_platform(amqp_uri, fault_databases, bank, log_dir):
     urls, session = fault_databases
     gateway_port = find_free_port()
     bank = bank.payments_config()
-    pki = session_pki().config
+    pki = session_config()
     settings = {"AUTH_SECRET": AUTH_SECRET, "RPC_TIMEOUT_SECONDS": 5, "LOGIN_RATE_PER_MINUTE": 100_000,
                 "LOGIN_RATE_BURST": 100_000, **bank,
                 **{key: ",".join(paths) for key, paths in pki.items()}}  # comma-separated, as in config.yml

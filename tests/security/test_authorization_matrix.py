@@ -18,6 +18,7 @@ import pytest
 from common.auth import ADMIN, COORDINATOR, MINISTRY, MIO_OFFICER, NVS_OFFICER, OPERATOR, REGISTRAR, STUDENT
 from tests.harness import eventually
 from tests.portal.support import ok, wait_until_placement_knows_site
+from tests.registry.gost_pki import LEGAL_HEAD
 from tests.registry.pki import bearer, make_user, random_iin, register_student
 from tests.registry.test_organisations_api import apply
 
@@ -117,6 +118,7 @@ POST /api/v1/hours/confirm                                 200      200   403   
 POST /api/v1/hours/{entry_id}/confirm                      409      404   403    403 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/organisations/{organisation_id}/reject        403      403   403    403 422  403 422  403      403       403        403      403   403  401
 POST /api/v1/organisations/{organisation_id}/suspend       403      403   403    403 200  403 422  403      403       403        403      403   403  401
+POST /api/v1/organisations/{organisation_id}/withdraw      403      403   403    403 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/placements/{placement_id}/cancel              403      403   200    404 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/placements/{placement_id}/withdraw            422      404   403    403 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/projects/{project_id}/status                  403      403   200    404 403  403 403  403      403       403        403      403   403  401
@@ -224,8 +226,9 @@ def build_world(platform):
         "registrar2": platform.auth(REGISTRAR, university_id=other_university_id),
         "anon": {},
     }
-    organisation = ok(apply(platform, make_user(), "940140000385"), 201)
-    other = ok(apply(platform, make_user(), "950341000052", name="Kindergarten No. 3"), 201)
+    organisation = ok(apply(platform, make_user(usages=LEGAL_HEAD, bin_="940140000385"), "940140000385"), 201)
+    other = ok(apply(platform, make_user(usages=LEGAL_HEAD, bin_="950341000052"), "950341000052",
+                     name="Kindergarten No. 3"), 201)
     ok(http.post(f"/api/v1/organisations/{organisation['id']}/accredit", headers=headers["mio"]))
     ok(http.post(f"/api/v1/organisations/{other['id']}/accredit", headers=headers["mio"]))
     site_id = organisation["sites"][0]["id"]

@@ -20,18 +20,19 @@ def from_client(address, forged=None):
 
 def test_sign_in_routes_share_a_per_client_bucket_and_answer_429_with_retry_after(platform):
     http, alice = platform.http, from_client("203.0.113.7")
-    nonces = []
+    answers = []
     for _ in range(BURST - 1):
         response = http.post("/api/v1/auth/challenge", headers=alice)
         assert response.status_code == 201, response.text
-        nonces.append(response.json()["nonce"])
+        answers.append(response.json())
+    nonces = [answer["nonce"] for answer in answers]
     person = make_user(name="ТЕСТОВ ТЕСТ")
     login = http.post("/api/v1/auth/login", headers=alice,
-                      json={"nonce": nonces[0], "signature": sign_nonce(person, nonces[0])})
+                      json={"nonce": nonces[0], "signature": sign_nonce(person, answers[0])})
     assert login.status_code == 401, login.text  # the last token of the burst reached the registry
 
     for path, body in (("/api/v1/auth/challenge", None),
-                       ("/api/v1/auth/login", {"nonce": nonces[1], "signature": sign_nonce(person, nonces[1])}),
+                       ("/api/v1/auth/login", {"nonce": nonces[1], "signature": sign_nonce(person, answers[1])}),
                        ("/api/v1/auth/register", {"nonce": nonces[1], "signature": "AAAA", "university_id": "0" * 32,
                                                   "region": "KZ-71"})):
         limited = http.post(path, headers=alice, json=body)

@@ -1,22 +1,10 @@
-// Sign-in and registration by EDS: the API's nonce, signed by the person's key through the signer.
+// Sign-in and registration by EDS: the API's challenge, signed by the person's own (individual's) key.
 import { ApiError, post, reference, session } from "../api.js";
 import { h, replace } from "../dom.js";
 import { field, filled, form } from "../forms.js";
 import { lang, localName, t } from "../i18n.js";
 import { regionOptions } from "../components.js";
-import { SignerError, signer } from "../signer.js";
-
-// A fresh nonce signed by the person's key: the part of every EDS request body the API asks for.
-async function signedNonce() {
-  const challenge = await post("/auth/challenge");
-  let signature;
-  try {
-    signature = await signer().sign(challenge.data_base64);
-  } catch (error) {
-    throw error instanceof SignerError ? new Error(t(`signer.${error.code}`)) : error;
-  }
-  return { nonce: challenge.nonce, signature };
-}
+import { signedChallenge } from "../eds.js";
 
 export function signInPage(main, signedIn) {
   const roleChoice = h("div", { class: "role-choice", id: "role-choice" });
@@ -26,7 +14,7 @@ export function signInPage(main, signedIn) {
     replace(status, t("signin.waiting"));
     status.classList.remove("error");
     try {
-      const body = await signedNonce();
+      const body = await signedChallenge("person");
       const token = await post("/auth/login", role ? { ...body, role } : body);
       session.set(token);
       signedIn();
@@ -49,7 +37,8 @@ export function signInPage(main, signedIn) {
       h("ol", { class: "steps" }, ["step.register", "step.project", "step.interview", "step.work", "step.report",
         "step.payment", "step.credits"].map((key) => h("li", {}, t(key)))),
       h("button", { type: "button", class: "primary", id: "eds-sign-in", onclick: () => signIn() }, t("signin.button")),
-      roleChoice, status, h("p", { class: "hint" }, t("signin.ncalayer"))),
+      roleChoice, status, h("p", { class: "hint" }, t("signin.ncalayer")),
+      h("p", {}, h("a", { href: "#/apply", id: "to-apply" }, t("signin.organisations")))),
     registration));
   registrationForm(registration, signedIn);
 }
@@ -73,7 +62,7 @@ async function registrationForm(container, signedIn) {
         options: [["kk", "Қазақша"], ["ru", "Русский"], ["en", "English"]] }],
     submitLabel: t("register.button"),
     submit: async (values) => {
-      const token = await post("/auth/register", { ...(await signedNonce()), ...filled(values) });
+      const token = await post("/auth/register", { ...(await signedChallenge("person")), ...filled(values) });
       session.set(token);
       signedIn();
     },

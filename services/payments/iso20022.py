@@ -272,11 +272,15 @@ def _statement_day(find, statement, fallback):
 def _pacs004(find, body):
     returns = []
     for item in find.all(body, "TxInf"):
+        settled = find.text(item, "IntrBkSttlmDt") or find.text(body, "GrpHdr/IntrBkSttlmDt")
+        paid = find.text(item, "OrgnlIntrBkSttlmDt")
         returns.append({
             "end_to_end_id": find.text(item, "OrgnlEndToEndId", required=True),
             "original_msg_id": find.text(item, "OrgnlGrpInf/OrgnlMsgId") or find.text(body, "OrgnlGrpInf/OrgnlMsgId"),
             "amount": find.amount(item, "RtrdIntrBkSttlmAmt"),
             "reason": find.text(item, "RtrRsnInf/Rsn/Cd"),
+            "returned_on": dt.date.fromisoformat(settled) if settled else None,
+            "paid_on": dt.date.fromisoformat(paid) if paid else None,
         })
     return {"returns": returns}
 

@@ -101,12 +101,6 @@ def payout_like(session, report):
         (Payout.student_id == report["student_id"]) & (Payout.voucher_kind == report["voucher_kind"]))).limit(1))
 
 
-def payouts_by_key(session, keys):
-    """The payouts with these keys, locked in id order (as the sender locks them: no deadlock)."""
-    return {payout.key: payout for payout in session.scalars(
-        select(Payout).where(Payout.key.in_(keys)).order_by(Payout.id).with_for_update())}
-
-
 def create_payout(session, report, batched):
     """The payout an accepted report earns, with its ledger movement budget → payable."""
     amount = rules.payout_amount(report["voucher_kind"])
@@ -204,7 +198,8 @@ def retry(session, payout, by):
         return
     payout.earlier_rounds = (payout.earlier_rounds or []) + [{
         "end_to_end_id": payout.end_to_end_id, "file_id": payout.file_id, "status": payout.status,
-        "reason_code": payout.reason_code, "booked_on": _iso(payout.booked_on), "returned_on": _iso(payout.returned_on)}]
+        "reason_code": payout.reason_code, "booked_on": _iso(payout.booked_on),
+        "returned_on": _iso(payout.returned_on)}]
     payout.round += 1
     payout.attempts = 0
     payout.next_attempt_at = None
@@ -375,14 +370,12 @@ def mark_paid(session, payout, booked_on):
     return True
 
 
-def mark_returned(session, payout, code, returned_on):
+def mark_returned(session, payout, code, returned_on, paid_on=None):
     """Paid, then sent back by the student's bank: owed again, and the student must act."""
     if payout.status == rules.RETURNED:
-        if returned_on and payout.returned_on is None:
-            payout.returned_on = returned_on
         return False
     if payout.status != rules.PAID:
-        mark_paid(session, payout, returned_on)  # the return is the proof that it was paid
+        mark_paid(session, payout, paid_on)  # the return is the proof that it was paid
     payout.reason, payout.reason_code = rules.reason_text(code), code
     payout.returned_at, payout.returned_on = utcnow(), returned_on
     change_status(session, payout, rules.RETURNED, BANK, note=f"returned by the bank: {payout.reason}")
@@ -462,7 +455,8 @@ def _apply_return(session, message, account):
     returned = 0
     for item in message["returns"]:
         payout = payout_for(session, item["end_to_end_id"])
-        if payout is not None and mark_returned(session, payout, item["reason"], None):
+        if payout is not None and mark_returned(session, payout, item["reason"], item["returned_on"],
+                                                item["paid_on"]):
             returned += 1
     return f"{returned} returned"
 

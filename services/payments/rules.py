@@ -226,8 +226,8 @@ def statement_problems(statement, payouts):
     moved = sum(entry["amount"] if entry["direction"] == "CRDT" else -entry["amount"]
                 for entry in statement["entries"])
     if statement["opening"] + moved != statement["closing"]:
-        problems.append({"key": "*", "kind": "statement_gap", "amount": int(statement["closing"] - statement["opening"]),
-                         "bank_amount": int(moved)})
+        problems.append({"key": "*", "kind": "statement_gap",
+                         "amount": int(statement["closing"] - statement["opening"]), "bank_amount": int(moved)})
     listed = set()
     for entry in statement["entries"]:
         e2e, amount = entry["end_to_end_id"], int(entry["amount"])

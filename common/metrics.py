@@ -33,6 +33,10 @@ EVENTS_PUBLISHED = Counter(
 EVENTS_DEAD_LETTERED = Counter(
     PREFIX + "events_dead_lettered_total", "Events moved to the dead-letters queue after every retry failed",
     ["service", "event"])
+EVENTS_REFUSED = Counter(
+    PREFIX + "events_refused_total",
+    "Events dead-lettered unread because their publisher does not own their exchange, by event and publisher",
+    ["service", "event", "publisher"])
 EVENTS_UNROUTABLE = Counter(
     PREFIX + "events_unroutable_total", "Events published with no queue bound for them, kept in `unroutable`",
     ["service", "event"])

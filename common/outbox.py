@@ -308,7 +308,9 @@ class ConfirmedBatchPublisher:
     the connection is then opened afresh for the next batch.
 
     Every event is `mandatory`: the broker returns one that no queue takes (before confirming it), and
-    the publisher puts it in the `unroutable` queue, confirmed too, before the batch counts as sent."""
+    the publisher puts it in the `unroutable` queue, confirmed too, before the batch counts as sent.
+    Each event names its publisher, the connection's broker user, in `user_id` (RabbitMQ refuses a name
+    that is not the connection's), which consumers check (common.delivery)."""
 
     def __init__(self, amqp_uri, exchange, confirm_timeout=30):
         self.amqp_uri = amqp_uri
@@ -344,7 +346,8 @@ class ConfirmedBatchPublisher:
         return [routing_key for _, routing_key, _ in returned]
 
     def _publish(self, body, **options):
-        self.producer.publish(body, delivery_mode=PERSISTENT, retry=False, **options)
+        self.producer.publish(body, delivery_mode=PERSISTENT, retry=False, user_id=self.connection.userid,
+                              **options)
         self.published += 1
         self.unconfirmed.add(self.published)
 

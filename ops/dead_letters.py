@@ -108,7 +108,8 @@ def replay(message, connection):
     Producer(connection.default_channel).publish(
         message.body, exchange="", routing_key=origin_queue(message.headers or {}), headers=headers,
         content_type=message.content_type, content_encoding=message.content_encoding,
-        delivery_mode=2, message_id=message.properties.get("message_id"), retry=False)
+        delivery_mode=2, message_id=message.properties.get("message_id"), retry=False,
+        user_id=message.headers.get("x-original-user-id"))  # as published: consumers check it
     return True
 
 

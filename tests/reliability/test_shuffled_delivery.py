@@ -67,13 +67,13 @@ class ShuffledSeason(Season):
             student.failed = WITHDRAWN
 
 
-def test_shuffled_delivery_ends_with_the_same_counts(tmp_path, fault_databases, sandbox_bank):
-    sandbox_bank.reset()
+def test_shuffled_delivery_ends_with_the_same_counts(tmp_path, fault_databases, bank):
+    bank.reset()
     node = BrokerNode("shuffle")
     processes = None
     try:
         node.start()
-        processes, base_url = run_platform(node.amqp_uri, fault_databases, sandbox_bank, str(tmp_path))
+        processes, base_url = run_platform(node.amqp_uri, fault_databases, bank, str(tmp_path))
         season = ShuffledSeason(base_url, AUTH_SECRET, students=STUDENTS, clients=CLIENTS, progress=sys.stderr,
                                 seed=13, timeout=90, processes=processes)
         report = season.run()

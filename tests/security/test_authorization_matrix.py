@@ -39,6 +39,7 @@ GET /api/v1/applications                                   200      200   200   
 GET /api/v1/applications/{application_id}                  200      404   200    404 404 200  404 200  404      403       403        403      403   403  401
 GET /api/v1/attendance                                     200      200   200    200 200 403  403 403  403      200       403        403      200   200  401
 GET /api/v1/audit                                          403      403   403    403 403 403  403 403  403      403       403        403      403   200  401
+GET /api/v1/bank                                           403      403   403    403 403 403  403 403  403      200       403        403      403   403  401
 GET /api/v1/certificates/{code}                            404      404   404    404 404 404  404 404  404      404       404        404      404   404  404
 GET /api/v1/coverage                                       403      403   403    403 403 200  200 200  200      403       403        403      200   200  401
 GET /api/v1/coverage.csv                                   403      403   403    403 403 200  200 200  200      403       403        403      200   200  401
@@ -92,7 +93,6 @@ POST /api/v1/auth/login                                    401      401   401   
 POST /api/v1/auth/refresh                                  401      401   401    401 401 401  401 401  401      401       401        401      401   401  401
 POST /api/v1/auth/sign-out                                 200      200   200    200 200 200  200 200  200      200       200        200      200   200  401
 POST /api/v1/auth/register                                 401      401   401    401 401 401  401 401  401      401       401        401      401   401  401
-POST /api/v1/bank/notifications                            401      401   401    401 401 401  401 401  401      401       401        401      401   401  401
 POST /api/v1/hours                                         403      403   409    404 404 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/hours/days                                    403      403   200    200 200 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/hours/{entry_id}/corrections                  403      403   409    404 404 403  403 403  403      403       403        403      403   403  401
@@ -131,7 +131,7 @@ POST /api/v1/projects/{project_id}/status                  403      403   200   
 """
 
 
-PAYOUT_DETAILS = {"method": "iban", "iban": "KZ86125KZT5004100100", "holder_name": "Aigerim Nurlanova"}
+PAYOUT_DETAILS = {"iban": "KZ86125KZT5004100100", "iin": "000101500011", "holder_name": "Aigerim Nurlanova"}
 
 
 def body_for(key, ids):
@@ -182,8 +182,6 @@ def body_for(key, ids):
         "POST /api/v1/me/payout-details/challenge": PAYOUT_DETAILS,
         "POST /api/v1/me/payout-details/step-up": {"nonce": "0" * 32, "signature": "AAAA", "details": PAYOUT_DETAILS},
         "POST /api/v1/payout-batches": {},
-        "POST /api/v1/bank/notifications": {"results": [{"key": "k", "reference": "r", "status": "paid",
-                                                          "bank_ref": "b", "amount": 1}]},
     }.get(key)
 
 

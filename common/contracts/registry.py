@@ -172,6 +172,10 @@ class AgreementVerifyIn(SignatureVerifyIn):
     code = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{30}$"))
 
 
+class SignedOut(Contract):
+    signed_out = fields.Boolean(required=True, metadata={"description": "the refresh tokens are revoked"})
+
+
 class RefreshIn(Contract):
     refresh_token = fields.String(required=True, validate=validate.Length(1, 200))
 

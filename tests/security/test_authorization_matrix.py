@@ -40,6 +40,7 @@ GET /api/v1/applications                                   200      200   200   
 GET /api/v1/applications/{application_id}                  200      404   200    404 404 200  404 200  404      403       403        403      403   403  401
 GET /api/v1/attendance                                     200      200   200    200 200 403  403 403  403      200       403        403      200   200  401
 GET /api/v1/audit                                          403      403   403    403 403 403  403 403  403      403       403        403      403   200  401
+GET /api/v1/bank                                           403      403   403    403 403 403  403 403  403      200       403        403      403   403  401
 GET /api/v1/certificates/{code}                            404      404   404    404 404 404  404 404  404      404       404        404      404   404  404
 GET /api/v1/coverage                                       403      403   403    403 403 200  200 200  200      403       403        403      200   200  401
 GET /api/v1/coverage.csv                                   403      403   403    403 403 200  200 200  200      403       403        403      200   200  401
@@ -95,10 +96,9 @@ POST /api/v1/attendance/{attendance_id}/decision           403      403   404   
 POST /api/v1/auth/challenge                                201      201   201    201 201 201  201 201  201      201       201        201      201   201  201
 POST /api/v1/auth/login                                    401      401   401    401 401 401  401 401  401      401       401        401      401   401  401
 POST /api/v1/auth/refresh                                  401      401   401    401 401 401  401 401  401      401       401        401      401   401  401
-POST /api/v1/auth/sign-out                                 204      204   204    204 204 204  204 204  204      204       204        204      204   204  401
+POST /api/v1/auth/sign-out                                 200      200   200    200 200 200  200 200  200      200       200        200      200   200  401
 POST /api/v1/auth/register                                 401      401   401    401 401 401  401 401  401      401       401        401      401   401  401
 POST /api/v1/agreements/verify                             404      404   404    404 404 404  404 404  404      404       404        404      404   404  404
-POST /api/v1/bank/notifications                            401      401   401    401 401 401  401 401  401      401       401        401      401   401  401
 POST /api/v1/hours                                         403      403   409    404 404 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/hours/days                                    403      403   200    200 200 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/hours/{entry_id}/corrections                  403      403   409    404 404 403  403 403  403      403       403        403      403   403  401
@@ -122,7 +122,7 @@ POST /api/v1/staff                                         403      403   403   
 POST /api/v1/universities                                  403      403   403    403 403 403  403 403  403      403       403        403      403   201  401
 POST /api/v1/me/payout-details/challenge                   201      201   403    403 403 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/me/payout-details/step-up                     401      401   403    403 403 403  403 403  403      403       403        403      403   403  401
-PUT /api/v1/me/payout-details                              200      200   403    403 403 403  403 403  403      403       403        403      403   403  401
+PUT /api/v1/me/payout-details                              403      403   403    403 403 403  403 403  403      403       403        403      403   403  401
 PATCH /api/v1/staff/{staff_id}                             403      403   403    403 403 403  403 403  403      403       403        403      403   200  401
 POST /api/v1/applications/{application_id}/withdraw        422      404   403    403 403 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/credits/requests/{request_id}/confirm         403      403   403    403 403 403  403 403  403      403       200        404      403   403  401
@@ -138,7 +138,7 @@ POST /api/v1/projects/{project_id}/status                  403      403   200   
 """
 
 
-PAYOUT_DETAILS = {"method": "iban", "iban": "KZ86125KZT5004100100", "holder_name": "Aigerim Nurlanova"}
+PAYOUT_DETAILS = {"iban": "KZ86125KZT5004100100", "iin": "000101500011", "holder_name": "Aigerim Nurlanova"}
 
 
 def body_for(key, ids):
@@ -192,8 +192,6 @@ def body_for(key, ids):
         "POST /api/v1/me/payout-details/challenge": PAYOUT_DETAILS,
         "POST /api/v1/me/payout-details/step-up": {"nonce": "0" * 32, "signature": "AAAA", "details": PAYOUT_DETAILS},
         "POST /api/v1/payout-batches": {},
-        "POST /api/v1/bank/notifications": {"results": [{"key": "k", "reference": "r", "status": "paid",
-                                                          "bank_ref": "b", "amount": 1}]},
     }.get(key)
 
 
@@ -274,7 +272,8 @@ def build_world(platform):
     placement = eventually(lambda: ok(http.get("/api/v1/placements", headers=student))["items"])[0]
     eventually(lambda: http.get("/api/v1/progress", headers=student).json().get("items"))
 
-    ok(http.put("/api/v1/me/payout-details", headers=student, json=body_for("PUT /api/v1/me/payout-details", {})))
+    ok(http.put("/api/v1/me/payout-details", json=PAYOUT_DETAILS,  # confirmed by the student's EDS (a step-up)
+                headers={**student, **platform.step_up(student_id, PAYOUT_DETAILS)}))
     entries = []
     for day, hours in ((3, "8"), (2, "8"), (1, "4")):
         entry = ok(http.post("/api/v1/hours", headers=coord, json={
@@ -286,6 +285,9 @@ def build_world(platform):
                               headers=coord), 201)
     ok(http.post(f"/api/v1/reports/{report['id']}/review", json={"decision": "accept"}, headers=headers["operator"]))
     payout = eventually(lambda: http.get("/api/v1/payouts", headers=student).json().get("items"))[0]
+    # the accepted report completes the placement (an event to placement): it can no longer be cancelled
+    eventually(lambda: http.get(f"/api/v1/placements/{placement['id']}", headers=student).json()["status"]
+               == "completed")
     recount = eventually(lambda: http.get("/api/v1/credits/requests", headers=headers["registrar"]).json()
                          .get("items"))[0]
     notification = eventually(lambda: http.get("/api/v1/notifications", headers=student).json().get("items"))[0]

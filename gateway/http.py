@@ -133,12 +133,15 @@ class UnsupportedMediaType(DomainError):
 
 
 def read_json(request, schema_cls):
-    """The request body through `schema_cls`; 415 for a wrong content type, 400 for bad JSON."""
+    """The request body through `schema_cls`; 415 for a wrong content type, 400 for bad JSON. No body
+    at all (whatever its content type) is `{}`: a POST whose fields are all optional needs none."""
+    raw = request.get_data(cache=False)
+    if not raw.strip():
+        return load(schema_cls, {})
     if request.mimetype != JSON_TYPE:
         raise UnsupportedMediaType()
-    raw = request.get_data(cache=False)
     try:
-        payload = json.loads(raw or b"null")
+        payload = json.loads(raw)
     except (ValueError, RecursionError):
         raise ValidationFailed("the body is not valid JSON", {"_body": ["malformed JSON"]})
     if not isinstance(payload, dict):

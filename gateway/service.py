@@ -7,6 +7,7 @@ from nameko.dependency_providers import Config
 from common.observability import Observability
 from gateway.routes.coverage import CoverageRoutes
 from gateway.routes.credits import CreditsRoutes
+from gateway.routes.demo import DemoRoutes
 from gateway.routes.notifications import NotificationsRoutes
 from gateway.routes.payments import PaymentsRoutes
 from gateway.routes.placement import PlacementRoutes
@@ -19,7 +20,7 @@ from gateway.rpc import TimedRpc
 
 
 class GatewayService(SystemRoutes, ReferenceRoutes, CreditsRoutes, RegistryRoutes, TimesheetRoutes, PaymentsRoutes,
-                     NotificationsRoutes, CoverageRoutes, PlacementRoutes, PortalRoutes):
+                     NotificationsRoutes, CoverageRoutes, PlacementRoutes, PortalRoutes, DemoRoutes):
     name = "gateway"
 
     config = Config()

@@ -27,6 +27,8 @@ class Health(Contract):
     broker = fields.String(required=True)
     services = fields.Dict(keys=fields.String(), values=fields.Nested(ComponentHealth), required=True)
     down = fields.List(fields.String(), required=True)
+    demo = fields.Boolean(required=True, metadata={"description": "demo mode: demo keys sign for anyone; never "
+                                                                  "in production"})
 
 
 class SystemRoutes:
@@ -43,7 +45,7 @@ class SystemRoutes:
         if not broker_up:
             down.insert(0, "broker")
         body = {"status": "up" if not down else "down", "broker": "up" if broker_up else "down",
-                "services": report, "down": down}
+                "services": report, "down": down, "demo": self.demo.enabled}
         return Response(json.dumps(Health().dump(body)), status=200 if not down else 503,
                         mimetype="application/json")
 

@@ -326,4 +326,11 @@ export default {
   "kind.ngo": "NGO",
   "kind.hospital": "Hospital",
   "kind.other": "Other",
+
+  "demo.banner": "DEMO MODE: demo people, demo keys and made-up data. Nothing here is real.",
+  "demo.signerTitle": "Sign as a demo person",
+  "demo.signerIntro": "Demo mode: pick who signs. The platform checks the signature as it checks NCALayer's.",
+  "demo.newStudent": "A new demo student",
+  "demo.useNcalayer": "Use NCALayer",
+  "demo.cancel": "Cancel",
 };

@@ -326,4 +326,11 @@ export default {
   "kind.ngo": "НКО",
   "kind.hospital": "Больница",
   "kind.other": "Другое",
+
+  "demo.banner": "ДЕМО-РЕЖИМ: демо-люди, демо-ключи и выдуманные данные. Здесь всё ненастоящее.",
+  "demo.signerTitle": "Подписать как демо-пользователь",
+  "demo.signerIntro": "Демо-режим: выберите, кто подписывает. Платформа проверяет подпись так же, как подпись NCALayer.",
+  "demo.newStudent": "Новый демо-студент",
+  "demo.useNcalayer": "Через NCALayer",
+  "demo.cancel": "Отмена",
 };

@@ -37,7 +37,7 @@ export class DemoSigner {
       const people = this.candidates(options.purpose || "person").map((person) => h("li", {},
         h("button", { type: "button", class: "link demo-person", dataset: { key: person.key, role: person.role },
           onclick: () => signAs(person.key) }, person.name),
-        h("span", { class: "muted" }, ` — ${t(`role.${person.role}`)}: ${person.about}`)));
+        h("span", { class: "muted" }, ` — ${[t(`role.${person.role}`), person.organisation].filter(Boolean).join(", ")}`)));
       const dialog = h("div", { class: "demo-dialog", id: "demo-signer", role: "dialog", "aria-modal": "true" },
         h("div", { class: "card" }, h("h2", {}, t("demo.signerTitle")), h("p", { class: "muted" }, t("demo.signerIntro")),
           h("ul", { class: "demo-people" }, people),

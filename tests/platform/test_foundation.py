@@ -13,6 +13,8 @@ def test_health_reaches_every_service_broker_and_database(platform):
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["status"] == "up" and body["broker"] == "up" and body["down"] == []
+    assert body["demo"] is False  # demo mode only where a local run turns it on
+    assert platform.http.get("/api/v1/demo/people").status_code == 404
     assert set(body["services"]) == set(SERVICES)
     assert all(item == {"status": "up", "database": "up"} for item in body["services"].values())
 

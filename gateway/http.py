@@ -19,6 +19,7 @@ from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.wrappers import Request, Response
 
+from common import messages
 from common.auth import CONTEXT_KEY, read_token
 from common.contracts.base import shared
 from common.errors import DomainError, ServiceUnavailable, ValidationFailed
@@ -68,7 +69,25 @@ class JsonWsgiApp(WsgiApp):
             response = response_for_http_exception(exc)
         if isinstance(response, Response):
             response.headers.setdefault(REQUEST_ID_HEADER, environ.get("gateway.request_id", ""))
+            if response.status_code >= 400 and response.mimetype == JSON_TYPE:
+                in_language(response, request.headers.get("Accept-Language"))
         return response(environ, start_response)
+
+
+def in_language(response, accept_language):
+    """An error's message and field reasons in the language the person reads (`Accept-Language`);
+    codes and field names stay as they are (common/messages.py)."""
+    language = messages.language_of(accept_language)
+    response.headers["Content-Language"] = language
+    response.headers.add("Vary", "Accept-Language")
+    if language == "en":
+        return
+    try:
+        body = json.loads(response.get_data())
+    except ValueError:
+        return
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        response.set_data(json.dumps(messages.error_in(body, language), ensure_ascii=False))
 
 
 class JsonWebServer(WebServer):

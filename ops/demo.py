@@ -24,14 +24,16 @@ import os
 import sys
 import threading
 import time
+from zoneinfo import ZoneInfo
 
 from asn1crypto import x509
 
+from common import programme
 from ops import gost_pki
 from services.registry.eds import DEMO_AUTHORITY
 
 DEFAULT_FOLDER = os.path.join("var", "demo")
-ALMATY = dt.timezone(dt.timedelta(hours=5))
+ALMATY = ZoneInfo(programme.TIMEZONE)
 
 SCHOOL_BIN, CENTRE_BIN = "940140000385", "050540004455"
 ORGANISATIONS = [

@@ -1,4 +1,7 @@
-// The gateway's JSON API: the bearer token of the signed-in person, and errors as ApiError.
+// The gateway's JSON API: the bearer token of the signed-in person, and errors as ApiError (in the page's
+// language: the API answers errors in the language of Accept-Language).
+import { lang } from "./i18n.js";
+
 const SESSION_KEY = "sv.session";
 const API = "/api/v1";
 
@@ -50,7 +53,7 @@ function url(path, query) {
 // `raw` answers the fetch Response itself (for files); otherwise the parsed JSON body.
 export async function api(method, path, { body, query, headers = {}, raw = false } = {}) {
   const current = session.get();
-  const request = { method, headers: { Accept: "application/json", ...headers } };
+  const request = { method, headers: { Accept: "application/json", "Accept-Language": lang(), ...headers } };
   if (current) request.headers.Authorization = `Bearer ${current.token}`;
   if (body !== undefined) {
     request.headers["Content-Type"] = "application/json";

@@ -74,6 +74,18 @@ class JsonWsgiApp(WsgiApp):
         return response(environ, start_response)
 
 
+def rows_in_language(answer, request):
+    """A many-rows answer (`results`, each logged or refused on its own) with each row's error in the
+    language of the request, as `in_language` does for a whole error."""
+    language = messages.language_of(request.headers.get("Accept-Language"))
+    if isinstance(answer, (str, bytes)):  # a replayed answer comes as the JSON it was
+        answer = json.loads(answer)
+    for row in answer.get("results") or ():
+        if row.get("error"):
+            row["error"] = messages.error_in({"error": row["error"]}, language)["error"]
+    return answer
+
+
 def in_language(response, accept_language):
     """An error's message and field reasons in the language the person reads (`Accept-Language`);
     codes and field names stay as they are (common/messages.py)."""

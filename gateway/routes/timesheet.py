@@ -2,7 +2,7 @@
 from werkzeug.wrappers import Response
 
 from common.contracts import timesheet as contracts
-from gateway.http import route
+from gateway.http import route, rows_in_language
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 TAG = "timesheet"
@@ -25,7 +25,7 @@ class TimesheetRoutes:
                    "(coordinator; Idempotency-Key)",
            tag=TAG, body=contracts.DayIn, response=contracts.DayOut)
     def log_day(self, request, body):
-        return self.timesheet.log_day(body, idempotency_key(request))
+        return rows_in_language(self.timesheet.log_day(body, idempotency_key(request)), request)
 
     @route("GET", "/api/v1/hours", summary="Hour entries in the caller's scope", tag=TAG,
            query=contracts.EntryQuery, response=contracts.EntryPage)
@@ -43,7 +43,7 @@ class TimesheetRoutes:
                    "(student)",
            tag=TAG, body=contracts.ConfirmManyIn, response=contracts.ConfirmManyOut)
     def confirm_entries(self, request, body):
-        return self.timesheet.confirm_entries(body)
+        return rows_in_language(self.timesheet.confirm_entries(body), request)
 
     @route("POST", "/api/v1/hours/<entry_id>/confirm", summary="Confirm an entry (student)", tag=TAG,
            body=contracts.ConfirmIn, response=contracts.EntryOut, errors=(404, 409))

@@ -139,13 +139,20 @@ class RegistryService(HealthMixin):
         return rules.staff_signature_problem(identity.role, identity.bin, organisation and organisation.bin)
 
     def _token(self, account, name):
-        principal = _student_principal(account) if isinstance(account, Student) else _staff_principal(account)
+        principal = _student_principal(account) if isinstance(account, Student) else self._staff_principal(account)
         ttl = int(self.config.get("AUTH_TOKEN_TTL_SECONDS", DEFAULT_TOKEN_TTL_SECONDS))
         token = issue_token(self.config["AUTH_SECRET"], principal.user_id, principal.roles,
                             principal.scope, name=name, ttl=ttl)
         return TokenOut().dump({"access_token": token, "token_type": "Bearer", "expires_in": ttl,
                                 "user_id": principal.user_id, "roles": list(principal.roles),
                                 "scope": {k: v for k, v in principal.scope.items() if v}, "name": name})
+    def _staff_principal(self, staff):
+        """A staff user's principal at sign-in; a representative coordinates their organisation's only site."""
+        organisation = find(self.db, Organisation, staff.organisation_id) if staff.organisation_id else None
+        site_ids = [site.id for site in organisation.sites] if organisation is not None \
+            and organisation.status == rules.ACCREDITED else []
+        return _staff_principal(staff, rules.coordinated_site(staff.role, staff.site_id, site_ids))
+
     # Students
 
     @rpc
@@ -242,7 +249,7 @@ class RegistryService(HealthMixin):
             if organisation is None:
                 raise NotFound("no such organisation")
             if decision == "withdraw":
-                if not rules.may_withdraw(principal, organisation.id):
+                if not rules.may_withdraw(principal, organisation.id, organisation.representative_id):
                     raise Forbidden("only the organisation's representative withdraws its application")
             elif not rules.may_decide(principal, organisation.region):
                 raise Forbidden(f"only an MIO or NVS officer of {organisation.region} may {decision} this organisation")
@@ -261,7 +268,7 @@ class RegistryService(HealthMixin):
         data = load(SiteIn, payload)
         with self.db.begin():
             organisation = self._visible_organisation(principal, organisation_id)
-            if not rules.may_add_site(principal, organisation.id, organisation.region):
+            if not rules.may_add_site(principal, organisation.id, organisation.region, organisation.representative_id):
                 raise Forbidden("only the organisation's representative or an officer of its region adds sites")
             if organisation.status not in (rules.PENDING, rules.ACCREDITED):
                 raise RuleViolation(f"an organisation that is {organisation.status} cannot add sites",
@@ -307,13 +314,13 @@ class RegistryService(HealthMixin):
         """Admins create anyone; an accredited organisation's representative, its site coordinators."""
         if principal.has(ADMIN):
             return
-        if not rules.is_representative(principal):
+        organisation = find(self.db, Organisation, principal.organisation_id) if principal.organisation_id else None
+        if organisation is None or not rules.is_representative(principal, organisation.representative_id):
             raise Forbidden("only an admin or an organisation's representative creates staff users")
         if data["role"] != COORDINATOR or data.get("organisation_id") != principal.organisation_id \
                 or not data.get("site_id"):
             raise Forbidden("a representative creates only coordinators of its own organisation's sites")
-        organisation = find(self.db, Organisation, principal.organisation_id)
-        if organisation is None or organisation.status != rules.ACCREDITED:
+        if organisation.status != rules.ACCREDITED:
             raise RuleViolation("the organisation must be accredited to add site coordinators")
 
     def _derived_scope(self, data):
@@ -371,8 +378,8 @@ def _student_principal(student):
                      scope={"region": student.region, "university_id": student.university_id})
 
 
-def _staff_principal(staff):
-    scope = {"region": staff.region, "organisation_id": staff.organisation_id, "site_id": staff.site_id,
+def _staff_principal(staff, site_id=None):
+    scope = {"region": staff.region, "organisation_id": staff.organisation_id, "site_id": site_id or staff.site_id,
              "university_id": staff.university_id}
     if staff.role in rules.NATIONAL_ROLES:
         scope = {}

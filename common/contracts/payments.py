@@ -33,11 +33,20 @@ PAYOUT_FAILED = EventType(SOURCE, "payout.failed", PayoutChanged)
 
 # RPC payloads
 
+# What the API documents of a KZ IBAN; the rules themselves are services/payments/rules.py's (a test keeps
+# this list the same as KZ_BANK_CODES).
+IBAN_RULES = ("for an account: a Kazakh IBAN, 20 characters (spaces allowed): KZ, two check digits (ISO 13616, "
+              "mod 97), a three-digit bank code and 13 characters of account. Accepted bank codes: 125 National "
+              "Bank of Kazakhstan, 551 Freedom Bank Kazakhstan, 563 Kazpost, 601 Halyk Bank, 722 Kaspi Bank, "
+              "821 Bank RBK, 826 Bank CenterCredit, 832 Citibank Kazakhstan, 849 Nurbank, 886 Home Credit Bank, "
+              "914 Bereke Bank, 948 Eurasian Bank, 965 ForteBank, 998 First Heartland Jusan Bank")
+
+
 class PayoutDetailsIn(Contract):
     method = fields.String(required=True, validate=validate.OneOf(DETAIL_METHODS))
     card_number = fields.String(validate=validate.Length(max=40), load_only=True,
                                 metadata={"description": "for a card; kept by the bank, never stored here"})
-    iban = fields.String(validate=validate.Length(max=40), metadata={"description": "for an account: KZ…"})
+    iban = fields.String(validate=validate.Length(max=40), metadata={"description": IBAN_RULES})
     holder_name = text_field(2, 200, required=True)
 
 

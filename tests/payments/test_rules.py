@@ -96,3 +96,8 @@ def test_reconciliation_names_every_mismatch():
     assert kinds == {("b", "amount_differs"), ("c", "paid_at_bank_only"), ("x", "unknown_payout"),
                      ("d", "missing_at_bank"), ("e", "paid_twice_at_bank")}
     assert rules.reconcile({"a": (rules.PAID, 1)}, [("a", 1)]) == []
+
+
+def test_the_api_documents_every_accepted_bank_code():
+    from common.contracts.payments import IBAN_RULES
+    assert all(f"{code} {name}" in IBAN_RULES for code, name in rules.KZ_BANK_CODES.items())

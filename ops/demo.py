@@ -94,24 +94,24 @@ PEOPLE = [
 
 PROJECTS = {
     "coordinator": [
-        {"title": "Maths tutoring for fifth grade", "description": "Help pupils with fractions and word "
-         "problems after school, two afternoons a week.", "direction": "tutoring", "voucher_kind": "h20",
-         "places": 5, "schedule": "Mon, Wed 15:00-17:00", "online": False, "languages": ["kk", "ru"]},
-        {"title": "Inclusive classroom helper", "description": "Support children with special needs during "
-         "lessons, beside their teacher.", "direction": "inclusive_education", "voucher_kind": "h50",
-         "places": 3, "schedule": "Tue, Thu 09:00-13:00", "online": False, "languages": ["ru"]}],
+        {"title": "Математика для пятиклассников", "description": "Помогать ученикам с дробями и задачами "
+         "после уроков, два дня в неделю.", "direction": "tutoring", "voucher_kind": "h20",
+         "places": 5, "schedule": "пн, ср 15:00-17:00", "online": False, "languages": ["kk", "ru"]},
+        {"title": "Помощник в инклюзивном классе", "description": "Поддерживать детей с особыми "
+         "потребностями на уроках, рядом с учителем.", "direction": "inclusive_education", "voucher_kind": "h50",
+         "places": 3, "schedule": "вт, чт 09:00-13:00", "online": False, "languages": ["ru"]}],
     "coordinator-club": [
-        {"title": "Weekend games club", "description": "Board games, sport and crafts with children of the "
-         "neighbourhood on Saturdays.", "direction": "childrens_leisure", "voucher_kind": "h20", "places": 8,
-         "schedule": "Sat 10:00-14:00", "online": False, "languages": ["kk", "ru"]}],
+        {"title": "Клуб выходного дня", "description": "Настольные игры, спорт и поделки с детьми района "
+         "по субботам.", "direction": "childrens_leisure", "voucher_kind": "h20", "places": 8,
+         "schedule": "сб 10:00-14:00", "online": False, "languages": ["kk", "ru"]}],
     "coordinator-online": [
-        {"title": "Online English homework help", "description": "Video calls with pupils of rural schools: "
-         "English homework and reading.", "direction": "tutoring", "voucher_kind": "h20", "places": 10,
-         "schedule": "evenings, by arrangement", "online": True, "languages": ["ru"]}],
+        {"title": "Онлайн-помощь с английским", "description": "Видеозвонки с учениками сельских школ: "
+         "домашние задания по английскому и чтение.", "direction": "tutoring", "voucher_kind": "h20", "places": 10,
+         "schedule": "вечером, по договорённости", "online": True, "languages": ["ru"]}],
     "coordinator-care": [
-        {"title": "Afternoons with the elderly", "description": "Walks, reading aloud and help with phones "
-         "for the day-care centre's visitors.", "direction": "elderly_care", "voucher_kind": "h50",
-         "places": 4, "schedule": "Mon-Fri 14:00-17:00", "online": False, "languages": ["kk", "ru"]}],
+        {"title": "Дневные встречи с пожилыми", "description": "Прогулки, чтение вслух и помощь с телефонами "
+         "для посетителей дневного центра.", "direction": "elderly_care", "voucher_kind": "h50",
+         "places": 4, "schedule": "пн-пт 14:00-17:00", "online": False, "languages": ["kk", "ru"]}],
 }
 SLOTS_AHEAD = 6  # free interview slots each project keeps ahead of now
 

@@ -14,7 +14,7 @@ import random
 import secrets
 import tempfile
 
-from asn1crypto import cms, core, crl, pem, x509
+from asn1crypto import cms, crl, pem, x509
 
 from common import gost, kalkan
 from services.registry.rules import check_digit

@@ -139,14 +139,14 @@ class RegistryService(HealthMixin):
         return rules.staff_signature_problem(identity.role, identity.bin, organisation and organisation.bin)
 
     def _token(self, account, name):
-        principal = _student_principal(account) if isinstance(account, Student) else self._staff_principal(account)
+        principal = _student_principal(account) if isinstance(account, Student) else self._signed_in_staff(account)
         ttl = int(self.config.get("AUTH_TOKEN_TTL_SECONDS", DEFAULT_TOKEN_TTL_SECONDS))
         token = issue_token(self.config["AUTH_SECRET"], principal.user_id, principal.roles,
                             principal.scope, name=name, ttl=ttl)
         return TokenOut().dump({"access_token": token, "token_type": "Bearer", "expires_in": ttl,
                                 "user_id": principal.user_id, "roles": list(principal.roles),
                                 "scope": {k: v for k, v in principal.scope.items() if v}, "name": name})
-    def _staff_principal(self, staff):
+    def _signed_in_staff(self, staff):
         """A staff user's principal at sign-in; a representative coordinates their organisation's only site."""
         organisation = find(self.db, Organisation, staff.organisation_id) if staff.organisation_id else None
         site_ids = [site.id for site in organisation.sites] if organisation is not None \

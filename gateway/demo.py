@@ -1,4 +1,4 @@
-"""Demo mode on the gateway (`DEMO_MODE`, README "Demo mode"): the demo people's keys, refused on an
+"""Demo mode on the gateway (`DEMO_MODE`, docs/demo.md): the demo people's keys, refused on an
 address other machines reach unless `DEMO_MODE_FORCE` says the operator means it."""
 import threading
 

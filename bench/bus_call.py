@@ -131,7 +131,7 @@ def main():
     parser.add_argument("--calls", type=int, default=2000)
     args = parser.parse_args()
     port = free_port()
-    config = {"AMQP_URI": AMQP_URI, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}", "AUTH_SECRET": "bench"}
+    config = {"AMQP_URI": AMQP_URI, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}  # public routes only: no token keys
     echo = ServiceContainer(Echo, config)
     gateway = ServiceContainer(EchoGateway, config)
     echo.start()

@@ -33,6 +33,13 @@ EVENTS_PUBLISHED = Counter(
 EVENTS_DEAD_LETTERED = Counter(
     PREFIX + "events_dead_lettered_total", "Events moved to the dead-letters queue after every retry failed",
     ["service", "event"])
+EVENTS_REFUSED = Counter(
+    PREFIX + "events_refused_total",
+    "Events dead-lettered unread because their publisher does not own their exchange, by event and publisher",
+    ["service", "event", "publisher"])
+EVENTS_UNROUTABLE = Counter(
+    PREFIX + "events_unroutable_total", "Events published with no queue bound for them, kept in `unroutable`",
+    ["service", "event"])
 GAUGES = {
     # Reported by the payments process only; with several replicas, read it with max(), not sum().
     "payouts": Gauge(PREFIX + "payouts", "Payouts by status, as the payments service counts them",

@@ -1,8 +1,11 @@
-"""The Student Voucher programme's facts: vouchers, directions, regions.
+"""The Student Voucher programme's facts: vouchers, directions, regions, the programme year.
 
 Every service reads the programme from here, so a change of the rules is one edit.
 """
+import datetime as dt
+import os
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,43 @@ MAX_HOURS = sum(v.hours for v in VOUCHERS.values())  # 70
 MAX_HOURS_PER_DAY = 8
 ANNUAL_TARGET_STUDENTS = 50_000
 TIMEZONE = "Asia/Almaty"
+
+
+# The programme year: the caps (one voucher of each kind, 7 credits) and the coverage target are per
+# year. By default the financial year, 1 January to 31 December in Asia/Almaty;
+# PROGRAMME_YEAR_START (MM-DD, e.g. 09-01 for an academic year) moves its first day. A year is named
+# by the calendar year it starts in. A placement belongs to the year its work starts in, even when it
+# runs past the year's end.
+def _year_start(text):
+    month, day = (int(part) for part in text.split("-"))
+    dt.date(2001, month, day)  # a day every year has (not 29 February): raises ValueError otherwise
+    return month, day
+
+
+YEAR_START = _year_start(os.environ.get("PROGRAMME_YEAR_START") or "01-01")
+
+
+def local_date(moment):
+    """The Asia/Almaty day of an instant (naive instants are UTC), or a day as it is."""
+    if isinstance(moment, dt.datetime):
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.timezone.utc)
+        return moment.astimezone(ZoneInfo(TIMEZONE)).date()
+    return moment
+
+
+def programme_year(moment, start=None):
+    """The programme year a day (or an instant, by its Asia/Almaty day) falls in."""
+    day = local_date(moment)
+    month, first = start or YEAR_START
+    return day.year if (day.month, day.day) >= (month, first) else day.year - 1
+
+
+def year_bounds(year, start=None):
+    """The first and the last day of programme year `year`."""
+    month, first = start or YEAR_START
+    begins = dt.date(year, month, first)
+    return begins, dt.date(year + 1, month, first) - dt.timedelta(days=1)
 
 # The five directions (направления), keyed by a stable code.
 DIRECTIONS = {

@@ -20,7 +20,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.wrappers import Request, Response
 
 from common import messages
-from common.auth import CONTEXT_KEY, read_token
+from common.auth import CONTEXT_KEY, read_token, verifying_keys
 from common.contracts.base import shared
 from common.errors import DomainError, ServiceUnavailable, ValidationFailed
 from common.errors import NotFound as NoSuchRecord
@@ -203,7 +203,7 @@ def route(method, path, *, summary, tag, body=None, query=None, response=None, m
         @functools.wraps(handler)
         def entrypoint(self, request, **path_values):
             if not public:
-                read_token(self.config["AUTH_SECRET"], bearer_token(request))
+                read_token(verifying_keys(self.config), bearer_token(request))
             if not all(value.isprintable() for value in path_values.values()):
                 raise NoSuchRecord("no such record")  # no id holds control characters (nor can a database)
             kwargs = dict(path_values)

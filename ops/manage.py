@@ -1,4 +1,5 @@
-"""Operations on the platform's databases: `python -m ops.manage migrate|seed|revision`.
+"""Operations on the platform's databases: `python -m ops.manage migrate|seed|revision`, and the
+registry's token keys: `python -m ops.manage keys FOLDER`.
 
 Each service's DATABASE_URL comes from <SERVICE>_DATABASE_URL, as in its config.yml.
 """
@@ -47,6 +48,24 @@ def bootstrap_admin(iin, name):
     print(f"registry: admin {staff.full_name} ({staff.iin}) " + ("created" if created else "already exists"))
 
 
+def keys(folder):
+    """An Ed25519 key pair for the registry's access tokens in `folder` (signing-key.pem, readable by
+    its owner only, and public-key.pem), unless one is there."""
+    from common.auth import SigningKey
+
+    private, public = os.path.join(folder, "signing-key.pem"), os.path.join(folder, "public-key.pem")
+    if os.path.exists(private):
+        print(f"token keys: {private} exists")
+        return
+    os.makedirs(folder, exist_ok=True)
+    key = SigningKey.generate()
+    with open(os.open(private, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+        out.write(key.private_pem())
+    with open(public, "w") as out:
+        out.write(key.public_pem())
+    print(f"token keys: {private} and {public} (kid {key.kid})")
+
+
 def revision(service, message):
     """A new migration for `service`, generated from the difference between its models and its head."""
     command.revision(alembic_config(service, database_url(service)), message=message, autogenerate=True)
@@ -61,6 +80,8 @@ def main(argv=None):
     revision_cmd = commands.add_parser("revision", help="generate a migration for a service")
     revision_cmd.add_argument("service", choices=SERVICES)
     revision_cmd.add_argument("message")
+    keys_cmd = commands.add_parser("keys", help="make the registry's token signing key pair, if missing")
+    keys_cmd.add_argument("folder", nargs="?", default="var/auth")
     admin_cmd = commands.add_parser("bootstrap-admin", help="create the first admin (signs in by EDS)")
     admin_cmd.add_argument("--iin", required=True)
     admin_cmd.add_argument("--name", required=True)
@@ -69,6 +90,8 @@ def main(argv=None):
         migrate(args.services)
     elif args.command == "seed":
         seed()
+    elif args.command == "keys":
+        keys(args.folder)
     elif args.command == "bootstrap-admin":
         try:
             bootstrap_admin(args.iin, args.name)

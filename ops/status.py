@@ -2,7 +2,8 @@
 
 Per service: how many instances consume its RPC queue, the depth and consumers of each of its
 queues (RabbitMQ management API), and its outbox backlog (unsent rows in its own database, at
-<SERVICE>_DATABASE_URL). Then the dead-letters queue's depth.
+<SERVICE>_DATABASE_URL). Then the depths of the `dead-letters` queue (events that failed every retry)
+and of the `unroutable` queue (events published with no queue bound for them).
 
 Settings: AMQP_URI (its vhost is the one shown), RABBITMQ_MANAGEMENT_URL (default
 http://localhost:15672), RABBITMQ_USER / RABBITMQ_PASSWORD (default guest / guest).
@@ -18,6 +19,7 @@ from sqlalchemy import inspect, text
 
 from common.db import make_engine
 from common.delivery import DEAD_LETTER_QUEUE
+from common.outbox import UNROUTABLE_QUEUE
 from ops.manage import SERVICES, database_url
 
 
@@ -60,7 +62,8 @@ def outbox_backlog(url):
 def collect(api, auth, vhost, database_urls):
     by_queue = queues(api, auth, vhost)
     gateways = sum(1 for name in by_queue if name.startswith("rpc.reply-gateway-"))  # one per instance
-    report = {"vhost": vhost, "gateway_instances": gateways, "services": {}, "dead_letters": None}
+    report = {"vhost": vhost, "gateway_instances": gateways, "services": {}, "dead_letters": None,
+              "unroutable": None}
     for service, url in database_urls.items():
         own = {name: depth for name, depth in sorted(by_queue.items()) if owner_of(name) == service}
         report["services"][service] = {
@@ -70,6 +73,8 @@ def collect(api, auth, vhost, database_urls):
         }
     if DEAD_LETTER_QUEUE.name in by_queue:
         report["dead_letters"] = by_queue[DEAD_LETTER_QUEUE.name]["messages"]
+    if UNROUTABLE_QUEUE.name in by_queue:
+        report["unroutable"] = by_queue[UNROUTABLE_QUEUE.name]["messages"]
     return report
 
 
@@ -82,6 +87,8 @@ def render(report):
     lines.append(f"{'gateway':<14}{report['gateway_instances']:>10}")
     dead = report["dead_letters"]
     lines.append(f"dead letters: {dead if dead is not None else 'none (no dead-letters queue)'}")
+    unroutable = report["unroutable"]
+    lines.append(f"unroutable events: {unroutable if unroutable is not None else 'none (no unroutable queue)'}")
     return "\n".join(lines)
 
 

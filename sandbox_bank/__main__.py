@@ -17,7 +17,8 @@ def main():
     stop = threading.Event()
     threading.Thread(target=bank.run_background, args=(stop,), daemon=True).start()
     try:
-        run_simple(host, int(port), BankApp(bank), threaded=True)
+        control = os.environ.get("SANDBOX_BANK_CONTROL", "true").lower() in ("1", "true", "yes")
+        run_simple(host, int(port), BankApp(bank, control=control), threaded=True)
     finally:
         stop.set()
 

@@ -10,6 +10,9 @@
                                      "delay", "process", "account"}: how the bank misbehaves next
     POST /control/reset              forget everything (tests)
     GET  /health
+
+The /control routes exist only with `control=True` (`SANDBOX_BANK_CONTROL`, on for the local run and
+the tests; compose turns it off).
 """
 import json
 import time
@@ -30,16 +33,16 @@ def error(status, message):
 
 
 class BankApp:
-    def __init__(self, bank):
+    def __init__(self, bank, control=True):
         self.bank = bank
-        self.routes = Map([
+        controls = [Rule("/control", methods=["POST"], endpoint="control"),
+                    Rule("/control/reset", methods=["POST"], endpoint="reset")] if control else []
+        self.routes = Map(controls + [
             Rule("/cards", methods=["POST"], endpoint="tokenise"),
             Rule("/payouts", methods=["POST"], endpoint="payout"),
             Rule("/batches", methods=["POST"], endpoint="batch"),
             Rule("/payouts/<path:key>", methods=["GET"], endpoint="status"),
             Rule("/statement", methods=["GET"], endpoint="statement"),
-            Rule("/control", methods=["POST"], endpoint="control"),
-            Rule("/control/reset", methods=["POST"], endpoint="reset"),
             Rule("/health", methods=["GET"], endpoint="health"),
         ])
 

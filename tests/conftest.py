@@ -134,3 +134,21 @@ def platform(rabbit_config, web_config, service_databases, container_factory, sa
     platform.start()
     yield platform
     platform.close()
+
+
+@pytest.fixture
+def consumers(database_factory):
+    """`consumers(ServiceClass)`: the service's event consumers on a fresh database of its own, without
+    a broker (`tests/consumers.py`)."""
+    from tests.consumers import Consumers
+    made = []
+
+    def make(service_cls):
+        url = database_factory.create(service_cls.name)
+        made.append((Consumers(service_cls, url), url))
+        return made[-1][0]
+
+    yield make
+    for consumers_, url in made:
+        consumers_.close()
+        database_factory.drop(url)

@@ -4,6 +4,7 @@ Tests talk to the gateway with `platform.http` (a requests session on its base U
 any role with `platform.token(...)`, read a service's database with `platform.session(service)`,
 publish a declared event with `platform.publish(...)`, and wait with `eventually(...)`.
 """
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -18,9 +19,11 @@ from nameko.testing.utils import find_free_port
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from common.auth import issue_token
+from common.auth import STEP_UP_HEADER, SigningKey, issue_step_up, issue_token
+from common.contracts.payments import PayoutDetailsIn
 from common.contracts.registry import UNIVERSITY_ADDED
 from common.db import make_engine
+from common.validation import load
 from gateway.service import GatewayService
 from services.coverage.service import CoverageService
 from services.credits.models import ProcessedEvent as CreditsProcessed
@@ -45,7 +48,9 @@ SERVICE_CLASSES = {
     "notifications": NotificationsService,
     "coverage": CoverageService,
 }
-AUTH_SECRET = "test-secret-" + uuid.uuid4().hex
+SIGNING_KEY = SigningKey.generate()  # the registry's, as `./platform start` makes one in var/auth
+AUTH_SETTINGS = {"AUTH_PUBLIC_KEYS": SIGNING_KEY.public_pem(), "DEPLOYMENT": "local"}
+PROCESS_SETTINGS = {**SIGNING_KEY.settings(), "DEPLOYMENT": "local"}  # for `nameko run` processes
 
 
 def eventually(check, timeout=15.0, interval=0.05):
@@ -101,14 +106,14 @@ class Platform:
         self.http = BaseUrlSession(self.base_url)
 
     def config(self, service):
-        config = {"AMQP_URI": self.amqp_uri, "AUTH_SECRET": AUTH_SECRET, "max_workers": 10}
+        config = {"AMQP_URI": self.amqp_uri, **AUTH_SETTINGS, "max_workers": 10}
         if service == "gateway":
             config.update({WEB_SERVER_CONFIG_KEY: self.web_address, "RPC_TIMEOUT_SECONDS": 5,
                            "LOGIN_RATE_PER_MINUTE": 100_000, "LOGIN_RATE_BURST": 100_000})
         else:
             config["DATABASE_URL"] = self.database_urls[service]
         if service == "registry":  # EDS sign-in trusts the session's test PKI (tests/registry/pki.py)
-            config.update(session_config())
+            config.update(session_config(), AUTH_SIGNING_KEY=SIGNING_KEY.private_pem())
         if service == "payments" and self.bank is not None:
             config.update(self.bank.payments_config(self.base_url + "/api/v1/bank/notifications"))
         config.update(self.overrides.get(service, {}))
@@ -140,11 +145,16 @@ class Platform:
 
     def token(self, roles, user_id=None, name="Test User", **scope):
         roles = (roles,) if isinstance(roles, str) else tuple(roles)
-        return issue_token(AUTH_SECRET, user_id or uuid.uuid4().hex, roles, scope, name=name)
+        return issue_token(SIGNING_KEY, user_id or uuid.uuid4().hex, roles, scope, name=name)
 
     def auth(self, roles, **kwargs):
         """Headers that authenticate as a new user with `roles` and the given scope."""
         return {"Authorization": "Bearer " + self.token(roles, **kwargs)}
+
+    def step_up(self, user_id, details):
+        """The X-Step-Up header the registry gives `user_id` once they signed these payout details
+        with their EDS (tests/security/test_step_up.py goes through the signature itself)."""
+        return {STEP_UP_HEADER: issue_step_up(SIGNING_KEY, user_id, "payout-details", load(PayoutDetailsIn, details))}
 
     def session(self, service):
         """A SQLAlchemy session on `service`'s database, for assertions."""
@@ -152,12 +162,13 @@ class Platform:
             self.engines[service] = make_engine(self.database_urls[service])
         return Session(self.engines[service])
 
-    def publish(self, event_type, data, event_id=None, occurred_at="2026-01-01T00:00:00+00:00"):
-        """Publish a declared event on the real broker, as its source service would."""
+    def publish(self, event_type, data, event_id=None, occurred_at=None):
+        """Publish a declared event on the real broker, as its source service would (by default
+        stamped now, so events published one after another are ordered as their publisher's)."""
         envelope = {
             "event_id": event_id or uuid.uuid4().hex,
             "event_type": event_type.name,
-            "occurred_at": occurred_at,
+            "occurred_at": occurred_at or dt.datetime.now(dt.timezone.utc).isoformat(),
             "request_id": None,
             "data": event_type.dump(data),
         }

@@ -5,8 +5,8 @@ as `./platform start` does (tests/processes.py), on fresh PostgreSQL databases o
 cluster (127.0.0.1:55432, which `./platform start --postgres` starts), a fresh vhost of the local
 RabbitMQ and its own sandbox bank; `--copies N` runs N copies of the busiest services (and N
 gateways, the clients spread over them). With `--url` (repeatable) it drives a running platform
-whose AUTH_SECRET it is given and whose registry trusts the test PKI. Prints the figures and saves
-them to bench/results/.
+whose registry's signing key it is given (`--signing-key`) and whose registry trusts the test PKI.
+Prints the figures and saves them to bench/results/.
 """
 import argparse
 import datetime as dt
@@ -17,6 +17,7 @@ import time
 
 from bench.season.driver import Season
 from bench.season.own_platform import BUSIEST, MANAGEMENT_URL, POSTGRES_URL, OwnPlatform
+from common.auth import SigningKey
 from tests.processes import ROOT
 
 RESULTS = os.path.join(ROOT, "bench", "results")
@@ -29,8 +30,8 @@ def parse_args(argv):
     parser.add_argument("--clients", type=int, default=32, help="concurrent HTTP clients")
     parser.add_argument("--copies", type=int, default=1, help="copies of the gateway and the busiest services")
     parser.add_argument("--url", action="append", help="a running platform's gateway (repeatable)")
-    parser.add_argument("--auth-secret", default=os.environ.get("AUTH_SECRET", "local-development-secret"),
-                        help="with --url: the platform's AUTH_SECRET")
+    parser.add_argument("--signing-key", default=os.environ.get("AUTH_SIGNING_KEY", "var/auth/signing-key.pem"),
+                        help="with --url: the registry's token signing key (file), to mint staff tokens")
     parser.add_argument("--pid", action="append", default=[], metavar="NAME=PID",
                         help="with --url: a platform process whose memory to sample (repeatable)")
     parser.add_argument("--vhost", default="/", help="with --url: the broker vhost to sample")
@@ -44,7 +45,7 @@ def main(argv=None):
     args = parse_args(argv)
     own = None
     if args.url:
-        urls, secret, vhost = args.url, args.auth_secret, args.vhost
+        urls, key, vhost = args.url, SigningKey.from_setting(args.signing_key), args.vhost
         pids = dict(item.split("=", 1) for item in args.pid)
     else:
         own = OwnPlatform(tempfile.mkdtemp(prefix="season-"), args.copies, postgres_url=args.postgres_url,
@@ -52,9 +53,9 @@ def main(argv=None):
         print(f"starting the platform ({args.copies} copies of gateway, {', '.join(BUSIEST)}); logs in "
               f"{own.log_dir}", file=sys.stderr)
         own.start()
-        urls, secret, vhost, pids = own.base_urls, own.auth_secret, own.vhost, own.pids()
+        urls, key, vhost, pids = own.base_urls, own.signing_key, own.vhost, own.pids()
     try:
-        season = Season(urls, secret, students=args.students, clients=args.clients, pids=pids,
+        season = Season(urls, key, students=args.students, clients=args.clients, pids=pids,
                         management_url=args.management_url, vhost=vhost, progress=sys.stderr,
                         timeout=args.timeout)
         report = season.run()

@@ -1,13 +1,13 @@
 """A season of the programme driven over the gateway's HTTP API, and checked at the end.
 
     from bench.season.driver import Season
-    report = Season(["http://127.0.0.1:8000"], auth_secret, students=300).run()
+    report = Season(["http://127.0.0.1:8000"], signing_key, students=300).run()
     print(report.text()); assert report.ok, report.problems
 
 It talks only HTTP to the gateway base URL(s) it is given (clients are spread over them), mints staff
-tokens with `common.auth.issue_token` and the platform's AUTH_SECRET, and gives students and the
-organisations' representatives real EDS certificates (ECDSA P-256) from the test PKI of
-tests/registry/pki.py, which the registry must trust. Nothing here assumes the platform runs in the
+tokens with `common.auth.issue_token` and the registry's signing key (afresh before they expire), and
+gives students and the organisations' representatives real EDS certificates (ECDSA P-256) from the
+test PKI of tests/registry/pki.py, which the registry must trust. Nothing here assumes the platform runs in the
 same process, so it drives a platform of OS processes as well as the test suite's in-process one.
 
 The path: staff (operator, a MIO officer per region, a registrar per university, a coordinator per
@@ -24,6 +24,7 @@ import math
 import random
 import threading
 import time
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -33,7 +34,8 @@ import requests
 
 from bench.season.monitor import PhaseStats, ProgressBar, Sampler
 from common import programme
-from common.auth import ADMIN, COORDINATOR, MIO_OFFICER, OPERATOR, REGISTRAR, issue_token
+from common.auth import (ADMIN, COORDINATOR, MAX_ACCESS_TTL_SECONDS, MIO_OFFICER, OPERATOR, REGISTRAR,
+                         issue_token)
 from services.payments.rules import kz_iban
 from services.registry.rules import check_digit
 from tests.registry.gost_pki import LEGAL_HEAD
@@ -45,7 +47,7 @@ STUDENTS_PER_SITE = 200
 PAGE = 200  # the largest page the lists give
 CREDITS_PAGE = 100
 SAMPLE_STUDENTS = 300  # students who check their own payout and credits at the end
-STAFF_TTL = 24 * 3600
+STAFF_TTL = MAX_ACCESS_TTL_SECONDS
 KINDS = programme.VOUCHER_KINDS
 LOCAL_TIME = ZoneInfo(programme.TIMEZONE)
 EVENTUAL = (403, 404, 409, 422)  # what a step answers while an event has not reached its service yet
@@ -136,15 +138,36 @@ def client_address(number):
     return {"X-Forwarded-For": f"198.{18 + (number >> 16)}.{(number >> 8) & 255}.{number & 255}"}
 
 
-def bearer(token):
-    return {"Authorization": "Bearer " + token}
+class RenewedBearer(Mapping):
+    """An Authorization header renewed before its access token's 15 minutes run out (staff: minted
+    afresh; students: through their refresh token), so a season longer than that keeps everyone
+    signed in."""
+
+    def __init__(self, renew, token=None):
+        self.renew = renew
+        self.lock = threading.Lock()
+        self.token, self.minted = token or renew(), time.monotonic()
+
+    def __getitem__(self, key):
+        if key != "Authorization":
+            raise KeyError(key)
+        with self.lock:
+            if time.monotonic() - self.minted > STAFF_TTL / 2:
+                self.token, self.minted = self.renew(), time.monotonic()
+            return "Bearer " + self.token
+
+    def __iter__(self):
+        return iter(("Authorization",))
+
+    def __len__(self):
+        return 1
 
 
 class Season:
-    def __init__(self, base_urls, auth_secret, students=50_000, clients=16, pki=None, pids=None,
+    def __init__(self, base_urls, signing_key, students=50_000, clients=16, pki=None, pids=None,
                  management_url=None, vhost="/", progress=None, seed=None, timeout=120.0, day_rows=50):
         self.base_urls = [base_urls] if isinstance(base_urls, str) else list(base_urls)
-        self.auth_secret = auth_secret
+        self.signing_key = signing_key
         self.count = students
         self.clients = clients
         self.pki = pki or session_pki()
@@ -220,7 +243,7 @@ class Season:
         bar.close()
 
     def staff_headers(self, role, user_id, name, **scope):
-        return bearer(issue_token(self.auth_secret, user_id, (role,), scope, name=name, ttl=STAFF_TTL))
+        return RenewedBearer(lambda: issue_token(self.signing_key, user_id, (role,), scope, name=name, ttl=STAFF_TTL))
 
     # The season
 
@@ -351,7 +374,16 @@ class Season:
             "nonce": challenge["nonce"], "signature": sign_nonce(student.user, challenge),
             "university_id": student.university_id,
             "region": student.site.region, "phone": "+77011234567", "language": "kk"})
-        student.student_id, student.headers = token["user_id"], bearer(token["access_token"])
+        student.student_id, student.headers = token["user_id"], self.student_bearer(token, address)
+
+    def student_bearer(self, token, address):
+        refresh = [token["refresh_token"]]
+
+        def renew():
+            answer = self.call("POST", f"{API}/auth/refresh", headers=address, json={"refresh_token": refresh[0]})
+            refresh[0] = answer["refresh_token"]
+            return answer["access_token"]
+        return RenewedBearer(renew, token["access_token"])
 
     def apply(self, student):
         site = student.site

@@ -13,6 +13,7 @@ from nameko.testing.utils import find_free_port
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
+from common.auth import SigningKey
 from common.migrations import upgrade
 from services.registry.repository import seed_reference_data
 from tests.processes import ROOT, SERVICES, ServiceProcesses, wait_until
@@ -35,7 +36,7 @@ class OwnPlatform:
         self.log_dir = log_dir
         self.tag = "season_" + uuid.uuid4().hex[:8]
         self.vhost = self.tag
-        self.auth_secret = "season-" + uuid.uuid4().hex
+        self.signing_key = SigningKey.generate()
         self.gateway_port = find_free_port()
         self.bank = None
         self.processes = None
@@ -55,7 +56,7 @@ class OwnPlatform:
         self.processes = ServiceProcesses(
             f"pyamqp://{user}:{password}@{address}/{self.vhost}", self.database_urls, self.log_dir,
             gateway_port=self.gateway_port, extra_env={
-                "AUTH_SECRET": self.auth_secret, "AUTH_TOKEN_TTL_SECONDS": "86400",
+                **self.signing_key.settings(), "DEPLOYMENT": "local",
                 "LOGIN_RATE_TRUSTED_PROXIES": "1",  # the driver is the edge: see driver.client_address
                 "EDS_TRUST_STORE": pki.trust_store_path, "EDS_CRL_FILE": pki.crl_path,
                 "BANK_URL": f"http://127.0.0.1:{bank_port}", "BANK_WEBHOOK_SECRET": bank_secret,

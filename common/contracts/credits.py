@@ -49,6 +49,8 @@ class RejectRecountIn(Contract):
 class RecountRequestOut(Contract):
     id = fields.String()
     placement_id = fields.String()
+    programme_year = fields.Integer(allow_none=True,
+                                    metadata={"description": "the programme year its credits count in"})
     report_id = fields.String()
     student_id = fields.String()
     student_name = fields.String()

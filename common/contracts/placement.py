@@ -11,7 +11,7 @@ PROJECT_STATUSES = ("open", "paused", "closed")
 APPLICATION_STATUSES = ("applied", "waitlisted", "offered", "accepted", "rejected", "no_show", "withdrawn",
                         "superseded")
 OUTCOMES = ("accepted", "rejected", "no_show")
-PLACEMENT_STATUSES = ("active", "withdrawn", "cancelled")
+PLACEMENT_STATUSES = ("active", "completed", "withdrawn", "cancelled")
 PROJECT_SORTS = ("starts_on", "-starts_on", "free_places", "-free_places", "created_at", "-created_at",
                  "title")
 

@@ -55,6 +55,16 @@ class SignedNonce(Contract):
                                                        "base64 DER/BER, or PEM-armoured as NCALayer answers"})
 
 
+class StepUpIn(SignedNonce):
+    details = fields.Dict(required=True, metadata={"description": "exactly what the challenge was asked for"})
+
+
+class StepUpOut(Contract):
+    step_up_token = fields.String(required=True, metadata={
+        "description": "send it as X-Step-Up with exactly these details, within expires_in seconds"})
+    expires_in = fields.Integer(required=True)
+
+
 class LoginIn(SignedNonce):
     role = fields.String(validate=validate.OneOf(ROLES),
                          metadata={"description": "which account, for a person who has several"})
@@ -72,10 +82,17 @@ class TokenOut(Contract):
     access_token = fields.String(required=True)
     token_type = fields.String(required=True)
     expires_in = fields.Integer(required=True)
+    refresh_token = fields.String(required=True, metadata={
+        "description": "renews the access token at /auth/refresh (once: the answer holds the next one)"})
+    refresh_expires_in = fields.Integer(required=True)
     user_id = fields.String(required=True)
     roles = fields.List(fields.String(), required=True)
     scope = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
     name = fields.String(required=True)
+
+
+class RefreshIn(Contract):
+    refresh_token = fields.String(required=True, validate=validate.Length(1, 200))
 
 
 # Students

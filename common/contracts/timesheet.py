@@ -42,6 +42,8 @@ class ReportAccepted(Contract):
     hours = fields.Decimal(required=True, as_string=True)
     accepted_at = fields.DateTime(required=True)
     accepted_by = fields.String(required=True)
+    starts_on = fields.Date(load_default=None, allow_none=True,
+                            metadata={"description": "the placement's first day: the programme year it counts in"})
 
 
 class ReportRejected(Contract):

@@ -1,7 +1,9 @@
 """EDS sign-in, students, organisations and their sites, staff users and the audit log."""
+from werkzeug.wrappers import Response
+
 from common.contracts.registry import (AuditPage, AuditQuery, ChallengeOut, LoginIn, OrganisationApply,
                                        OrganisationOut, OrganisationPage, OrganisationQuery, ReasonIn,
-                                       RegisterIn, SiteIn, SiteOut, SitePage, SiteQuery, StaffIn, StaffOut,
+                                       RefreshIn, RegisterIn, SiteIn, SiteOut, SitePage, SiteQuery, StaffIn, StaffOut,
                                        StaffPage, StaffPatch, StaffQuery, StudentOut, StudentPatch, TokenOut)
 from gateway.http import route
 from gateway.ratelimit import LoginRateLimit
@@ -29,6 +31,18 @@ class RegistryRoutes:
     def login(self, request, body):
         self.login_rate_limit(request)
         return self.registry.login(body)
+
+    @route("POST", "/api/v1/auth/refresh", summary="A new access token for a refresh token (which is used up)",
+           tag="auth", public=True, body=RefreshIn, response=TokenOut, errors=(401, 429))
+    def refresh(self, request, body):
+        self.login_rate_limit(request)
+        return self.registry.refresh(body)
+
+    @route("POST", "/api/v1/auth/sign-out", summary="Sign out: revoke every refresh token of the signed-in user",
+           tag="auth", status=204, errors=(401,))
+    def sign_out(self, request):
+        self.registry.sign_out()
+        return Response(status=204, mimetype="application/json")
 
     # Students
 

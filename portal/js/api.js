@@ -1,5 +1,7 @@
 // The gateway's JSON API: the bearer token of the signed-in person, and errors as ApiError (in the page's
-// language: the API answers errors in the language of Accept-Language).
+// language: the API answers errors in the language of Accept-Language). An access token lives 15 minutes:
+// on a 401 the session is renewed once with its refresh token, then the call is made again; a refused
+// renewal signs the person out.
 import { lang } from "./i18n.js";
 
 const SESSION_KEY = "sv.session";
@@ -23,10 +25,10 @@ export const session = {
       return null;
     }
   },
-  // What /auth/login and /auth/register answer: the token, roles, scope and name.
+  // What /auth/login, /auth/register and /auth/refresh answer: the tokens, roles, scope and name.
   set(token) {
-    const value = { token: token.access_token, userId: token.user_id, roles: token.roles, scope: token.scope,
-      name: token.name, role: token.roles[0] };
+    const value = { token: token.access_token, refresh: token.refresh_token, userId: token.user_id,
+      roles: token.roles, scope: token.scope, name: token.name, role: token.roles[0] };
     sessionStorage.setItem(SESSION_KEY, JSON.stringify(value));
     return value;
   },
@@ -50,17 +52,39 @@ function url(path, query) {
   return API + path + (search ? `?${search}` : "");
 }
 
+// One renewal at a time, shared by the calls that met an expired token together.
+let renewing = null;
+
+function renewed(current) {
+  if (!renewing) {
+    renewing = fetch(url("/auth/refresh"), {
+      method: "POST", headers: { Accept: "application/json", "Content-Type": "application/json" },
+      body: JSON.stringify({ refresh_token: current.refresh }),
+    }).then(async (response) => (response.ok ? session.set(await response.json()) : null))
+      .catch(() => null)
+      .finally(() => { renewing = null; });
+  }
+  return renewing;
+}
+
 // `raw` answers the fetch Response itself (for files); otherwise the parsed JSON body.
 export async function api(method, path, { body, query, headers = {}, raw = false } = {}) {
-  const current = session.get();
+  let current = session.get();
   const request = { method, headers: { Accept: "application/json", "Accept-Language": lang(), ...headers } };
-  if (current) request.headers.Authorization = `Bearer ${current.token}`;
   if (body !== undefined) {
     request.headers["Content-Type"] = "application/json";
     request.body = JSON.stringify(body);
   }
-  const response = await fetch(url(path, query), request);
-  if (response.status === 401 && current) {
+  const send = () => {
+    if (current) request.headers.Authorization = `Bearer ${current.token}`;
+    return fetch(url(path, query), request);
+  };
+  let response = await send();
+  if (response.status === 401 && current && current.refresh) {
+    current = await renewed(current);
+    if (current) response = await send();
+  }
+  if (response.status === 401 && session.get()) {
     session.clear();
     onUnauthenticated();
   }

@@ -1,6 +1,6 @@
 // The portal's shell: the header (language, notifications, who is signed in), each role's sections
 // and a hash router (#/section), so the gateway serves one page and the API does the rest.
-import { session, whenSignedOut } from "./api.js";
+import { post, session, whenSignedOut } from "./api.js";
 import { h, replace } from "./dom.js";
 import { errorMessage } from "./forms.js";
 import { LANGUAGES, lang, onLangChange, setLang, t } from "./i18n.js";
@@ -68,6 +68,7 @@ function toLanding() {
 }
 
 function signOut() {
+  post("/auth/sign-out").catch(() => {}); // revokes the refresh tokens; the access token ends on its own
   session.clear();
   toLanding();
 }

@@ -3,13 +3,11 @@ import csv
 import datetime as dt
 import io
 from decimal import ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo
 
 from common import programme
 from common.auth import ADMIN, MINISTRY, REGIONAL_OFFICERS
 from common.errors import Forbidden
 
-LOCAL_TIME = ZoneInfo(programme.TIMEZONE)
 READERS = (MINISTRY, ADMIN, *REGIONAL_OFFICERS)
 
 # The figures kept as facts about a placement (summed per region × direction and per week).
@@ -41,9 +39,7 @@ def readable_region(principal, requested_region):
 
 def local_day(moment):
     """The Asia/Almaty day of an instant (naive instants are UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(LOCAL_TIME).date()
+    return programme.local_date(moment)
 
 
 def week_start(day):
@@ -56,11 +52,12 @@ def iso_week(day):
 
 
 def year_bounds(year):
-    return dt.date(year, 1, 1), dt.date(year, 12, 31)
+    """The first and last day of programme year `year`: the figures and the target are per programme year."""
+    return programme.year_bounds(year)
 
 
 def this_year(now):
-    return local_day(now).year
+    return programme.programme_year(now)
 
 
 # Figures

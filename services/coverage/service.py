@@ -7,15 +7,13 @@ from common.contracts import payments as payment_events
 from common.contracts import placement as placement_events
 from common.contracts import registry as registry_events
 from common.contracts import timesheet as timesheet_events
-from common.contracts.base import occurred_at
 from common.contracts.coverage import CoverageFile, CoverageQuery
 from common.db import Database
-from common.outbox import first_delivery, handles, utcnow
+from common.outbox import handles, utcnow
 from common.rpc import rpc
 from common.service import HealthMixin
 from common.validation import load
 from services.coverage import repository, rules, spreadsheet
-from services.coverage.models import ProcessedEvent
 
 
 class CoverageService(HealthMixin):
@@ -27,49 +25,37 @@ class CoverageService(HealthMixin):
     # Events
 
     @handles(registry_events.STUDENT_REGISTERED)
-    def on_student_registered(self, envelope):
-        data = registry_events.STUDENT_REGISTERED.load(envelope)
-        self._apply(envelope, "on_student_registered", repository.add_student, data, occurred_at(envelope))
+    def on_student_registered(self, event):
+        repository.add_student(self.db, event.data, event.occurred_at)
 
     @handles(placement_events.PLACEMENT_STARTED)
-    def on_placement_started(self, envelope):
-        data = placement_events.PLACEMENT_STARTED.load(envelope)
-        self._apply(envelope, "on_placement_started", repository.add_placement, data, occurred_at(envelope))
+    def on_placement_started(self, event):
+        repository.add_placement(self.db, event.data, event.occurred_at)
 
     @handles(timesheet_events.HOURS_COMPLETED)
-    def on_hours_completed(self, envelope):
-        data = timesheet_events.HOURS_COMPLETED.load(envelope)
-        self._apply(envelope, "on_hours_completed", repository.record_hours, data["placement_id"], data["hours"],
-                    occurred_at(envelope))
+    def on_hours_completed(self, event):
+        repository.record_hours(self.db, event.data["placement_id"], event.data["hours"], event.occurred_at)
 
     @handles(timesheet_events.REPORT_SUBMITTED)
-    def on_report_submitted(self, envelope):
-        data = timesheet_events.REPORT_SUBMITTED.load(envelope)
-        self._apply(envelope, "on_report_submitted", repository.record_hours, data["placement_id"], data["hours"],
-                    occurred_at(envelope))
+    def on_report_submitted(self, event):
+        repository.record_hours(self.db, event.data["placement_id"], event.data["hours"], event.occurred_at)
 
     @handles(timesheet_events.REPORT_ACCEPTED)
-    def on_report_accepted(self, envelope):
-        data = timesheet_events.REPORT_ACCEPTED.load(envelope)
-        self._apply(envelope, "on_report_accepted", repository.add_fact, rules.REPORTS_ACCEPTED,
-                    data["placement_id"], data["placement_id"], 1, occurred_at(envelope))
+    def on_report_accepted(self, event):
+        placement_id = event.data["placement_id"]
+        repository.add_fact(self.db, rules.REPORTS_ACCEPTED, placement_id, placement_id, 1, event.occurred_at)
 
     @handles(payment_events.PAYOUT_PAID)
-    def on_payout_paid(self, envelope):
-        data = payment_events.PAYOUT_PAID.load(envelope)
-        self._apply(envelope, "on_payout_paid", repository.add_fact, rules.PAID_KZT, data["key"],
-                    data["placement_id"], data["amount_kzt"], occurred_at(envelope))
+    def on_payout_paid(self, event):
+        data = event.data
+        repository.add_fact(self.db, rules.PAID_KZT, data["key"], data["placement_id"], data["amount_kzt"],
+                            event.occurred_at)
 
     @handles(credit_events.CREDITS_RECOUNTED)
-    def on_credits_recounted(self, envelope):
-        data = credit_events.CREDITS_RECOUNTED.load(envelope)
-        self._apply(envelope, "on_credits_recounted", repository.add_fact, rules.CREDITS_RECOUNTED,
-                    data["request_id"], data["placement_id"], data["credits"], occurred_at(envelope))
-
-    def _apply(self, envelope, consumer, write, *args):
-        with self.db.begin():
-            if first_delivery(self.db, ProcessedEvent, envelope, consumer):
-                write(self.db, *args)
+    def on_credits_recounted(self, event):
+        data = event.data
+        repository.add_fact(self.db, rules.CREDITS_RECOUNTED, data["request_id"], data["placement_id"],
+                            data["credits"], event.occurred_at)
 
     # The Ministry, admins, and MIO/NVS officers for their region
 

@@ -59,6 +59,8 @@ class RecountRequest(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     placement_id: Mapped[str] = mapped_column(String(64), unique=True)
+    # The programme year the placement started in: the 7-credit cap is per year (null: before it was kept).
+    programme_year: Mapped[int | None] = mapped_column(Integer)
     report_id: Mapped[str] = mapped_column(String(64))
     student_id: Mapped[str] = mapped_column(String(64), index=True)
     student_name: Mapped[str] = mapped_column(String(200))

@@ -31,16 +31,23 @@ def university_names(session, university_ids):
     return dict(rows.all())
 
 
-def add_student(session, student_id, university_id):
+def add_student(session, student_id, university_id, occurred_at):
     """A newly registered student; a transfer already applied (events out of order) is kept."""
     if session.get(Student, student_id) is None:
-        session.add(Student(id=student_id, university_id=university_id, updated_at=utcnow()))
+        session.add(Student(id=student_id, university_id=university_id, updated_at=occurred_at))
 
 
-def transfer_student(session, student_id, to_university_id):
-    """The student now studies at `to_university_id`; their open requests go there too."""
+def transfer_student(session, student_id, to_university_id, occurred_at):
+    """The student now studies at `to_university_id`; their open requests go there too. A transfer
+    older than the one already applied (`updated_at`: when registry recorded it) changes nothing."""
     now = utcnow()
-    session.merge(Student(id=student_id, university_id=to_university_id, updated_at=now))
+    student = session.get(Student, student_id, with_for_update=True)
+    if student is None:
+        session.add(Student(id=student_id, university_id=to_university_id, updated_at=occurred_at))
+    elif as_utc(student.updated_at) > occurred_at:
+        return
+    else:
+        student.university_id, student.updated_at = to_university_id, occurred_at
     for request in student_requests(session, student_id, lock=True):
         if rules.moves_with_student(request.status) and request.university_id != to_university_id:
             request.transferred_from_university_id = request.university_id
@@ -77,10 +84,11 @@ def open_request(session, report):
         return None
     student = session.get(Student, report["student_id"])
     due = rules.credits_due(report["voucher_kind"])
-    earlier = student_requests(session, report["student_id"], lock=True)
+    year = rules.request_year(report.get("starts_on"), report["accepted_at"])
+    earlier = rules.of_year(student_requests(session, report["student_id"], lock=True), year)
     reason = rules.refusal_reason(rules.claimed_credits(earlier), due)
     request = RecountRequest(
-        id=new_id(), placement_id=report["placement_id"], report_id=report["report_id"],
+        id=new_id(), placement_id=report["placement_id"], programme_year=year, report_id=report["report_id"],
         student_id=report["student_id"], student_name=report["student_name"],
         university_id=student.university_id if student else report["university_id"], region=report["region"],
         organisation_id=report["organisation_id"], organisation_name=report["organisation_name"],

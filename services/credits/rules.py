@@ -34,12 +34,30 @@ def claimed_credits(requests):
     return counted_credits(requests) + pending_credits(requests)
 
 
+def request_year(starts_on, accepted_at):
+    """The programme year a request counts in: its placement's (by its first day), or, for a report
+    that did not say, the year it was accepted in."""
+    return programme.programme_year(starts_on if starts_on is not None else accepted_at)
+
+
+def year_of(request):
+    """The programme year a stored request counts in."""
+    return request.programme_year if request.programme_year is not None else programme.programme_year(
+        request.accepted_at)
+
+
+def of_year(requests, year):
+    """The requests that count in programme year `year`."""
+    return [r for r in requests if year_of(r) == year]
+
+
 def refusal_reason(claimed, due):
-    """Why a request for `due` more credits must be refused, or None when it fits the programme's cap."""
+    """Why a request for `due` more credits must be refused, or None when it fits the programme's
+    yearly cap (`claimed`: the credits of the same programme year)."""
     total = claimed + due
     if total <= programme.MAX_CREDITS:
         return None
-    return (f"the programme re-counts at most {programme.MAX_CREDITS} credits per student; "
+    return (f"the programme re-counts at most {programme.MAX_CREDITS} credits per student a programme year; "
             f"{claimed} are already re-counted or awaiting a university, and {due} more would make {total}")
 
 

@@ -5,25 +5,17 @@ from common.auth import ADMIN, OPERATOR, REGISTRAR, STUDENT, Caller
 from common.contracts import payments as payment_events
 from common.contracts import registry as registry_events
 from common.contracts import timesheet as timesheet_events
-from common.contracts.base import occurred_at
 from common.contracts.credits import (CertificateFile, ConfirmRecountIn, PageQuery, RecountQuery,
                                       RejectRecountIn)
 from common.db import Database
 from common.errors import Forbidden, NotFound, RuleViolation
-from common.outbox import OutboxRelay, first_delivery, handles
+from common.outbox import OutboxRelay, handles
 from common.programme import MAX_CREDITS
 from common.rpc import rpc
 from common.service import HealthMixin
 from common.validation import load
 from services.credits import certificate, repository, rules
-from services.credits.models import OutboxEvent, ProcessedEvent
-
-PAYOUT_EVENTS = {
-    payment_events.PAYOUT_SENT: "sent",
-    payment_events.PAYOUT_PAID: "paid",
-    payment_events.PAYOUT_FAILED: "failed",
-}
-
+from services.credits.models import OutboxEvent
 
 class CreditsService(HealthMixin):
     name = "credits"
@@ -35,50 +27,33 @@ class CreditsService(HealthMixin):
     # Events
 
     @handles(registry_events.UNIVERSITY_ADDED)
-    def on_university_added(self, envelope):
-        data = registry_events.UNIVERSITY_ADDED.load(envelope)
-        with self.db.begin():
-            if first_delivery(self.db, ProcessedEvent, envelope, "on_university_added"):
-                repository.add_university(self.db, data)
+    def on_university_added(self, event):
+        repository.add_university(self.db, event.data)
 
     @handles(registry_events.STUDENT_REGISTERED)
-    def on_student_registered(self, envelope):
-        data = registry_events.STUDENT_REGISTERED.load(envelope)
-        with self.db.begin():
-            if first_delivery(self.db, ProcessedEvent, envelope, "on_student_registered"):
-                repository.add_student(self.db, data["student_id"], data["university_id"])
+    def on_student_registered(self, event):
+        repository.add_student(self.db, event.data["student_id"], event.data["university_id"], event.occurred_at)
 
     @handles(registry_events.STUDENT_TRANSFERRED)
-    def on_student_transferred(self, envelope):
-        data = registry_events.STUDENT_TRANSFERRED.load(envelope)
-        with self.db.begin():
-            if first_delivery(self.db, ProcessedEvent, envelope, "on_student_transferred"):
-                repository.transfer_student(self.db, data["student_id"], data["to_university_id"])
+    def on_student_transferred(self, event):
+        repository.transfer_student(self.db, event.data["student_id"], event.data["to_university_id"],
+                                    event.occurred_at)
 
     @handles(timesheet_events.REPORT_ACCEPTED)
-    def on_report_accepted(self, envelope):
-        data = timesheet_events.REPORT_ACCEPTED.load(envelope)
-        with self.db.begin():
-            if first_delivery(self.db, ProcessedEvent, envelope, "on_report_accepted"):
-                repository.open_request(self.db, data)
+    def on_report_accepted(self, event):
+        repository.open_request(self.db, event.data)
 
     @handles(payment_events.PAYOUT_SENT)
-    def on_payout_sent(self, envelope):
-        self._record_payout(payment_events.PAYOUT_SENT, envelope, "on_payout_sent")
+    def on_payout_sent(self, event):
+        repository.record_payout(self.db, event.data, "sent", event.occurred_at)
 
     @handles(payment_events.PAYOUT_PAID)
-    def on_payout_paid(self, envelope):
-        self._record_payout(payment_events.PAYOUT_PAID, envelope, "on_payout_paid")
+    def on_payout_paid(self, event):
+        repository.record_payout(self.db, event.data, "paid", event.occurred_at)
 
     @handles(payment_events.PAYOUT_FAILED)
-    def on_payout_failed(self, envelope):
-        self._record_payout(payment_events.PAYOUT_FAILED, envelope, "on_payout_failed")
-
-    def _record_payout(self, event_type, envelope, consumer):
-        data = event_type.load(envelope)
-        with self.db.begin():
-            if first_delivery(self.db, ProcessedEvent, envelope, consumer):
-                repository.record_payout(self.db, data, PAYOUT_EVENTS[event_type], occurred_at(envelope))
+    def on_payout_failed(self, event):
+        repository.record_payout(self.db, event.data, "failed", event.occurred_at)
 
     # The university's registrar
 
@@ -100,8 +75,8 @@ class CreditsService(HealthMixin):
         with self.db.begin():
             request = self._university_request(request_id, registrar)
             rules.ensure_pending(request.status)
-            others = [r for r in repository.student_requests(self.db, request.student_id, lock=True)
-                      if r.id != request.id]
+            others = [r for r in rules.of_year(repository.student_requests(self.db, request.student_id, lock=True),
+                                               rules.year_of(request)) if r.id != request.id]
             counted = rules.counted_credits(others)
             # Two reports accepted at once can both pass the check on arrival; this one cannot.
             reason = rules.refusal_reason(counted, request.credits)

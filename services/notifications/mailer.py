@@ -8,11 +8,14 @@ loses nothing: the mail is still pending. A crash after the server took the mail
 marked sent is the one window where SMTP, having no idempotency key, may get it again once the claim
 goes stale; the repeat carries the same Message-ID, so mail clients show it once.
 
-With `SMTP_HOST` empty, mail is off: no mails are queued and the loop does not run.
+With `SMTP_HOST` empty, mail is off: no mails are queued and the loop does not run. STARTTLS
+verifies the server's certificate and name against the system's trusted CAs, and a mail login
+(`SMTP_USERNAME`) is refused at start-up unless STARTTLS is on: a password never crosses in clear.
 """
 import datetime as dt
 import logging
 import smtplib
+import ssl
 import threading
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -55,6 +58,13 @@ class Settings:
 
     @classmethod
     def from_config(cls, config):
+        settings = cls._from_config(config)
+        if settings.enabled and settings.username and not settings.starttls:
+            raise ValueError("SMTP_USERNAME needs SMTP_STARTTLS=true: no mail login without TLS")
+        return settings
+
+    @classmethod
+    def _from_config(cls, config):
         return cls(
             host=str(config.get("SMTP_HOST") or ""),
             port=int(config.get("SMTP_PORT") or 25),
@@ -87,7 +97,7 @@ def message(settings, mail):
 def deliver(settings, mail):
     with smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout) as smtp:
         if settings.starttls:
-            smtp.starttls()
+            smtp.starttls(context=ssl.create_default_context())  # verifies the certificate and host name
         if settings.username:
             smtp.login(settings.username, settings.password)
         smtp.send_message(message(settings, mail))

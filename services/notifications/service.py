@@ -7,17 +7,15 @@ from common.contracts import payments as payment_events
 from common.contracts import placement as placement_events
 from common.contracts import registry as registry_events
 from common.contracts import timesheet as timesheet_events
-from common.contracts.base import occurred_at
 from common.contracts.notifications import NotificationQuery
 from common.db import Database
 from common.errors import NotFound
-from common.outbox import first_delivery, handles
+from common.outbox import handles
 from common.rpc import rpc
 from common.service import HealthMixin
 from common.validation import load
 from services.notifications import repository, rules
 from services.notifications.mailer import MailSender
-from services.notifications.models import ProcessedEvent
 
 
 class NotificationsService(HealthMixin):
@@ -30,74 +28,65 @@ class NotificationsService(HealthMixin):
     # Contacts
 
     @handles(registry_events.STUDENT_REGISTERED)
-    def on_student_registered(self, envelope):
-        self._save_contact(registry_events.STUDENT_REGISTERED, envelope, "on_student_registered")
+    def on_student_registered(self, event):
+        repository.save_contact(self.db, event.data, event.occurred_at)
 
     @handles(registry_events.STUDENT_CONTACTS_CHANGED)
-    def on_student_contacts_changed(self, envelope):
-        self._save_contact(registry_events.STUDENT_CONTACTS_CHANGED, envelope, "on_student_contacts_changed")
-
-    def _save_contact(self, event_type, envelope, consumer):
-        data = event_type.load(envelope)
-        with self.db.begin():
-            if first_delivery(self.db, ProcessedEvent, envelope, consumer):
-                repository.save_contact(self.db, data, occurred_at(envelope))
+    def on_student_contacts_changed(self, event):
+        repository.save_contact(self.db, event.data, event.occurred_at)
 
     # Events that concern people
 
     @handles(placement_events.INTERVIEW_OFFERED)
-    def on_interview_offered(self, envelope):
-        self._notify(placement_events.INTERVIEW_OFFERED, envelope)
+    def on_interview_offered(self, event):
+        self._notify(event)
 
     @handles(placement_events.INTERVIEW_BOOKED)
-    def on_interview_booked(self, envelope):
-        self._notify(placement_events.INTERVIEW_BOOKED, envelope)
+    def on_interview_booked(self, event):
+        self._notify(event)
 
     @handles(placement_events.APPLICATION_DECIDED)
-    def on_application_decided(self, envelope):
-        self._notify(placement_events.APPLICATION_DECIDED, envelope)
+    def on_application_decided(self, event):
+        self._notify(event)
 
     @handles(timesheet_events.HOURS_LOGGED)
-    def on_hours_logged(self, envelope):
-        self._notify(timesheet_events.HOURS_LOGGED, envelope)
+    def on_hours_logged(self, event):
+        self._notify(event)
 
     @handles(timesheet_events.HOURS_DISPUTED)
-    def on_hours_disputed(self, envelope):
-        self._notify(timesheet_events.HOURS_DISPUTED, envelope)
+    def on_hours_disputed(self, event):
+        self._notify(event)
 
     @handles(timesheet_events.REPORT_SUBMITTED)
-    def on_report_submitted(self, envelope):
-        self._notify(timesheet_events.REPORT_SUBMITTED, envelope)
+    def on_report_submitted(self, event):
+        self._notify(event)
 
     @handles(timesheet_events.REPORT_ACCEPTED)
-    def on_report_accepted(self, envelope):
-        self._notify(timesheet_events.REPORT_ACCEPTED, envelope)
+    def on_report_accepted(self, event):
+        self._notify(event)
 
     @handles(timesheet_events.REPORT_REJECTED)
-    def on_report_rejected(self, envelope):
-        self._notify(timesheet_events.REPORT_REJECTED, envelope)
+    def on_report_rejected(self, event):
+        self._notify(event)
 
     @handles(payment_events.PAYOUT_SENT)
-    def on_payout_sent(self, envelope):
-        self._notify(payment_events.PAYOUT_SENT, envelope)
+    def on_payout_sent(self, event):
+        self._notify(event)
 
     @handles(payment_events.PAYOUT_PAID)
-    def on_payout_paid(self, envelope):
-        self._notify(payment_events.PAYOUT_PAID, envelope)
+    def on_payout_paid(self, event):
+        self._notify(event)
 
     @handles(payment_events.PAYOUT_FAILED)
-    def on_payout_failed(self, envelope):
-        self._notify(payment_events.PAYOUT_FAILED, envelope)
+    def on_payout_failed(self, event):
+        self._notify(event)
 
     @handles(credit_events.CREDITS_RECOUNTED)
-    def on_credits_recounted(self, envelope):
-        self._notify(credit_events.CREDITS_RECOUNTED, envelope)
+    def on_credits_recounted(self, event):
+        self._notify(event)
 
-    def _notify(self, event_type, envelope):
-        data = event_type.load(envelope)
-        with self.db.begin():
-            if first_delivery(self.db, ProcessedEvent, envelope, "notify"):
-                repository.notify(self.db, envelope["event_id"], event_type.name, data, self.mail)
+    def _notify(self, event):
+        repository.notify(self.db, event.event_id, event.name, event.data, self.mail)
 
     # The caller's inbox
 

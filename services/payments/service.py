@@ -8,13 +8,13 @@ from common.contracts import payments as contracts
 from common.contracts.timesheet import REPORT_ACCEPTED
 from common.db import Database
 from common.errors import Conflict, NotFound, ServiceUnavailable, Unauthenticated, ValidationFailed
-from common.outbox import OutboxRelay, first_delivery, handles
+from common.outbox import OutboxRelay, handles
 from common.rpc import rpc
 from common.service import HealthMixin
 from common.validation import load
 from services.payments import repository, rules
 from services.payments.bank import BankRefused, BankUnavailable, adapter_from_config
-from services.payments.models import OutboxEvent, ProcessedEvent
+from services.payments.models import OutboxEvent
 from services.payments.sender import PayoutSender, today_local
 
 log = logging.getLogger(__name__)
@@ -37,19 +37,16 @@ class PaymentsService(HealthMixin):
     sender = PayoutSender()
 
     @handles(REPORT_ACCEPTED)
-    def on_report_accepted(self, envelope):
-        report = REPORT_ACCEPTED.load(envelope)
-        with self.db.begin():
-            if not first_delivery(self.db, ProcessedEvent, envelope, "payments.on_report_accepted"):
-                return
-            existing = repository.payout_like(self.db, report)
-            if existing is not None:
-                if existing.placement_id != report["placement_id"]:
-                    log.warning("placement %s: the student already has a %s payout; not paying twice",
-                                report["placement_id"], report["voucher_kind"])
-                return  # else the same acceptance, published again under another event id
-            repository.create_payout(self.db, report, batched=self.sender.settings.batched)
-        self.sender.wake()
+    def on_report_accepted(self, event):
+        report = event.data
+        existing = repository.payout_like(self.db, report)
+        if existing is not None:
+            if existing.placement_id != report["placement_id"]:
+                log.warning("placement %s: the student already has a %s payout; not paying twice",
+                            report["placement_id"], report["voucher_kind"])
+            return None  # else the same acceptance, published again under another event id
+        repository.create_payout(self.db, report, batched=self.sender.settings.batched)
+        return self.sender.wake  # once the payout is committed
 
     # Payout details
 

@@ -28,6 +28,9 @@ class Organisation(Base):
     name: Mapped[str] = mapped_column(String(200))
     region: Mapped[str | None] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(16))  # pending | accredited | suspended | rejected
+    # When registry recorded the event that set `status`, and its id: an older event never overwrites it.
+    status_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    status_event_id: Mapped[str | None] = mapped_column(String(32))
 
 
 class Site(Base):

@@ -5,6 +5,8 @@ taking a place succeeds only while `places_held < places`, so concurrent accepta
 project's row and the ones that find it full are refused; the partial unique index on placements
 (student, voucher kind) is the backstop of the one-voucher-of-each-kind rule.
 """
+import logging
+
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -18,6 +20,8 @@ from services.placement import access, rules
 from services.placement.models import (Application, InterviewSlot, Organisation, OutboxEvent, Placement,
                                        Project, Site)
 
+log = logging.getLogger(__name__)
+
 PROJECT_SORT_COLUMNS = {
     "starts_on": Project.starts_on,
     "free_places": Project.places - Project.places_held,
@@ -28,12 +32,17 @@ PROJECT_SORT_COLUMNS = {
 
 # The read model of accredited organisations and their sites
 
-def save_organisation(session, organisation_id, status, name=None, region=None):
-    organisation = session.get(Organisation, organisation_id)
+def save_organisation(session, organisation_id, status, name=None, region=None, event=None):
+    """The organisation's status from `event` (an `Event`), unless a newer one set it already; without
+    an event (a site heard of before its organisation), a placeholder that any event replaces."""
+    organisation = session.get(Organisation, organisation_id, with_for_update=True)
     if organisation is None:
         organisation = Organisation(id=organisation_id, name=name or "", region=region, status=status)
         session.add(organisation)
-    organisation.status = status
+    if event is not None and rules.organisation_fact_is_newer(
+            event.occurred_at, event.event_id, as_utc(organisation.status_at), organisation.status_event_id):
+        organisation.status, organisation.status_at, organisation.status_event_id = (
+            status, event.occurred_at, event.event_id)
     organisation.name = name or organisation.name
     organisation.region = region or organisation.region
     session.flush()
@@ -343,8 +352,8 @@ def record_decision(session, application, placement=None):
 def accept(session, application, project, site, organisation, actor):
     """Place the student: a place (unless one was reserved for them), the placement, its event."""
     rules.check_accredited(organisation.status)
-    rules.check_voucher_free(application.voucher_kind,
-                             rules.held_voucher_kinds(student_placements(session, application.student_id)))
+    rules.check_voucher_free(application.voucher_kind, rules.held_voucher_kinds(
+        student_placements(session, application.student_id), programme.programme_year(project.starts_on)))
     if not rules.holds_place(application.status):
         take_place(session, project.id)
     change_status(application, rules.ACCEPTED, actor)
@@ -393,6 +402,20 @@ def end_placement(session, placement, status, reason, actor):
 
 def get_placement(session, placement_id, lock=False):
     return find(session, Placement, placement_id, lock)
+
+
+def complete_placement(session, placement_id, accepted_at, accepted_by):
+    """Timesheet accepted the placement's report: it is completed (the voucher earned), unless it ended."""
+    placement = session.get(Placement, placement_id, with_for_update=True)
+    if placement is None:
+        log.warning("a report was accepted for placement %s, which placement does not know", placement_id)
+        return
+    status = rules.completed_status(placement.status)
+    if status == placement.status:
+        if status != rules.PLACEMENT_COMPLETED:
+            log.warning("placement %s is %s, yet its report was accepted; it stays so", placement_id, status)
+        return
+    placement.status, placement.ended_at, placement.ended_by = status, accepted_at, accepted_by
 
 
 def list_placements(session, principal, query):

@@ -10,6 +10,7 @@ application withdrawn, rejected or a no-show) the oldest waitlisted application 
 place is reserved for that student, who books an interview like any applicant; accepting them uses
 the reserved place.
 """
+from common import programme
 from common.errors import Conflict, RuleViolation
 
 ORGANISATION_ACCREDITED = "accredited"
@@ -24,6 +25,10 @@ IN_PROGRESS = (APPLIED, WAITLISTED, OFFERED)  # an application still waiting for
 INTERVIEWABLE = (APPLIED, OFFERED)  # may book an interview and be decided
 
 PLACEMENT_ACTIVE, PLACEMENT_WITHDRAWN, PLACEMENT_CANCELLED = "active", "withdrawn", "cancelled"
+# The report was accepted (timesheet's `report.accepted`): the voucher is earned and the placement over.
+PLACEMENT_COMPLETED = "completed"
+# A voucher is held while its placement runs and once it is earned; one that ended early frees it.
+HOLDS_VOUCHER = (PLACEMENT_ACTIVE, PLACEMENT_COMPLETED)
 
 
 def free_places(places, places_held):
@@ -59,16 +64,18 @@ def check_project_transition(current, new):
         raise RuleViolation(f"a {current} project cannot become {new}", {"status": [f"not allowed from {current}"]})
 
 
-def held_voucher_kinds(placements):
-    """The voucher kinds a student holds: those of their placements that did not end early."""
-    return {p.voucher_kind for p in placements if p.status == PLACEMENT_ACTIVE}
+def held_voucher_kinds(placements, year):
+    """The voucher kinds a student holds in programme year `year`: those of their placements that
+    start in that year and did not end early."""
+    return {p.voucher_kind for p in placements
+            if p.status in HOLDS_VOUCHER and programme.programme_year(p.starts_on) == year}
 
 
 def check_voucher_free(voucher_kind, held_kinds):
-    """At most one voucher of each kind per student (so at most one of each, two in all)."""
+    """At most one voucher of each kind per student and programme year (so two a year in all)."""
     if voucher_kind in held_kinds:
-        raise RuleViolation(f"the student already holds a {voucher_kind} voucher; one of each kind at most",
-                            {"voucher_kind": ["already held"]})
+        raise RuleViolation(f"the student already holds a {voucher_kind} voucher this programme year; "
+                            "one of each kind a year at most", {"voucher_kind": ["already held this year"]})
 
 
 def check_can_apply(project_status, voucher_kind, held_kinds, has_application_in_progress):
@@ -126,6 +133,19 @@ def superseded_by_acceptance(accepted_id, voucher_kind, applications):
     accepted, so no two stay active for a kind the student now holds."""
     return [a for a in applications
             if a.id != accepted_id and a.voucher_kind == voucher_kind and a.status in IN_PROGRESS]
+
+
+def completed_status(status):
+    """What a placement becomes when its report is accepted: completed if it was running; one that
+    ended early stays ended (ends are final)."""
+    return PLACEMENT_COMPLETED if status == PLACEMENT_ACTIVE else status
+
+
+def organisation_fact_is_newer(event_at, event_id, known_at, known_event_id):
+    """Registry's organisation events may arrive in any order: a status is taken only from an event
+    newer than the one that set the current status (the event id breaks a tie, so every order ends
+    alike). A status no event set yet (a site heard of first) gives way to any."""
+    return known_at is None or (event_at, event_id) > (known_at, known_event_id or "")
 
 
 def check_placement_active(status):

@@ -1,16 +1,18 @@
 """Placement: projects, applications, interviews and placements (nameko entrypoints only)."""
 
+from common import programme
 from common.auth import COORDINATOR, MINISTRY, REGIONAL_OFFICERS, STUDENT, Caller
 from common.contracts import placement as contracts
 from common.contracts import registry as registry_events
+from common.contracts import timesheet as timesheet_events
 from common.db import Database
 from common.errors import Forbidden, NotFound
-from common.outbox import OutboxRelay, first_delivery, handles, utcnow
+from common.outbox import OutboxRelay, handles, utcnow
 from common.rpc import rpc
 from common.service import HealthMixin
 from common.validation import load
 from services.placement import access, repository, rules
-from services.placement.models import Organisation, OutboxEvent, ProcessedEvent, Project, Site
+from services.placement.models import Organisation, OutboxEvent, Project, Site
 
 
 class PlacementService(HealthMixin):
@@ -23,35 +25,33 @@ class PlacementService(HealthMixin):
     # Registry's organisations and sites: which sites may publish projects
 
     @handles(registry_events.ORGANISATION_ACCREDITED)
-    def on_organisation_accredited(self, envelope):
-        data = registry_events.ORGANISATION_ACCREDITED.load(envelope)
-        with self.db.begin():
-            if first_delivery(self.db, ProcessedEvent, envelope, "on_organisation_accredited"):
-                repository.save_organisation(self.db, data["organisation_id"], rules.ORGANISATION_ACCREDITED,
-                                             data["name"], data["region"])
-                for site in data["sites"]:
-                    repository.save_site(self.db, data["organisation_id"], site)
+    def on_organisation_accredited(self, event):
+        data = event.data
+        repository.save_organisation(self.db, data["organisation_id"], rules.ORGANISATION_ACCREDITED,
+                                     data["name"], data["region"], event=event)
+        for site in data["sites"]:
+            repository.save_site(self.db, data["organisation_id"], site)
 
     @handles(registry_events.SITE_ADDED)
-    def on_site_added(self, envelope):
-        data = registry_events.SITE_ADDED.load(envelope)
-        with self.db.begin():
-            if first_delivery(self.db, ProcessedEvent, envelope, "on_site_added"):
-                repository.save_site(self.db, data["organisation_id"], data)
+    def on_site_added(self, event):
+        repository.save_site(self.db, event.data["organisation_id"], event.data)
 
     @handles(registry_events.ORGANISATION_SUSPENDED)
-    def on_organisation_suspended(self, envelope):
-        self._organisation_lost(registry_events.ORGANISATION_SUSPENDED, envelope, "suspended")
+    def on_organisation_suspended(self, event):
+        repository.save_organisation(self.db, event.data["organisation_id"], "suspended",
+                                     region=event.data["region"], event=event)
 
     @handles(registry_events.ORGANISATION_REJECTED)
-    def on_organisation_rejected(self, envelope):
-        self._organisation_lost(registry_events.ORGANISATION_REJECTED, envelope, "rejected")
+    def on_organisation_rejected(self, event):
+        repository.save_organisation(self.db, event.data["organisation_id"], "rejected",
+                                     region=event.data["region"], event=event)
 
-    def _organisation_lost(self, event_type, envelope, status):
-        data = event_type.load(envelope)
-        with self.db.begin():
-            if first_delivery(self.db, ProcessedEvent, envelope, f"on_organisation_{status}"):
-                repository.save_organisation(self.db, data["organisation_id"], status, region=data["region"])
+    # Timesheet's acceptance of the completion report: the voucher is earned
+
+    @handles(timesheet_events.REPORT_ACCEPTED)
+    def on_report_accepted(self, event):
+        repository.complete_placement(self.db, event.data["placement_id"], event.data["accepted_at"],
+                                      event.data["accepted_by"])
 
     # Projects
 
@@ -135,7 +135,8 @@ class PlacementService(HealthMixin):
             raise Forbidden("the student's token names no university")
         with self.db.begin():
             project, _, _ = self._visible_project(principal, project_id)
-            held = rules.held_voucher_kinds(repository.student_placements(self.db, principal.user_id))
+            held = rules.held_voucher_kinds(repository.student_placements(self.db, principal.user_id),
+                                            programme.programme_year(project.starts_on))
             in_progress = repository.student_applications_in_progress(self.db, principal.user_id)
             rules.check_can_apply(project.status, project.voucher_kind, held,
                                   any(a.project_id == project.id for a in in_progress))

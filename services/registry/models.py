@@ -153,3 +153,17 @@ class AuditEntry(Base):
     entity_id: Mapped[str] = mapped_column(String(32), index=True)
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
+
+
+class RefreshToken(Base):
+    """A refresh token, kept as its SHA-256 digest (the token itself is only in the client's hands).
+    Revoked when used (a new one replaces it), on sign-out, and when its staff user is deactivated
+    or their role or scope changes."""
+    __tablename__ = "refresh_tokens"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(32), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

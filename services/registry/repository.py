@@ -1,5 +1,6 @@
 """Registry's queries and writes, so the service stays thin."""
 import datetime as dt
+import hashlib
 import secrets
 
 from sqlalchemy import delete, or_, select, update
@@ -12,8 +13,8 @@ from common.errors import Unauthenticated
 from common.ids import new_id
 from common.outbox import record_event, utcnow
 from services.registry import rules
-from services.registry.models import (AuditEntry, LoginChallenge, Organisation, OutboxEvent, Region, Site,
-                                      SiteDirection, StaffUser, Student, University)
+from services.registry.models import (AuditEntry, LoginChallenge, Organisation, OutboxEvent, RefreshToken, Region,
+                                      Site, SiteDirection, StaffUser, Student, University)
 
 
 def seed_reference_data(session):
@@ -116,6 +117,44 @@ def spend_challenge(session, nonce):
 
 def forget_expired_challenges(session, older_than):
     session.execute(delete(LoginChallenge).where(LoginChallenge.expires_at < older_than))
+
+
+# Refresh tokens
+
+def _digest(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def add_refresh_token(session, account_id, name, ttl_seconds):
+    """A new refresh token for the account (the token; only its digest is stored)."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(RefreshToken(digest=_digest(token), account_id=account_id, name=name, issued_at=now,
+                             expires_at=now + dt.timedelta(seconds=ttl_seconds)))
+    return token
+
+
+def use_refresh_token(session, token):
+    """Revoke the refresh token and return it; None if unknown, revoked or expired. A revoked token
+    shown again means it was copied: every token of its account is revoked too."""
+    now = utcnow()
+    row = session.execute(update(RefreshToken).where(
+        RefreshToken.digest == _digest(token), RefreshToken.revoked_at.is_(None), RefreshToken.expires_at > now,
+    ).values(revoked_at=now).returning(RefreshToken)).scalar()
+    if row is None:
+        reused = session.get(RefreshToken, _digest(token))
+        if reused is not None and reused.revoked_at is not None:
+            revoke_refresh_tokens(session, reused.account_id)
+    return row
+
+
+def revoke_refresh_tokens(session, account_id):
+    session.execute(update(RefreshToken).where(RefreshToken.account_id == account_id,
+                                               RefreshToken.revoked_at.is_(None)).values(revoked_at=utcnow()))
+
+
+def forget_expired_refresh_tokens(session, older_than):
+    session.execute(delete(RefreshToken).where(RefreshToken.expires_at < older_than))
 
 
 # Students

@@ -174,6 +174,18 @@ def challenge_text(nonce, issued_at):
             f"Time: {issued_at:%Y-%m-%d %H:%M:%S} UTC")
 
 
+STEP_UP_PURPOSES = {"payout-details": "Реквизиты для выплаты / Төлем деректемелері / Payout details"}
+
+
+def step_up_text(nonce, issued_at, purpose, canonical_data):
+    """What a person signs to confirm a change (a step-up): the change itself, as canonical JSON."""
+    return ("Студенческий ваучер / Студенттік ваучер / Student Voucher\n"
+            f"{STEP_UP_PURPOSES[purpose]}\n"
+            f"{canonical_data}\n"
+            f"Nonce: {nonce}\n"
+            f"Time: {issued_at:%Y-%m-%d %H:%M:%S} UTC")
+
+
 # Staff roles and the scope each is bound to.
 
 NATIONAL_ROLES = (OPERATOR, MINISTRY, ADMIN)

@@ -2,17 +2,19 @@
 (nameko entrypoints only)."""
 import base64
 import datetime as dt
+import functools
 from contextlib import contextmanager
 
 from nameko.dependency_providers import Config
 from nameko.timer import timer
 
-from common.auth import ADMIN, COORDINATOR, REGISTRAR, STUDENT, Caller, Principal, issue_token
+from common.auth import (ADMIN, COORDINATOR, REGISTRAR, SCOPE_KEYS, STEP_UP_TTL_SECONDS, STUDENT, Caller, Principal,
+                         TokenSigner, canonical_json)
 from common.contracts.registry import (AuditPage, AuditQuery, ChallengeOut, LoginIn, OrganisationApply,
-                                       OrganisationOut, OrganisationPage, OrganisationQuery, ReasonIn, RegionOut,
-                                       RegisterIn, SiteIn, SiteOut, SitePage, SiteQuery, StaffIn, StaffOut,
-                                       StaffPage, StaffPatch, StaffQuery, StudentOut, StudentPatch, TokenOut,
-                                       UniversityIn, UniversityOut)
+                                       OrganisationOut, OrganisationPage, OrganisationQuery, ReasonIn, RefreshIn,
+                                       RegionOut, RegisterIn, SiteIn, SiteOut, SitePage, SiteQuery, StaffIn, StaffOut,
+                                       StaffPage, StaffPatch, StaffQuery, StepUpIn, StepUpOut, StudentOut,
+                                       StudentPatch, TokenOut, UniversityIn, UniversityOut)
 from common.db import Database, as_utc, find
 from common.errors import Conflict, Forbidden, NotFound, RuleViolation, Unauthenticated, ValidationFailed
 from common.outbox import OutboxRelay, utcnow
@@ -25,7 +27,8 @@ from services.registry.models import Organisation, OutboxEvent, StaffUser, Stude
 from services.registry.repository import snapshot
 
 DEFAULT_CHALLENGE_TTL_SECONDS = 300
-DEFAULT_TOKEN_TTL_SECONDS = 3600
+DEFAULT_REFRESH_TTL_SECONDS = 8 * 3600  # a working day: then sign in with EDS again
+MAX_REFRESH_TTL_SECONDS = 30 * 24 * 3600
 
 
 class RegistryService(HealthMixin):
@@ -36,6 +39,7 @@ class RegistryService(HealthMixin):
     caller = Caller()
     outbox = OutboxRelay(OutboxEvent)
     eds = EdsSignIn()
+    tokens = TokenSigner()
 
     # Reference data
 
@@ -74,13 +78,14 @@ class RegistryService(HealthMixin):
     def forget_expired_challenges(self):
         with self.db.begin():
             repository.forget_expired_challenges(self.db, utcnow() - dt.timedelta(days=1))
+            repository.forget_expired_refresh_tokens(self.db, utcnow() - dt.timedelta(days=1))
 
     @rpc
     def login(self, payload):
         data = load(LoginIn, payload)
         with self._signed(data) as identity:
             account = self._account(identity, data.get("role"))
-        return self._token(account, identity.full_name)
+            return self._token(account, identity.full_name)
 
     @rpc
     def register_student(self, payload):
@@ -94,10 +99,43 @@ class RegistryService(HealthMixin):
             person = rules.person_from_iin(identity.iin, test=identity.test_ca)
             student = repository.add_student(self.db, identity, person, data)
             repository.audit(self.db, _student_principal(student), "student.register", student)
-        return self._token(student, identity.full_name)
+            return self._token(student, identity.full_name)
+
+    # Step-up: a fresh EDS signature over a change about to be made (payout details)
+
+    @rpc
+    def create_step_up_challenge(self, purpose, details):
+        """A nonce, and the text to sign: the change itself with the nonce and time."""
+        self.caller().require(STUDENT)
+        if purpose not in rules.STEP_UP_PURPOSES:
+            raise ValidationFailed("unknown step-up", {"purpose": list(rules.STEP_UP_PURPOSES)})
+        ttl = int(self.config.get("EDS_CHALLENGE_TTL_SECONDS", DEFAULT_CHALLENGE_TTL_SECONDS))
+        with self.db.begin():
+            challenge = repository.create_challenge(self.db, ttl)
+        text = rules.step_up_text(challenge.nonce, as_utc(challenge.created_at), purpose, canonical_json(details))
+        return ChallengeOut().dump({"nonce": challenge.nonce, "expires_at": challenge.expires_at,
+                                    "data_to_sign": text, "data_base64": _base64(text),
+                                    "accepts_test_keys": self.eds.accepts_test_keys})
+
+    @rpc
+    def step_up(self, purpose, payload):
+        """The student's own signature over exactly `details` gives a step-up token for them."""
+        principal = self.caller().require(STUDENT)
+        data = load(StepUpIn, payload)
+        if purpose not in rules.STEP_UP_PURPOSES:
+            raise ValidationFailed("unknown step-up", {"purpose": list(rules.STEP_UP_PURPOSES)})
+        text = functools.partial(rules.step_up_text, purpose=purpose, canonical_data=canonical_json(data["details"]))
+        with self._signed(data, text) as identity:
+            student = find(self.db, Student, principal.user_id)
+            problem = rules.student_signature_problem(identity.role)
+            if student is None or identity.iin != student.iin or problem:
+                reason = problem or "signed by someone else: the student signs their own change"
+                raise Forbidden(reason, {"signature": [reason]})
+        return StepUpOut().dump({"step_up_token": self.tokens.step_up(principal.user_id, purpose, data["details"]),
+                                 "expires_in": STEP_UP_TTL_SECONDS})
 
     @contextmanager
-    def _signed(self, data):
+    def _signed(self, data, text_of=rules.challenge_text):
         """A transaction that uses the challenge up and gives the identity its signature proves.
 
         One transaction for the whole sign-in or registration; if anything refuses it, the challenge
@@ -105,7 +143,7 @@ class RegistryService(HealthMixin):
         try:
             with self.db.begin():
                 issued_at = as_utc(repository.use_challenge(self.db, data["nonce"]))
-                text = rules.challenge_text(data["nonce"], issued_at)
+                text = text_of(data["nonce"], issued_at)
                 yield self.eds(data["signature"], text, issued_at)
         except Exception:
             with self.db.begin():
@@ -139,13 +177,38 @@ class RegistryService(HealthMixin):
         return rules.staff_signature_problem(identity.role, identity.bin, organisation and organisation.bin)
 
     def _token(self, account, name):
+        """An access token for the account and a refresh token to renew it, stored in the caller's
+        transaction."""
         principal = _student_principal(account) if isinstance(account, Student) else self._signed_in_staff(account)
-        ttl = int(self.config.get("AUTH_TOKEN_TTL_SECONDS", DEFAULT_TOKEN_TTL_SECONDS))
-        token = issue_token(self.config["AUTH_SECRET"], principal.user_id, principal.roles,
-                            principal.scope, name=name, ttl=ttl)
-        return TokenOut().dump({"access_token": token, "token_type": "Bearer", "expires_in": ttl,
+        access, ttl = self.tokens(principal, name)
+        refresh_ttl = min(int(self.config.get("AUTH_REFRESH_TTL_SECONDS") or DEFAULT_REFRESH_TTL_SECONDS),
+                          MAX_REFRESH_TTL_SECONDS)
+        refresh = repository.add_refresh_token(self.db, principal.user_id, name, refresh_ttl)
+        return TokenOut().dump({"access_token": access, "token_type": "Bearer", "expires_in": ttl,
+                                "refresh_token": refresh, "refresh_expires_in": refresh_ttl,
                                 "user_id": principal.user_id, "roles": list(principal.roles),
                                 "scope": {k: v for k, v in principal.scope.items() if v}, "name": name})
+
+    @rpc
+    def refresh(self, payload):
+        """A new access token (and refresh token) for a refresh token, which is used up; refused
+        once it is revoked or its account is deactivated. Role and scope are read afresh."""
+        data = load(RefreshIn, payload)
+        with self.db.begin():
+            used = repository.use_refresh_token(self.db, data["refresh_token"])
+            account = used and (find(self.db, Student, used.account_id) or find(self.db, StaffUser, used.account_id))
+            if account is not None and getattr(account, "active", True):
+                return self._token(account, used.name)
+        reason = "the refresh token is not valid: sign in again"
+        raise Unauthenticated(reason, {"refresh_token": [reason]})
+
+    @rpc
+    def sign_out(self):
+        """Revoke every refresh token of the signed-in user; their access token ends on its own."""
+        principal = self.caller()
+        with self.db.begin():
+            repository.revoke_refresh_tokens(self.db, principal.user_id)
+
     def _signed_in_staff(self, staff):
         """A staff user's principal at sign-in; a representative coordinates their organisation's only site."""
         organisation = find(self.db, Organisation, staff.organisation_id) if staff.organisation_id else None
@@ -357,6 +420,8 @@ class RegistryService(HealthMixin):
             before = snapshot(staff)
             for key, value in changes.items():
                 setattr(staff, key, value)
+            if not staff.active or any(before[key] != getattr(staff, key) for key in ("role",) + SCOPE_KEYS):
+                repository.revoke_refresh_tokens(self.db, staff.id)  # renewals now stop
             repository.audit(self.db, principal, "staff.update", staff, before)
         return StaffOut().dump(staff)
 

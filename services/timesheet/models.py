@@ -50,6 +50,15 @@ class Placement(Base):
     completed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class PlacementEnding(Base):
+    """`placement.withdrawn`, kept apart from the placement: it may arrive before `placement.started`,
+    and a placement that ended stays ended whichever came first."""
+    __tablename__ = "placement_endings"
+
+    placement_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    ended_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
 class HourEntry(Base):
     """Hours worked on one day. Never edited or deleted: a correction is another entry."""
     __tablename__ = "hour_entries"

@@ -15,7 +15,7 @@ from common.ids import new_id
 from common.outbox import record_event, utcnow
 from services.timesheet import rules
 from services.timesheet.models import (
-    Attendance, HourEntry, IdempotentRequest, OutboxEvent, Placement, Report, ReportHistory,
+    Attendance, HourEntry, IdempotentRequest, OutboxEvent, Placement, PlacementEnding, Report, ReportHistory,
 )
 
 CENT = Decimal("0.01")
@@ -30,10 +30,23 @@ def as_hours(total):
 # Placements (the read model)
 
 def save_started_placement(session, data):
-    session.merge(Placement(id=data.pop("placement_id"), status=rules.ACTIVE, **data))
+    """A placement starts active, unless it was already heard to have ended; a copy heard again keeps
+    its status."""
+    placement_id = data.pop("placement_id")
+    placement = session.get(Placement, placement_id, with_for_update=True)
+    if placement is None:
+        ended = session.get(PlacementEnding, placement_id) is not None
+        session.add(Placement(id=placement_id, status=rules.placement_status(ended), **data))
+    else:
+        for name, value in data.items():
+            setattr(placement, name, value)
 
 
-def mark_withdrawn(session, placement_id):
+def mark_withdrawn(session, placement_id, ended_at):
+    """Ends the placement for good: whether or not its start has arrived yet, it is never active again."""
+    if session.get(PlacementEnding, placement_id) is None:
+        session.add(PlacementEnding(placement_id=placement_id, ended_at=ended_at))
+        session.flush()
     session.execute(update(Placement).where(Placement.id == placement_id).values(status=rules.WITHDRAWN))
 
 
@@ -349,7 +362,7 @@ def accepted_event(report, placement):
         "organisation_name": placement.organisation_name, "site_id": placement.site_id,
         "site_name": placement.site_name, "direction": placement.direction,
         "voucher_kind": placement.voucher_kind, "hours": report.hours,
-        "accepted_at": report.reviewed_at, "accepted_by": report.reviewed_by,
+        "accepted_at": report.reviewed_at, "accepted_by": report.reviewed_by, "starts_on": placement.starts_on,
     }
 
 

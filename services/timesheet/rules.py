@@ -36,6 +36,12 @@ def ensure_at_site(placement_site_id, coordinator_site_id):
         raise NotFound("no such placement at your site", {"placement_id": ["not placed at your site"]})
 
 
+def placement_status(ended):
+    """The status of a placement as timesheet first learns of it: withdrawn is final, whatever order
+    placement's events arrived in."""
+    return WITHDRAWN if ended else ACTIVE
+
+
 def ensure_active(placement_status):
     if placement_status != ACTIVE:
         raise RuleViolation("the student has left this placement", {"placement_id": ["withdrawn"]})

@@ -11,13 +11,13 @@ from common.contracts import placement as placement_events
 from common.contracts import timesheet as contracts
 from common.db import Database
 from common.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
-from common.outbox import OutboxRelay, first_delivery, handles, utcnow
+from common.outbox import OutboxRelay, handles, utcnow
 from common.rpc import rpc
 from common.service import HealthMixin
 from common.validation import load
 from services.timesheet import repository, rules
 from services.timesheet.documents import report_document
-from services.timesheet.models import Attendance, HourEntry, OutboxEvent, Placement, ProcessedEvent
+from services.timesheet.models import Attendance, HourEntry, OutboxEvent, Placement
 
 NATIONAL = (OPERATOR, MINISTRY, ADMIN)
 
@@ -55,18 +55,12 @@ class TimesheetService(HealthMixin):
     # Placements, from placement's events
 
     @handles(placement_events.PLACEMENT_STARTED)
-    def on_placement_started(self, envelope):
-        data = placement_events.PLACEMENT_STARTED.load(envelope)
-        with self.db.begin():
-            if first_delivery(self.db, ProcessedEvent, envelope, "on_placement_started"):
-                repository.save_started_placement(self.db, data)
+    def on_placement_started(self, event):
+        repository.save_started_placement(self.db, event.data)
 
     @handles(placement_events.PLACEMENT_WITHDRAWN)
-    def on_placement_withdrawn(self, envelope):
-        data = placement_events.PLACEMENT_WITHDRAWN.load(envelope)
-        with self.db.begin():
-            if first_delivery(self.db, ProcessedEvent, envelope, "on_placement_withdrawn"):
-                repository.mark_withdrawn(self.db, data["placement_id"])
+    def on_placement_withdrawn(self, event):
+        repository.mark_withdrawn(self.db, event.data["placement_id"], event.occurred_at)
 
     # Hours, logged by the site's coordinator
 

@@ -5,7 +5,7 @@ import sys
 import pytest
 
 from bench.season.driver import Season
-from tests.harness import AUTH_SECRET
+from tests.harness import SIGNING_KEY
 
 
 @pytest.fixture
@@ -16,7 +16,7 @@ def service_overrides():
 
 
 def test_a_season_of_300_students_pays_and_credits_each_once(platform):
-    season = Season(platform.base_url, AUTH_SECRET, students=300, clients=8, progress=sys.stderr, seed=9,
+    season = Season(platform.base_url, SIGNING_KEY, students=300, clients=8, progress=sys.stderr, seed=9,
                     timeout=300)
     report = season.run()
     print(report.text())

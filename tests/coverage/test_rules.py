@@ -8,6 +8,7 @@ from openpyxl import load_workbook
 
 from common.auth import Principal
 from common.errors import Forbidden
+from common import programme
 from services.coverage import rules, spreadsheet
 
 
@@ -33,6 +34,16 @@ def test_days_are_almaty_days_and_weeks_iso_weeks():
     assert rules.week_start(dt.date(2026, 9, 6)) == dt.date(2026, 8, 31)
     assert rules.iso_week(dt.date(2026, 8, 31)) == "2026-W36"
     assert rules.iso_week(dt.date(2025, 12, 29)) == "2026-W01"
+
+
+def test_the_figures_are_per_programme_year_across_the_new_year():
+    """The default programme year is the financial year in Asia/Almaty: 31 December at 20:00 UTC is
+    already the next one; another first day (e.g. an academic year) moves the bounds."""
+    assert rules.year_bounds(2026) == (dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    assert rules.this_year(dt.datetime(2026, 12, 31, 18, 59, tzinfo=dt.timezone.utc)) == 2026
+    assert rules.this_year(dt.datetime(2026, 12, 31, 19, 0, tzinfo=dt.timezone.utc)) == 2027
+    assert programme.year_bounds(2026, start=(9, 1)) == (dt.date(2026, 9, 1), dt.date(2027, 8, 31))
+    assert programme.programme_year(dt.date(2027, 8, 31), start=(9, 1)) == 2026
 
 
 def test_target_percent_of_the_annual_target():

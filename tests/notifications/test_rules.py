@@ -1,5 +1,6 @@
 """Notifications' rules: every event a person hears of has words in every language, for the right inbox."""
 import smtplib
+import ssl
 
 import pytest
 
@@ -7,6 +8,7 @@ from common.auth import Principal
 from common.contracts import credits, payments, placement, timesheet
 from common.contracts.notifications import LANGUAGES
 from services.notifications import rules
+from services.notifications import mailer
 from services.notifications.mailer import Settings, is_permanent
 from services.notifications.messages import MESSAGES
 
@@ -109,3 +111,36 @@ def test_permanent_smtp_refusals_are_not_retried():
     assert is_permanent(smtplib.SMTPDataError(554, b"rejected"))
     assert not is_permanent(smtplib.SMTPDataError(451, b"try later"))
     assert not is_permanent(ConnectionRefusedError())
+
+
+def test_smtp_verifies_the_servers_certificate_and_never_logs_in_without_tls(monkeypatch):
+    base = {"SMTP_HOST": "mail.example.kz", "SMTP_USERNAME": "voucher", "SMTP_PASSWORD": "p" * 32}
+    with pytest.raises(ValueError, match="SMTP_STARTTLS"):
+        mailer.Settings.from_config(base)
+    settings = mailer.Settings.from_config({**base, "SMTP_STARTTLS": "true"})
+    contexts = []
+
+    class Server:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def starttls(self, context=None):
+            contexts.append(context)
+
+        def login(self, username, password):
+            assert contexts, "logged in before STARTTLS"
+
+        def send_message(self, message):
+            pass
+
+    monkeypatch.setattr(mailer.smtplib, "SMTP", Server)
+    mail = type("Mail", (), {"to_address": "a@example.kz", "subject": "s", "body": "b", "notification_id": "n1",
+                             "language": "ru"})()
+    mailer.deliver(settings, mail)
+    assert contexts[0].verify_mode == ssl.CERT_REQUIRED and contexts[0].check_hostname

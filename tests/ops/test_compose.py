@@ -11,8 +11,16 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 NATIONAL = "docker-compose.yml"
 REGIONAL = "docker-compose.region.yml"
-SECRETS = {"AUTH_SECRET": "s", "RABBITMQ_PASSWORD": "s", "POSTGRES_PASSWORD": "s", "BANK_WEBHOOK_SECRET": "s",
-           "REGION": "kz-75", "REGION_PUBLIC_PORT": "8075", "REGION_POSTGRES_PASSWORD": "s"}
+SERVICE_SECRETS = {f"{prefix}_{name.upper()}_PASSWORD" if prefix == "RABBITMQ" else f"{name.upper()}_DB_PASSWORD": "s"
+                   for prefix in ("RABBITMQ", "DB")
+                   for name in ("registry", "placement", "timesheet", "payments", "credits", "notifications",
+                                "coverage", "gateway") if prefix == "RABBITMQ" or name != "gateway"}
+SECRETS = {"RABBITMQ_PASSWORD": "s", "POSTGRES_PASSWORD": "s", "BANK_WEBHOOK_SECRET": "s", **SERVICE_SECRETS,
+           "BANK_URL": "https://bank.example.kz/api", "AUTH_PUBLIC_KEYS_FILE": "var/auth/public-key.pem",
+           "AUTH_SIGNING_KEY_FILE": "var/auth/signing-key.pem", "TLS_CERTIFICATE_FILE": "tls.pem",
+           "TLS_KEY_FILE": "tls.key", "REGION": "kz-75", "REGION_PUBLIC_PORT": "8075", "REGION_POSTGRES_PASSWORD": "s",
+           "AUTH_REGIONAL_KEYS": "KZ-75=/run/secrets/regional-keys/kz-75.pem", "AUTH_REGIONAL_KEYS_DIR": "regions",
+           "REGION_SIGNING_KEY_FILE": "kz-75.pem"}
 SETTING = re.compile(r"\$\{([A-Z][A-Z0-9_]*)[:}]")
 DEMO_SETTINGS = {"DEMO_MODE", "DEMO_MODE_FORCE", "DEMO_FOLDER"}  # a local run's (./platform start), never production's
 
@@ -48,9 +56,13 @@ def test_compose_files_are_valid():
     for name in (NATIONAL, REGIONAL):
         checked = run_compose(name, {**env, **SECRETS})
         assert checked.returncode == 0, f"{name}: {checked.stderr}"
-    # A deployment that forgot a secret is refused, naming it.
-    refused = run_compose(NATIONAL, {**env, **SECRETS, "AUTH_SECRET": ""})
-    assert refused.returncode != 0 and "AUTH_SECRET" in refused.stderr
+    # A deployment that forgot a secret, a key or the bank's address is refused, naming it.
+    for forgotten in ("AUTH_SIGNING_KEY_FILE", "RABBITMQ_PAYMENTS_PASSWORD", "PAYMENTS_DB_PASSWORD", "BANK_URL",
+                      "TLS_KEY_FILE"):
+        refused = run_compose(NATIONAL, {**{k: v for k, v in SECRETS.items() if k != forgotten}, **env})
+        assert refused.returncode != 0 and forgotten in refused.stderr, forgotten
+    refused = run_compose(REGIONAL, {**{k: v for k, v in SECRETS.items() if k != "REGION_SIGNING_KEY_FILE"}, **env})
+    assert refused.returncode != 0 and "REGION_SIGNING_KEY_FILE" in refused.stderr
 
 
 def test_every_service_runs_replicated_with_every_setting_its_config_reads():
@@ -70,6 +82,10 @@ def test_every_service_runs_replicated_with_every_setting_its_config_reads():
     assert set(national["postgres"]["environment"]["POSTGRES_DATABASES"].split()) == databases
     assert {f"{name.upper()}_DATABASE_URL" for name in databases} <= environment_of(national["migrate"])
     assert national["sandbox-bank"]["command"] == ["python", "-m", "sandbox_bank"]
+    # Seeding waits for every consumer (its queues declared), so no seeded event reaches no queue.
+    assert "seed" not in " ".join(national["migrate"]["command"])
+    assert set(national["seed"]["depends_on"]) == databases
+    assert all(need["condition"] == "service_healthy" for need in national["seed"]["depends_on"].values())
 
 
 def test_production_never_runs_in_demo_mode():

@@ -12,8 +12,11 @@ NOW = dt.datetime(2026, 9, 1, 10, 0, tzinfo=dt.timezone.utc)
 H20, H50 = programme.VOUCHER_KINDS
 
 
-def placement(kind, status=rules.PLACEMENT_ACTIVE):
-    return SimpleNamespace(voucher_kind=kind, status=status)
+YEAR = 2026
+
+
+def placement(kind, status=rules.PLACEMENT_ACTIVE, starts_on=dt.date(YEAR, 9, 15)):
+    return SimpleNamespace(voucher_kind=kind, status=status, starts_on=starts_on)
 
 
 def application(app_id, kind, status):
@@ -21,12 +24,12 @@ def application(app_id, kind, status):
 
 
 def test_a_student_holds_at_most_one_voucher_of_each_kind():
-    held = rules.held_voucher_kinds([placement(H20)])
+    held = rules.held_voucher_kinds([placement(H20)], YEAR)
     with pytest.raises(RuleViolation) as refused:
         rules.check_voucher_free(H20, held)
-    assert refused.value.fields == {"voucher_kind": ["already held"]}
+    assert refused.value.fields == {"voucher_kind": ["already held this year"]}
     rules.check_voucher_free(H50, held)
-    both = rules.held_voucher_kinds([placement(H20), placement(H50)])
+    both = rules.held_voucher_kinds([placement(H20), placement(H50)], YEAR)
     assert both == set(programme.VOUCHER_KINDS) and len(both) == 2
     for kind in programme.VOUCHER_KINDS:
         with pytest.raises(RuleViolation):
@@ -35,7 +38,26 @@ def test_a_student_holds_at_most_one_voucher_of_each_kind():
 
 def test_a_placement_that_ended_early_frees_its_voucher_kind():
     assert rules.held_voucher_kinds([placement(H20, rules.PLACEMENT_WITHDRAWN),
-                                     placement(H50, rules.PLACEMENT_CANCELLED)]) == set()
+                                     placement(H50, rules.PLACEMENT_CANCELLED)], YEAR) == set()
+
+
+def test_defect2_a_completed_placement_holds_its_voucher_and_cannot_end():
+    assert rules.held_voucher_kinds([placement(H20, rules.PLACEMENT_COMPLETED)], YEAR) == {H20}
+    assert rules.completed_status(rules.PLACEMENT_ACTIVE) == rules.PLACEMENT_COMPLETED
+    for ended in (rules.PLACEMENT_WITHDRAWN, rules.PLACEMENT_CANCELLED, rules.PLACEMENT_COMPLETED):
+        assert rules.completed_status(ended) == ended
+    with pytest.raises(RuleViolation):
+        rules.check_placement_active(rules.PLACEMENT_COMPLETED)
+
+
+def test_programme_year_both_vouchers_one_year_then_again_the_next():
+    """Both vouchers completed in 2026 hold both kinds for 2026 only; a placement that starts on
+    31 December and runs into January counts in the year it started."""
+    done = [placement(H20, rules.PLACEMENT_COMPLETED, dt.date(2026, 2, 1)),
+            placement(H50, rules.PLACEMENT_ACTIVE, dt.date(2026, 12, 31))]
+    assert rules.held_voucher_kinds(done, 2026) == {H20, H50}
+    assert rules.held_voucher_kinds(done, 2027) == set()
+    rules.check_voucher_free(H50, rules.held_voucher_kinds(done, programme.programme_year(dt.date(2027, 1, 1))))
 
 
 def test_applying():

@@ -1,7 +1,7 @@
 """The foundation over the real broker: RPC to every service, an event across services, health."""
 from sqlalchemy import func, select
 
-from common import programme
+from common import metrics, programme
 from common.auth import ADMIN
 from services.credits.models import University as CreditsUniversity
 from services.registry.models import OutboxEvent as RegistryOutbox
@@ -9,7 +9,9 @@ from tests.harness import SERVICES, eventually
 
 
 def test_health_reaches_every_service_broker_and_database(platform):
-    response = platform.http.get("/api/v1/health")
+    assert platform.http.get("/api/v1/health").json() == {"status": "up", "down": []}
+    assert platform.http.get("/api/v1/health/details", headers=platform.auth("student")).status_code == 403
+    response = platform.http.get("/api/v1/health/details", headers=platform.auth("operator"))
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["status"] == "up" and body["broker"] == "up" and body["down"] == []
@@ -21,7 +23,9 @@ def test_health_reaches_every_service_broker_and_database(platform):
 
 def test_health_names_a_stopped_service(platform):
     platform.stop("payments")
-    response = platform.http.get("/api/v1/health")
+    public = platform.http.get("/api/v1/health")
+    assert public.status_code == 503 and public.json() == {"status": "down", "down": ["payments"]}
+    response = platform.http.get("/api/v1/health/details", headers=platform.auth("admin"))
     assert response.status_code == 503
     body = response.json()
     assert body["down"] == ["payments"]
@@ -66,3 +70,16 @@ def test_adding_a_university_needs_an_admin(platform):
     response = platform.http.post("/api/v1/universities", json=body, headers=platform.auth("student"))
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "forbidden"
+
+
+def health_rpcs():
+    return sum(sample.value for family in metrics.REQUESTS.collect() for sample in family.samples
+               if sample.name.endswith("_total") and sample.labels["service"] == "registry"
+               and sample.labels["kind"] == "rpc" and sample.labels["name"] == "health")
+
+
+def test_the_public_health_probe_is_answered_from_a_short_cache(platform):
+    before = health_rpcs()
+    for _ in range(20):
+        assert platform.http.get("/api/v1/health").status_code == 200
+    assert health_rpcs() - before <= 2  # one round per few seconds, not one per probe

@@ -4,7 +4,7 @@ import pytest
 from kombu import Connection, Queue
 from nameko.standalone.events import get_event_exchange
 
-from common.outbox import ConfirmedBatchPublisher, UndeliverableEvents
+from common.outbox import UNROUTABLE_QUEUE, ConfirmedBatchPublisher, UndeliverableEvents
 
 
 def events(first, last):
@@ -66,3 +66,22 @@ def test_a_broker_out_of_reach_fails_the_batch(rabbit_config):
     with pytest.raises(OSError):
         publisher.publish_all(events(0, 1))
     assert publisher.connection is None
+
+
+def test_defect4_an_event_no_queue_is_bound_for_is_kept_in_the_unroutable_queue(rabbit_config):
+    """Before the fix the broker confirmed an unroutable event (published without `mandatory`) and it
+    was gone, its row marked sent. Now it comes back and is kept, with where it was going."""
+    exchange, queue = bound_queue(rabbit_config, "outbox-test-bound")  # takes thing.* only
+    publisher = ConfirmedBatchPublisher(rabbit_config["AMQP_URI"], exchange)
+    batch = events(0, 2) + [({"n": 2}, "nobody.listens", "event-2", {"nameko.request_id": "request-2"})]
+    try:
+        assert publisher.publish_all(batch) == ["nobody.listens"]
+    finally:
+        publisher.close()
+    assert [n for _, _, n in drain(rabbit_config, queue)] == [0, 1]
+    with Connection(rabbit_config["AMQP_URI"]) as connection:
+        kept = UNROUTABLE_QUEUE(connection.channel()).get(accept=["json"])
+    assert kept.payload == {"n": 2} and kept.properties["message_id"] == "event-2"
+    assert (kept.headers["x-original-exchange"], kept.headers["x-original-routing-key"]) == (
+        exchange.name, "nobody.listens")
+    assert kept.headers["nameko.request_id"] == "request-2"

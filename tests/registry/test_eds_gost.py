@@ -8,7 +8,6 @@ from common import gost, kalkan
 from common.errors import Unauthenticated
 from services.registry import eds, rules
 from tests.registry import gost_pki
-from tests.registry.pki import random_iin
 
 UTC = dt.timezone.utc
 TEXT = "Студенческий ваучер: вход, nonce GOST-UNIT-0123456789"

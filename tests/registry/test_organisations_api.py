@@ -9,7 +9,7 @@ from common.contracts.registry import (ORGANISATION_ACCREDITED, ORGANISATION_REJ
                                        SITE_ADDED)
 from services.registry.models import OutboxEvent
 from services.registry.repository import bootstrap_admin
-from tests.harness import AUTH_SECRET, eventually
+from tests.harness import SIGNING_KEY, eventually
 from tests.registry.gost_pki import LEGAL_EMPLOYEE, LEGAL_HEAD, LEGAL_SIGNING_RIGHT
 from tests.registry.pki import bearer, challenge, eds_login, make_user, random_iin, sign_nonce
 
@@ -31,7 +31,7 @@ def head(bin_, name="ОМАРОВ ЕРЛАН", usages=LEGAL_HEAD):
 
 
 def claims(token):
-    return jwt.decode(token, AUTH_SECRET, algorithms=["HS256"])
+    return jwt.decode(token, SIGNING_KEY.public_key, algorithms=["EdDSA"])
 
 
 def outbox(platform, event_type):

@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 
 from common.contracts.registry import STUDENT_REGISTERED, STUDENT_TRANSFERRED
 from services.registry.models import AuditEntry, LoginChallenge, OutboxEvent
-from tests.harness import AUTH_SECRET
+from tests.harness import SIGNING_KEY
 from tests.registry.pki import (TestPki, bearer, challenge, eds_login, make_user, random_iin, register_student,
                                 session_pki, sign_nonce, sign_nonce_with_openssl, with_wrong_check_digit)
 
@@ -27,7 +27,7 @@ def test_student_registers_signs_in_and_edits_only_their_own_profile(platform):
         "email": "aizhan@example.kz", "language": "kk"})
     assert response.status_code == 201, response.text
     body = response.json()
-    claims = jwt.decode(body["access_token"], AUTH_SECRET, algorithms=["HS256"])
+    claims = jwt.decode(body["access_token"], SIGNING_KEY.public_key, algorithms=["EdDSA"])
     assert claims["roles"] == ["student"] and claims["name"] == "СЕРИКОВА АЙЖАН БОЛАТОВНА"
     assert claims["scope"] == {"region": "KZ-71", "university_id": unis["ENU"]["id"]} == body["scope"]
     student_id = claims["sub"]
@@ -38,7 +38,7 @@ def test_student_registers_signs_in_and_edits_only_their_own_profile(platform):
 
     # signs in later with the library's attached signature; registering again is a conflict
     token = eds_login(platform.http, user)
-    assert jwt.decode(token, AUTH_SECRET, algorithms=["HS256"])["sub"] == student_id
+    assert jwt.decode(token, SIGNING_KEY.public_key, algorithms=["EdDSA"])["sub"] == student_id
     assert register_student(platform.http, user, unis["ENU"]["id"], "KZ-71").status_code == 409
 
     changed = platform.http.patch("/api/v1/students/me", headers=bearer(token), json={

@@ -31,7 +31,7 @@ from services.placement.models import OutboxEvent as PlacementOutbox
 from services.registry.models import OutboxEvent as RegistryOutbox
 from services.timesheet.models import OutboxEvent as TimesheetOutbox
 from services.timesheet.models import Report
-from tests.harness import AUTH_SECRET, eventually, seed_settled
+from tests.harness import PROCESS_SETTINGS, SIGNING_KEY, eventually, seed_settled
 from tests.processes import SERVICES, BrokerNode, ServiceProcesses
 from tests.registry.pki import session_config
 
@@ -121,7 +121,7 @@ def run_platform(amqp_uri, fault_databases, sandbox_bank, log_dir):
     gateway_port = find_free_port()
     bank = sandbox_bank.payments_config(f"http://127.0.0.1:{gateway_port}/api/v1/bank/notifications")
     pki = session_config()
-    settings = {"AUTH_SECRET": AUTH_SECRET, "RPC_TIMEOUT_SECONDS": 5, "LOGIN_RATE_PER_MINUTE": 100_000,
+    settings = {**PROCESS_SETTINGS, "RPC_TIMEOUT_SECONDS": 5, "LOGIN_RATE_PER_MINUTE": 100_000,
                 "LOGIN_RATE_BURST": 100_000, **bank,
                 **{key: ",".join(paths) for key, paths in pki.items()}}  # comma-separated, as in config.yml
     processes = ServiceProcesses(amqp_uri, urls, log_dir, gateway_port=gateway_port,
@@ -133,7 +133,7 @@ def run_platform(amqp_uri, fault_databases, sandbox_bank, log_dir):
 
 def drive_season(base_url, processes, bus):
     faults = Faults(processes, bus)
-    season = SeasonUnderFaults(base_url, AUTH_SECRET, students=bus.students, clients=CLIENTS, progress=sys.stderr,
+    season = SeasonUnderFaults(base_url, SIGNING_KEY, students=bus.students, clients=CLIENTS, progress=sys.stderr,
                                seed=11, timeout=90, faults=faults)
     report = season.run()
     faults.wait()

@@ -26,106 +26,115 @@ REGION, OTHER_REGION = "KZ-71", "KZ-75"
 HTTP_METHODS = {"get", "put", "post", "patch", "delete"}
 ENDING = ("/confirm", "/reject", "/suspend", "/withdraw", "/cancel", "/status", "PATCH /api/v1/staff")
 TODAY = dt.date.today()
-CALLERS = ("student", "student2", "coord", "coord2", "mio", "mio2", "nvs", "nvs2", "operator", "registrar",
+CALLERS = ("student", "student2", "coord", "coord2", "rep", "mio", "mio2", "nvs", "nvs2", "operator", "registrar",
            "registrar2", "ministry", "admin", "anon")
 
 # One row per operation: its expected status for each caller, in the order of CALLERS.
 # student2 / coord2 / mio2 / nvs2 / registrar2: the same role elsewhere (another student, site, region,
-# university). Rows run top to bottom; mutations that end records come last.
+# university); rep: another organisation's representative (a coordinator without a site). Rows run top
+# to bottom; mutations that end records come last.
 MATRIX = """
-endpoint                                               student student2 coord coord2  mio mio2  nvs nvs2 operator registrar registrar2 ministry admin anon
-GET /api/v1/applications                                   200      200   200    200 200  200 200  200      403       403        403      403   403  401
-GET /api/v1/applications/{application_id}                  200      404   200    404 200  404 200  404      403       403        403      403   403  401
-GET /api/v1/attendance                                     200      200   200    200 403  403 403  403      200       403        403      200   200  401
-GET /api/v1/audit                                          403      403   403    403 403  403 403  403      403       403        403      403   200  401
-GET /api/v1/certificates/{code}                            404      404   404    404 404  404 404  404      404       404        404      404   404  404
-GET /api/v1/coverage                                       403      403   403    403 200  200 200  200      403       403        403      200   200  401
-GET /api/v1/coverage.csv                                   403      403   403    403 200  200 200  200      403       403        403      200   200  401
-GET /api/v1/coverage.xlsx                                  403      403   403    403 200  200 200  200      403       403        403      200   200  401
-GET /api/v1/coverage/weekly                                403      403   403    403 200  200 200  200      403       403        403      200   200  401
-GET /api/v1/credits/flagged                                403      403   403    403 403  403 403  403      200       403        403      403   200  401
-GET /api/v1/credits/requests                               403      403   403    403 403  403 403  403      403       200        200      403   403  401
-GET /api/v1/credits/requests/{request_id}                  200      404   403    403 403  403 403  403      200       200        404      403   200  401
-GET /api/v1/demo/people                                    404      404   404    404 404  404 404  404      404       404        404      404   404  404
-GET /api/v1/directions                                     200      200   200    200 200  200 200  200      200       200        200      200   200  200
-GET /api/v1/health                                         200      200   200    200 200  200 200  200      200       200        200      200   200  200
-GET /api/v1/hours                                          200      200   200    200 403  403 403  403      200       403        403      200   200  401
-GET /api/v1/ledger                                         403      403   403    403 403  403 403  403      200       403        403      403   403  401
-GET /api/v1/me/payout-details                              200      404   403    403 403  403 403  403      403       403        403      403   403  401
-GET /api/v1/notifications                                  200      200   200    200 200  200 200  200      200       200        200      200   200  401
-GET /api/v1/notifications/unread-count                     200      200   200    200 200  200 200  200      200       200        200      200   200  401
-GET /api/v1/openapi.json                                   200      200   200    200 200  200 200  200      200       200        200      200   200  200
-GET /api/v1/organisations                                  200      200   200    200 200  200 200  200      200       200        200      200   200  401
-GET /api/v1/organisations/{organisation_id}                200      200   200    200 200  200 200  200      200       200        200      200   200  401
-GET /api/v1/payouts                                        200      200   403    403 403  403 403  403      200       403        403      403   403  401
-GET /api/v1/payouts/totals                                 403      403   403    403 403  403 403  403      200       403        403      200   403  401
-GET /api/v1/payouts/{payout_id}                            200      404   403    403 403  403 403  403      200       403        403      403   403  401
-GET /api/v1/placements                                     200      200   200    200 200  200 200  200      403       403        403      403   403  401
-GET /api/v1/placements/counts                              403      403   403    403 200  200 200  200      403       403        403      200   403  401
-GET /api/v1/placements/{placement_id}                      200      404   200    404 200  404 200  404      403       403        403      403   403  401
-GET /api/v1/progress                                       200      200   200    200 200  200 200  200      200       403        403      200   200  401
-GET /api/v1/projects                                       200      200   200    200 200  200 200  200      403       403        403      403   403  401
-GET /api/v1/projects/{project_id}                          200      200   200    404 200  404 200  404      403       403        403      403   403  401
-GET /api/v1/projects/{project_id}/slots                    404      404   200    404 403  403 403  403      403       403        403      403   403  401
-GET /api/v1/regions                                        200      200   200    200 200  200 200  200      200       200        200      200   200  200
-GET /api/v1/reports                                        200      200   200    200 200  200 200  200      200       403        403      200   200  401
-GET /api/v1/reports/{report_id}                            200      404   200    404 200  404 200  404      200       403        403      200   200  401
-GET /api/v1/reports/{report_id}/pdf                        200      404   200    404 200  404 200  404      200       403        403      200   200  401
-GET /api/v1/sites                                          200      200   200    200 200  200 200  200      200       200        200      200   200  401
-GET /api/v1/staff                                          403      403   403    403 403  403 403  403      403       403        403      403   200  401
-GET /api/v1/students/me                                    200      404   403    403 403  403 403  403      403       403        403      403   403  401
-GET /api/v1/students/me/certificate                        200      422   403    403 403  403 403  403      403       403        403      403   403  401
-GET /api/v1/students/me/credits                            200      200   403    403 403  403 403  403      403       403        403      403   403  401
-GET /api/v1/students/{student_id}                          200      404   404    404 200  404 200  404      200       200        404      200   200  401
-GET /api/v1/universities                                   200      200   200    200 200  200 200  200      200       200        200      200   200  200
-GET /api/v1/vouchers                                       200      200   200    200 200  200 200  200      200       200        200      200   200  200
-GET /metrics                                               200      200   200    200 200  200 200  200      200       200        200      200   200  200
-PATCH /api/v1/students/me                                  200      404   403    403 403  403 403  403      403       403        403      403   403  401
-POST /api/v1/applications/{application_id}/interview       422      404   403    403 403  403 403  403      403       403        403      403   403  401
-POST /api/v1/applications/{application_id}/outcome         403      403   422    404 403  403 403  403      403       403        403      403   403  401
-POST /api/v1/attendance                                    409      404   403    403 403  403 403  403      403       403        403      403   403  401
-POST /api/v1/attendance/{attendance_id}/check-out          404      404   403    403 403  403 403  403      403       403        403      403   403  401
-POST /api/v1/attendance/{attendance_id}/decision           403      403   404    404 403  403 403  403      403       403        403      403   403  401
-POST /api/v1/demo/people                                   404      404   404    404 404  404 404  404      404       404        404      404   404  404
-POST /api/v1/demo/sign                                     404      404   404    404 404  404 404  404      404       404        404      404   404  404
-POST /api/v1/auth/challenge                                201      201   201    201 201  201 201  201      201       201        201      201   201  201
-POST /api/v1/auth/login                                    401      401   401    401 401  401 401  401      401       401        401      401   401  401
-POST /api/v1/auth/register                                 401      401   401    401 401  401 401  401      401       401        401      401   401  401
-POST /api/v1/bank/notifications                            401      401   401    401 401  401 401  401      401       401        401      401   401  401
-POST /api/v1/hours                                         403      403   409    404 403  403 403  403      403       403        403      403   403  401
-POST /api/v1/hours/days                                    403      403   200    200 403  403 403  403      403       403        403      403   403  401
-POST /api/v1/hours/{entry_id}/corrections                  403      403   409    404 403  403 403  403      403       403        403      403   403  401
-POST /api/v1/hours/{entry_id}/dispute                      409      404   403    403 403  403 403  403      403       403        403      403   403  401
-POST /api/v1/hours/{entry_id}/resolve                      403      403   409    404 403  403 403  403      403       403        403      403   403  401
-POST /api/v1/notifications/read-all                        200      200   200    200 200  200 200  200      200       200        200      200   200  401
-POST /api/v1/notifications/{notification_id}/read          200      404   404    404 404  404 404  404      404       404        404      404   404  401
-POST /api/v1/organisations                                 401      401   401    401 401  401 401  401      401       401        401      401   401  401
-POST /api/v1/organisations/{organisation_id}/accredit      403      403   403    403 422  403 422  403      403       403        403      403   403  401
-POST /api/v1/organisations/{organisation_id}/sites         403      403   403    403 201  403 201  403      403       403        403      403   403  401
-POST /api/v1/payout-batches                                403      403   403    403 403  403 403  403      201       403        403      403   403  401
-POST /api/v1/payouts/{payout_id}/retry                     403      403   403    403 403  403 403  403      409       403        403      403   403  401
-POST /api/v1/projects                                      403      403   201    201 403  403 403  403      403       403        403      403   403  401
-POST /api/v1/projects/{project_id}/applications            422      201   403    403 403  403 403  403      403       403        403      403   403  401
-POST /api/v1/projects/{project_id}/slots                   403      403   201    404 403  403 403  403      403       403        403      403   403  401
-POST /api/v1/reconciliations                               403      403   403    403 403  403 403  403      201       403        403      403   403  401
-POST /api/v1/reports                                       403      403   409    404 403  403 403  403      403       403        403      403   403  401
-POST /api/v1/reports/{report_id}/review                    403      403   403    403 403  403 403  403      409       403        403      403   403  401
-POST /api/v1/staff                                         403      403   403    403 403  403 403  403      403       403        403      403   201  401
-POST /api/v1/universities                                  403      403   403    403 403  403 403  403      403       403        403      403   201  401
-PUT /api/v1/me/payout-details                              200      200   403    403 403  403 403  403      403       403        403      403   403  401
-PATCH /api/v1/staff/{staff_id}                             403      403   403    403 403  403 403  403      403       403        403      403   200  401
-POST /api/v1/applications/{application_id}/withdraw        422      404   403    403 403  403 403  403      403       403        403      403   403  401
-POST /api/v1/credits/requests/{request_id}/confirm         403      403   403    403 403  403 403  403      403       200        404      403   403  401
-POST /api/v1/credits/requests/{request_id}/reject          403      403   403    403 403  403 403  403      403       409        404      403   403  401
-POST /api/v1/hours/confirm                                 200      200   403    403 403  403 403  403      403       403        403      403   403  401
-POST /api/v1/hours/{entry_id}/confirm                      409      404   403    403 403  403 403  403      403       403        403      403   403  401
-POST /api/v1/organisations/{organisation_id}/reject        403      403   403    403 422  403 422  403      403       403        403      403   403  401
-POST /api/v1/organisations/{organisation_id}/suspend       403      403   403    403 200  403 422  403      403       403        403      403   403  401
-POST /api/v1/organisations/{organisation_id}/withdraw      403      403   403    403 403  403 403  403      403       403        403      403   403  401
-POST /api/v1/placements/{placement_id}/cancel              403      403   200    404 403  403 403  403      403       403        403      403   403  401
-POST /api/v1/placements/{placement_id}/withdraw            422      404   403    403 403  403 403  403      403       403        403      403   403  401
-POST /api/v1/projects/{project_id}/status                  403      403   200    404 403  403 403  403      403       403        403      403   403  401
+endpoint                                               student student2 coord coord2 rep  mio mio2  nvs nvs2 operator registrar registrar2 ministry admin anon
+GET /api/v1/applications                                   200      200   200    200 200 200  200 200  200      403       403        403      403   403  401
+GET /api/v1/applications/{application_id}                  200      404   200    404 404 200  404 200  404      403       403        403      403   403  401
+GET /api/v1/attendance                                     200      200   200    200 200 403  403 403  403      200       403        403      200   200  401
+GET /api/v1/audit                                          403      403   403    403 403 403  403 403  403      403       403        403      403   200  401
+GET /api/v1/certificates/{code}                            404      404   404    404 404 404  404 404  404      404       404        404      404   404  404
+GET /api/v1/coverage                                       403      403   403    403 403 200  200 200  200      403       403        403      200   200  401
+GET /api/v1/coverage.csv                                   403      403   403    403 403 200  200 200  200      403       403        403      200   200  401
+GET /api/v1/coverage.xlsx                                  403      403   403    403 403 200  200 200  200      403       403        403      200   200  401
+GET /api/v1/coverage/weekly                                403      403   403    403 403 200  200 200  200      403       403        403      200   200  401
+GET /api/v1/credits/flagged                                403      403   403    403 403 403  403 403  403      200       403        403      403   200  401
+GET /api/v1/credits/requests                               403      403   403    403 403 403  403 403  403      403       200        200      403   403  401
+GET /api/v1/credits/requests/{request_id}                  200      404   403    403 403 403  403 403  403      200       200        404      403   200  401
+GET /api/v1/demo/people                                    404      404   404    404 404 404  404 404  404      404       404        404      404   404  404
+GET /api/v1/directions                                     200      200   200    200 200 200  200 200  200      200       200        200      200   200  200
+GET /api/v1/health                                         200      200   200    200 200 200  200 200  200      200       200        200      200   200  200
+GET /api/v1/health/details                                 403      403   403    403 403 403  403 403  403      200       403        403      403   200  401
+GET /api/v1/hours                                          200      200   200    200 200 403  403 403  403      200       403        403      200   200  401
+GET /api/v1/ledger                                         403      403   403    403 403 403  403 403  403      200       403        403      403   403  401
+GET /api/v1/me/payout-details                              200      404   403    403 403 403  403 403  403      403       403        403      403   403  401
+GET /api/v1/notifications                                  200      200   200    200 200 200  200 200  200      200       200        200      200   200  401
+GET /api/v1/notifications/unread-count                     200      200   200    200 200 200  200 200  200      200       200        200      200   200  401
+GET /api/v1/openapi.json                                   200      200   200    200 200 200  200 200  200      200       200        200      200   200  200
+GET /api/v1/organisations                                  200      200   200    200 200 200  200 200  200      200       200        200      200   200  401
+GET /api/v1/organisations/{organisation_id}                200      200   200    200 200 200  200 200  200      200       200        200      200   200  401
+GET /api/v1/payouts                                        200      200   403    403 403 403  403 403  403      200       403        403      403   403  401
+GET /api/v1/payouts/totals                                 403      403   403    403 403 403  403 403  403      200       403        403      200   403  401
+GET /api/v1/payouts/{payout_id}                            200      404   403    403 403 403  403 403  403      200       403        403      403   403  401
+GET /api/v1/placements                                     200      200   200    200 200 200  200 200  200      403       403        403      403   403  401
+GET /api/v1/placements/counts                              403      403   403    403 403 200  200 200  200      403       403        403      200   403  401
+GET /api/v1/placements/{placement_id}                      200      404   200    404 404 200  404 200  404      403       403        403      403   403  401
+GET /api/v1/progress                                       200      200   200    200 200 200  200 200  200      200       403        403      200   200  401
+GET /api/v1/projects                                       200      200   200    200 200 200  200 200  200      403       403        403      403   403  401
+GET /api/v1/projects/{project_id}                          200      200   200    404 404 200  404 200  404      403       403        403      403   403  401
+GET /api/v1/projects/{project_id}/slots                    404      404   200    404 404 403  403 403  403      403       403        403      403   403  401
+GET /api/v1/regions                                        200      200   200    200 200 200  200 200  200      200       200        200      200   200  200
+GET /api/v1/reports                                        200      200   200    200 200 200  200 200  200      200       403        403      200   200  401
+GET /api/v1/reports/{report_id}                            200      404   200    404 404 200  404 200  404      200       403        403      200   200  401
+GET /api/v1/reports/{report_id}/pdf                        200      404   200    404 404 200  404 200  404      200       403        403      200   200  401
+GET /api/v1/sites                                          200      200   200    200 200 200  200 200  200      200       200        200      200   200  401
+GET /api/v1/staff                                          403      403   403    403 403 403  403 403  403      403       403        403      403   200  401
+GET /api/v1/students/me                                    200      404   403    403 403 403  403 403  403      403       403        403      403   403  401
+GET /api/v1/students/me/certificate                        200      422   403    403 403 403  403 403  403      403       403        403      403   403  401
+GET /api/v1/students/me/credits                            200      200   403    403 403 403  403 403  403      403       403        403      403   403  401
+GET /api/v1/students/{student_id}                          200      404   404    404 404 200  404 200  404      200       200        404      200   200  401
+GET /api/v1/universities                                   200      200   200    200 200 200  200 200  200      200       200        200      200   200  200
+GET /api/v1/vouchers                                       200      200   200    200 200 200  200 200  200      200       200        200      200   200  200
+GET /metrics                                               200      200   200    200 200 200  200 200  200      200       200        200      200   200  200
+PATCH /api/v1/students/me                                  200      404   403    403 403 403  403 403  403      403       403        403      403   403  401
+POST /api/v1/applications/{application_id}/interview       422      404   403    403 403 403  403 403  403      403       403        403      403   403  401
+POST /api/v1/applications/{application_id}/outcome         403      403   422    404 404 403  403 403  403      403       403        403      403   403  401
+POST /api/v1/attendance                                    409      404   403    403 403 403  403 403  403      403       403        403      403   403  401
+POST /api/v1/attendance/{attendance_id}/check-out          404      404   403    403 403 403  403 403  403      403       403        403      403   403  401
+POST /api/v1/attendance/{attendance_id}/decision           403      403   404    404 404 403  403 403  403      403       403        403      403   403  401
+POST /api/v1/demo/people                                   404      404   404    404 404 404  404 404  404      404       404        404      404   404  404
+POST /api/v1/demo/sign                                     404      404   404    404 404 404  404 404  404      404       404        404      404   404  404
+POST /api/v1/auth/challenge                                201      201   201    201 201 201  201 201  201      201       201        201      201   201  201
+POST /api/v1/auth/login                                    401      401   401    401 401 401  401 401  401      401       401        401      401   401  401
+POST /api/v1/auth/refresh                                  401      401   401    401 401 401  401 401  401      401       401        401      401   401  401
+POST /api/v1/auth/sign-out                                 204      204   204    204 204 204  204 204  204      204       204        204      204   204  401
+POST /api/v1/auth/register                                 401      401   401    401 401 401  401 401  401      401       401        401      401   401  401
+POST /api/v1/bank/notifications                            401      401   401    401 401 401  401 401  401      401       401        401      401   401  401
+POST /api/v1/hours                                         403      403   409    404 404 403  403 403  403      403       403        403      403   403  401
+POST /api/v1/hours/days                                    403      403   200    200 200 403  403 403  403      403       403        403      403   403  401
+POST /api/v1/hours/{entry_id}/corrections                  403      403   409    404 404 403  403 403  403      403       403        403      403   403  401
+POST /api/v1/hours/{entry_id}/dispute                      409      404   403    403 403 403  403 403  403      403       403        403      403   403  401
+POST /api/v1/hours/{entry_id}/resolve                      403      403   409    404 404 403  403 403  403      403       403        403      403   403  401
+POST /api/v1/notifications/read-all                        200      200   200    200 200 200  200 200  200      200       200        200      200   200  401
+POST /api/v1/notifications/{notification_id}/read          200      404   404    404 404 404  404 404  404      404       404        404      404   404  401
+POST /api/v1/organisations                                 401      401   401    401 401 401  401 401  401      401       401        401      401   401  401
+POST /api/v1/organisations/{organisation_id}/accredit      403      403   403    403 403 422  403 422  403      403       403        403      403   403  401
+POST /api/v1/organisations/{organisation_id}/sites         403      403   403    403 403 201  403 201  403      403       403        403      403   403  401
+POST /api/v1/payout-batches                                403      403   403    403 403 403  403 403  403      201       403        403      403   403  401
+POST /api/v1/payouts/{payout_id}/retry                     403      403   403    403 403 403  403 403  403      409       403        403      403   403  401
+POST /api/v1/projects                                      403      403   201    201 403 403  403 403  403      403       403        403      403   403  401
+POST /api/v1/projects/{project_id}/applications            422      201   403    403 403 403  403 403  403      403       403        403      403   403  401
+POST /api/v1/projects/{project_id}/slots                   403      403   201    404 404 403  403 403  403      403       403        403      403   403  401
+POST /api/v1/reconciliations                               403      403   403    403 403 403  403 403  403      201       403        403      403   403  401
+POST /api/v1/reports                                       403      403   409    404 404 403  403 403  403      403       403        403      403   403  401
+POST /api/v1/reports/{report_id}/review                    403      403   403    403 403 403  403 403  403      409       403        403      403   403  401
+POST /api/v1/staff                                         403      403   403    403 403 403  403 403  403      403       403        403      403   201  401
+POST /api/v1/universities                                  403      403   403    403 403 403  403 403  403      403       403        403      403   201  401
+POST /api/v1/me/payout-details/challenge                   201      201   403    403 403 403  403 403  403      403       403        403      403   403  401
+POST /api/v1/me/payout-details/step-up                     401      401   403    403 403 403  403 403  403      403       403        403      403   403  401
+PUT /api/v1/me/payout-details                              200      200   403    403 403 403  403 403  403      403       403        403      403   403  401
+PATCH /api/v1/staff/{staff_id}                             403      403   403    403 403 403  403 403  403      403       403        403      403   200  401
+POST /api/v1/applications/{application_id}/withdraw        422      404   403    403 403 403  403 403  403      403       403        403      403   403  401
+POST /api/v1/credits/requests/{request_id}/confirm         403      403   403    403 403 403  403 403  403      403       200        404      403   403  401
+POST /api/v1/credits/requests/{request_id}/reject          403      403   403    403 403 403  403 403  403      403       409        404      403   403  401
+POST /api/v1/hours/confirm                                 200      200   403    403 403 403  403 403  403      403       403        403      403   403  401
+POST /api/v1/hours/{entry_id}/confirm                      409      404   403    403 403 403  403 403  403      403       403        403      403   403  401
+POST /api/v1/organisations/{organisation_id}/reject        403      403   403    403 403 422  403 422  403      403       403        403      403   403  401
+POST /api/v1/organisations/{organisation_id}/suspend       403      403   403    403 403 200  403 422  403      403       403        403      403   403  401
+POST /api/v1/organisations/{organisation_id}/withdraw      403      403   403    403 403 403  403 403  403      403       403        403      403   403  401
+POST /api/v1/placements/{placement_id}/cancel              403      403   200    404 404 403  403 403  403      403       403        403      403   403  401
+POST /api/v1/placements/{placement_id}/withdraw            422      404   403    403 403 403  403 403  403      403       403        403      403   403  401
+POST /api/v1/projects/{project_id}/status                  403      403   200    404 404 403  403 403  403      403       403        403      403   403  401
 """
+
+
+PAYOUT_DETAILS = {"method": "iban", "iban": "KZ86125KZT5004100100", "holder_name": "Aigerim Nurlanova"}
 
 
 def body_for(key, ids):
@@ -135,6 +144,7 @@ def body_for(key, ids):
         "POST /api/v1/auth/register": {"nonce": "0" * 32, "signature": "AAAA", "university_id": ids.get("university_id"),
                                        "region": REGION},
         "POST /api/v1/auth/login": {"nonce": "0" * 32, "signature": "AAAA"},
+        "POST /api/v1/auth/refresh": {"refresh_token": "0" * 43},
         "POST /api/v1/demo/sign": {"person": "student", "data_base64": "AAAA"},  # demo mode is off: 404
         "PATCH /api/v1/students/me": {"language": "kk"},
         "POST /api/v1/organisations": {"nonce": "0" * 32, "signature": "AAAA", "bin": "940140000385",
@@ -172,8 +182,9 @@ def body_for(key, ids):
         "POST /api/v1/reports/{report_id}/review": {"decision": "accept"},
         "POST /api/v1/credits/requests/{request_id}/confirm": {"discipline": "Pedagogy", "order_number": "12-a"},
         "POST /api/v1/credits/requests/{request_id}/reject": {"reason": "not our student"},
-        "PUT /api/v1/me/payout-details": {"method": "iban", "iban": "KZ86125KZT5004100100",
-                                          "holder_name": "Aigerim Nurlanova"},
+        "PUT /api/v1/me/payout-details": PAYOUT_DETAILS,
+        "POST /api/v1/me/payout-details/challenge": PAYOUT_DETAILS,
+        "POST /api/v1/me/payout-details/step-up": {"nonce": "0" * 32, "signature": "AAAA", "details": PAYOUT_DETAILS},
         "POST /api/v1/payout-batches": {},
         "POST /api/v1/bank/notifications": {"results": [{"key": "k", "reference": "r", "status": "paid",
                                                           "bank_ref": "b", "amount": 1}]},
@@ -241,6 +252,8 @@ def build_world(platform):
     wait_until_placement_knows_site(platform, site_id)
     wait_until_placement_knows_site(platform, other["sites"][0]["id"])
     headers["coord"] = platform.auth(COORDINATOR, organisation_id=organisation["id"], site_id=site_id, region=REGION)
+    # another organisation's representative: a coordinator bound to an organisation, with no site
+    headers["rep"] = platform.auth(COORDINATOR, organisation_id=other["id"], region=REGION)
     headers["coord2"] = platform.auth(COORDINATOR, organisation_id=other["id"], site_id=other["sites"][0]["id"],
                                       region=REGION)
     coord, student = headers["coord"], headers["student"]
@@ -274,7 +287,8 @@ def build_world(platform):
            "slot_id": slots[1]["id"], "placement_id": placement["id"], "entry_id": entries[0]["id"],
            "report_id": report["id"], "payout_id": payout["id"], "request_id": recount["id"],
            "notification_id": notification["id"], "staff_id": staff["id"], "student_id": student_id,
-           "attendance_id": uuid.uuid4().hex, "university_id": university_id, "code": "0" * 16}
+           "attendance_id": uuid.uuid4().hex, "university_id": university_id, "code": "0" * 16,
+           "site_id": site_id}
     return headers, ids
 
 
@@ -305,6 +319,45 @@ def assert_rows_refused_one_by_one(platform, headers, ids):
         assert [row["status"] for row in answer["results"]] == [404], (key, answer)
 
 
+# Callers for whom the world's records are someone else's: each list they may read shows them none,
+# with no filter, and with filters pointing at the world (`?region=`, `?student_id=`, `?site_id=`).
+OUT_OF_SCOPE = ("student2", "coord2", "rep", "mio2", "nvs2", "registrar2")
+PERSONAL = ("student_id", "application_id", "placement_id", "entry_id", "report_id", "payout_id", "request_id",
+            "notification_id")
+CATALOGUES = ("/api/v1/organisations", "/api/v1/sites", "/api/v1/projects")  # open to every signed-in user
+
+
+def probes(document, path, ids):
+    """The plain list, then one request per filter it takes that can point at the world's records."""
+    world = {"region": REGION, "student_id": ids["student_id"], "site_id": ids["site_id"],
+             "organisation_id": ids["organisation_id"], "university_id": ids["university_id"]}
+    names = {parameter["name"] for parameter in document["paths"][path]["get"].get("parameters", ())}
+    return [{}] + [{name: value} for name, value in world.items() if name in names]
+
+
+def assert_lists_show_nothing_foreign(platform, headers, ids):
+    """What comes back, not only the status: an out-of-scope caller's lists hold none of the world's
+    records (total 0, no id of them anywhere in the answer), whatever filter it sends."""
+    document = platform.http.get("/api/v1/openapi.json").json()
+    personal = [ids[key] for key in PERSONAL]
+    leaks, checked = [], 0
+    for path in sorted(p for p in document["paths"] if "{" not in p and "get" in document["paths"][p]):
+        for caller in OUT_OF_SCOPE:
+            for query in probes(document, path, ids):
+                answer = platform.http.get(path, params=query, headers=headers[caller])
+                if answer.status_code != 200 or "json" not in answer.headers.get("Content-Type", ""):
+                    continue
+                body = answer.json()
+                if not isinstance(body, dict) or "total" not in body:
+                    continue
+                checked += 1
+                seen = [record_id for record_id in personal if record_id in answer.text]
+                if seen or (body["total"] and path not in CATALOGUES):
+                    leaks.append(f"{caller} GET {path}?{query}: total {body['total']}, ids {seen}")
+    assert not leaks, "\n".join(leaks)
+    assert checked > 20, checked
+
+
 def test_every_endpoint_answers_every_caller_as_written(platform):
     expected = parse(MATRIX)
     operations = documented_operations(platform)
@@ -314,6 +367,8 @@ def test_every_endpoint_answers_every_caller_as_written(platform):
             f"rows for operations the document lacks: {set(expected) - operations}; "
             f"operations without a row: {operations - set(expected)}")
     headers, ids = build_world(platform)
+    if not recording:  # before the rows, which give some of these callers records of their own
+        assert_lists_show_nothing_foreign(platform, headers, ids)
     order = sorted(operations, key=recording_order) if recording else list(expected)
     actual = {key: [call(platform, key, headers[caller], ids) for caller in CALLERS] for key in order}
     if recording:

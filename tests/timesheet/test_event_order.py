@@ -1,0 +1,47 @@
+"""Timesheet's copy of each placement converges whatever order placement's events arrive in."""
+import datetime as dt
+import uuid
+
+from common.contracts.placement import PLACEMENT_STARTED, PLACEMENT_WITHDRAWN
+from services.timesheet import rules
+from services.timesheet.models import Placement
+from services.timesheet.service import TimesheetService
+from tests.consumers import at, envelope, orders_with_a_duplicate
+
+
+def started(placement_id, minutes):
+    return envelope(PLACEMENT_STARTED, {
+        "placement_id": placement_id, "student_id": "s1", "student_name": "Aigerim", "university_id": "kaznu",
+        "project_id": "p1", "project_title": "Homework club", "direction": "tutoring", "site_id": "site1",
+        "site_name": "Site 1", "organisation_id": "org1", "organisation_name": "Org 1", "region": "KZ-75",
+        "voucher_kind": "h20", "hours_required": 20, "starts_on": dt.date(2026, 9, 1),
+        "ends_on": dt.date(2026, 10, 1)}, at(minutes))
+
+
+def withdrawn(placement_id, minutes):
+    return envelope(PLACEMENT_WITHDRAWN, {"placement_id": placement_id, "student_id": "s1",
+                                          "reason": "moved away"}, at(minutes))
+
+
+def test_defect1_withdrawn_heard_before_started_stays_withdrawn_in_every_order(consumers):
+    """Before the fix, `placement.withdrawn` handled first changed nothing and `placement.started`
+    then made the placement active: hours, a report and a payout stayed possible."""
+    timesheet = consumers(TimesheetService)
+    for order in orders_with_a_duplicate(("started", "withdrawn")):
+        placement_id = uuid.uuid4().hex
+        events = {"started": started(placement_id, 0), "withdrawn": withdrawn(placement_id, 5)}
+        timesheet.deliver(*(events[name] for name in order))
+        with timesheet.read() as session:
+            assert session.get(Placement, placement_id).status == rules.WITHDRAWN, order
+
+
+def test_a_placement_heard_twice_stays_as_it_was(consumers):
+    timesheet = consumers(TimesheetService)
+    placement_id = uuid.uuid4().hex
+    first = started(placement_id, 0)
+    timesheet.deliver(first, started(placement_id, 0))
+    with timesheet.read() as session:
+        assert session.get(Placement, placement_id).status == rules.ACTIVE
+    timesheet.deliver(withdrawn(placement_id, 5), started(placement_id, 0))
+    with timesheet.read() as session:
+        assert session.get(Placement, placement_id).status == rules.WITHDRAWN

@@ -1,10 +1,11 @@
-"""Demo mode on the gateway (`DEMO_MODE`, docs/demo.md): the demo people's keys, refused on an
-address other machines reach unless `DEMO_MODE_FORCE` says the operator means it."""
+"""Demo mode on the gateway (`DEMO_MODE`, docs/demo.md): the demo people's keys, refused outside a local
+deployment, and on an address other machines reach unless `DEMO_MODE_FORCE` says the operator means it."""
 import threading
 
 from nameko.dependency_providers import DependencyProvider
 from nameko.web.server import WEB_SERVER_CONFIG_KEY
 
+from common.settings import is_local
 from ops.demo import DEFAULT_FOLDER, DemoAuthority, bind_refusal
 
 
@@ -25,6 +26,9 @@ class DemoMode(DependencyProvider):
         self.authority = None
         self.lock = threading.Lock()
         if self.enabled:
+            if not is_local(config):
+                raise DemoModeRefused("demo mode runs only in a local deployment (DEPLOYMENT=local, as ./platform "
+                                      "start sets it), never in production")
             refusal = bind_refusal(config.get(WEB_SERVER_CONFIG_KEY, "0.0.0.0:8000"), flag(config.get("DEMO_MODE_FORCE")))
             if refusal:
                 raise DemoModeRefused(refusal)

@@ -1,5 +1,6 @@
-"""Demo mode is refused where it must be: a gateway other machines reach (unless forced), and a
-registry's production trust store; a registry without the demo CA refuses a demo signature."""
+"""Demo mode is refused where it must be: a production deployment, a gateway other machines reach
+(unless forced), and a registry's production trust store; a registry without the demo CA refuses a
+demo signature."""
 import datetime as dt
 
 import pytest
@@ -10,6 +11,7 @@ from gateway.demo import DemoModeRefused
 from gateway.service import GatewayService
 from ops.demo import DemoAuthority, bind_refusal
 from services.registry import eds
+from tests.harness import AUTH_SETTINGS
 from tests.registry.pki import session_pki
 
 UTC = dt.timezone.utc
@@ -31,10 +33,20 @@ def test_demo_mode_runs_on_a_loopback_address(address):
     assert bind_refusal(address) is None
 
 
+def gateway_config(rabbit_config, demo, address, deployment="local"):
+    return {**rabbit_config, **AUTH_SETTINGS, "DEPLOYMENT": deployment, WEB_SERVER_CONFIG_KEY: address,
+            "DEMO_MODE": "1", "DEMO_FOLDER": demo.folder}
+
+
 def test_a_gateway_in_demo_mode_does_not_start_on_every_address(container_factory, rabbit_config, demo):
-    config = {**rabbit_config, "AUTH_SECRET": "s", WEB_SERVER_CONFIG_KEY: "0.0.0.0:0", "DEMO_MODE": "1",
-              "DEMO_FOLDER": demo.folder}
     with pytest.raises(DemoModeRefused, match="DEMO_MODE_FORCE"):
+        container_factory(GatewayService, gateway_config(rabbit_config, demo, "0.0.0.0:0")).start()
+
+
+def test_a_gateway_in_demo_mode_does_not_start_in_production(container_factory, rabbit_config, demo):
+    production = {"AMQP_URI": "pyamqp://gateway:" + "p" * 40 + "@localhost:5672/"}  # settings production accepts
+    config = {**gateway_config(rabbit_config, demo, "127.0.0.1:0", "production"), **production}
+    with pytest.raises(DemoModeRefused, match="never in production"):
         container_factory(GatewayService, config).start()
 
 

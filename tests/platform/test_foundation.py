@@ -9,7 +9,7 @@ from tests.harness import SERVICES, eventually
 
 
 def test_health_reaches_every_service_broker_and_database(platform):
-    assert platform.http.get("/api/v1/health").json() == {"status": "up", "down": []}
+    assert platform.http.get("/api/v1/health").json() == {"status": "up", "down": [], "demo": False}
     assert platform.http.get("/api/v1/health/details", headers=platform.auth("student")).status_code == 403
     response = platform.http.get("/api/v1/health/details", headers=platform.auth("operator"))
     assert response.status_code == 200, response.text
@@ -24,7 +24,7 @@ def test_health_reaches_every_service_broker_and_database(platform):
 def test_health_names_a_stopped_service(platform):
     platform.stop("payments")
     public = platform.http.get("/api/v1/health")
-    assert public.status_code == 503 and public.json() == {"status": "down", "down": ["payments"]}
+    assert public.status_code == 503 and public.json() == {"status": "down", "down": ["payments"], "demo": False}
     response = platform.http.get("/api/v1/health/details", headers=platform.auth("admin"))
     assert response.status_code == 503
     body = response.json()

@@ -17,7 +17,7 @@ import tempfile
 from asn1crypto import cms, crl, pem, x509
 
 from common import gost, kalkan
-from services.registry.rules import check_digit
+from common.iin import check_digit
 
 UTC = dt.timezone.utc
 SIGNATURE_ALGORITHM = {"algorithm": kalkan.NAMES["signature"]}

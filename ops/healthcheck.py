@@ -1,7 +1,7 @@
 """Container health check: `python -m ops.healthcheck [URL]` exits 0 when the process answers HTTP.
 
 Without URL it asks this process's metrics port (`METRICS_PORT`), which every service serves while
-its nameko container runs; the gateway and the sandbox bank pass their own address.
+its nameko container runs; the gateway and the bank simulator pass their own address.
 """
 import os
 import sys

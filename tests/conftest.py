@@ -18,7 +18,7 @@ import pytest  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from common.migrations import upgrade  # noqa: E402
-from tests.harness import SERVICES, Platform, SandboxBankProcess  # noqa: E402
+from tests.harness import SERVICES, MockBankProcess, Platform  # noqa: E402
 
 TEST_POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 
@@ -110,9 +110,10 @@ def service_databases(database_factory):
 
 
 @pytest.fixture(scope="session")
-def sandbox_bank(tmp_path_factory):
-    """The sandbox bank as its own process, once per test run (each platform test resets it)."""
-    bank = SandboxBankProcess(str(tmp_path_factory.mktemp("sandbox_bank") / "bank.log"))
+def bank(tmp_path_factory):
+    """The bank simulator (mock-bank) as its own process, once per test run (each platform test
+    resets it)."""
+    bank = MockBankProcess(str(tmp_path_factory.mktemp("mock_bank") / "bank.log"))
     bank.start()
     yield bank
     bank.stop()
@@ -125,11 +126,11 @@ def service_overrides():
 
 
 @pytest.fixture
-def platform(rabbit_config, web_config, service_databases, container_factory, sandbox_bank, service_overrides):
-    """All five services and the gateway in this process, on a fresh vhost and fresh databases,
-    paying through the sandbox bank."""
-    sandbox_bank.reset()
-    platform = Platform(rabbit_config, web_config, service_databases, container_factory, bank=sandbox_bank,
+def platform(rabbit_config, web_config, service_databases, container_factory, bank, service_overrides):
+    """All seven services and the gateway in this process, on a fresh vhost and fresh databases,
+    paying through the bank simulator."""
+    bank.reset()
+    platform = Platform(rabbit_config, web_config, service_databases, container_factory, bank=bank,
                         overrides=service_overrides)
     platform.start()
     yield platform

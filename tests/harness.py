@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
+from zoneinfo import ZoneInfo
 
 import eventlet
 import requests
@@ -37,6 +38,7 @@ from services.registry.service import RegistryService
 from services.timesheet.service import TimesheetService
 from tests.registry.pki import session_config
 
+ALMATY = ZoneInfo("Asia/Almaty")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SERVICES = ("registry", "placement", "timesheet", "payments", "credits", "notifications", "coverage")
 SERVICE_CLASSES = {
@@ -115,7 +117,7 @@ class Platform:
         if service == "registry":  # EDS sign-in trusts the session's test PKI (tests/registry/pki.py)
             config.update(session_config(), AUTH_SIGNING_KEY=SIGNING_KEY.private_pem())
         if service == "payments" and self.bank is not None:
-            config.update(self.bank.payments_config(self.base_url + "/api/v1/bank/notifications"))
+            config.update(self.bank.payments_config())
         config.update(self.overrides.get(service, {}))
         return config
 
@@ -177,32 +179,42 @@ class Platform:
         return envelope
 
 
-class SandboxBankProcess:
-    """The sandbox bank (`python -m sandbox_bank`) as its own process, fast-settling, for tests.
+def bank_start_clock(now=None):
+    """The simulator's first bank moment: 09:00 in Asia/Almaty on today's date there, or the next
+    Monday on a weekend, so a file sent now settles today, before the 15:00 cutoff."""
+    day = (now or dt.datetime.now(ALMATY)).date()
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    return f"{day.isoformat()}T09:00"
 
-    `control(action, **options)` tells it how to misbehave next; `reset()` forgets everything;
-    `statement()` is what it paid; `log_text()` what it logged."""
 
-    SECRET = "test-bank-secret-" + uuid.uuid4().hex
+class MockBankProcess:
+    """The bank simulator `mock-bank` (PyPI; nobody here wrote it) as its own process, once per run.
 
-    def __init__(self, log_path):
-        self.port = find_free_port()
+    `reset()` gives each test a new bank with the Operator's account in tenge; `advance(days)` moves
+    bank time (releasing settlements, statements and returns); `behave(account, behaviour)` makes an
+    account misbehave; `add_account(...)` opens a student's account there (e.g. a closed one)."""
+
+    OPERATOR = "OPERATOR"
+    OPERATOR_IBAN = "KZ85125KZT0000000001"
+
+    def __init__(self, log_path, port=None):
+        self.port = port or find_free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         self.http = requests.Session()
         self.process = None
 
     def start(self):
-        env = {**os.environ, "SANDBOX_BANK_ADDRESS": f"127.0.0.1:{self.port}", "SANDBOX_BANK_SECRET": self.SECRET,
-               "SANDBOX_BANK_SETTLE_SECONDS": "0.2", "PYTHONPATH": ROOT}
         with open(self.log_path, "w") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "sandbox_bank"], env=env, cwd=ROOT,
-                                            stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "mockbank", "--port", str(self.port), "--timezone", "Asia/Almaty",
+                 "--clock", bank_start_clock(), "--quiet"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         eventually(self.is_up, timeout=20)
 
     def is_up(self):
         try:
-            return self.http.get(self.url + "/health", timeout=1).ok
+            return self.http.get(self.url + "/_mock/health", timeout=1).ok
         except requests.RequestException:
             return False
 
@@ -212,20 +224,35 @@ class SandboxBankProcess:
             self.process.wait(timeout=10)
         self.http.close()
 
-    def payments_config(self, callback_url):
-        return {"BANK_URL": self.url, "BANK_WEBHOOK_SECRET": self.SECRET, "BANK_CALLBACK_URL": callback_url,
-                "BANK_TIMEOUT_SECONDS": 0.5, "BANK_RETRY_BASE_SECONDS": 0.1, "BANK_RETRY_CAP_SECONDS": 0.5,
-                "BANK_STATUS_CHECK_SECONDS": 5, "PAYOUT_SENDER_INTERVAL": 0.1}
-
-    def control(self, action, **options):
-        self.http.post(self.url + "/control", json={"action": action, **options}, timeout=5).raise_for_status()
+    def payments_config(self):
+        return {"BANK_URL": self.url, "BANK_DEBTOR_IBAN": self.OPERATOR_IBAN, "BANK_TIMEOUT_SECONDS": 2,
+                "BANK_RETRY_BASE_SECONDS": 0.1, "BANK_RETRY_CAP_SECONDS": 0.5, "PAYOUT_SENDER_INTERVAL": 0.1,
+                "BANK_SILENCE_SECONDS": 1}
 
     def reset(self):
-        self.http.post(self.url + "/control/reset", timeout=5).raise_for_status()
+        self.call("POST", "/_mock/reset")
+        self.add_account(self.OPERATOR, self.OPERATOR_IBAN, balance=10 ** 13)
 
-    def statement(self):
-        return self.http.get(self.url + "/statement", timeout=10).json()["entries"]
+    def add_account(self, account, iban, behaviour="accept", balance=0, **parameters):
+        return self.call("POST", "/_mock/accounts", json={
+            "id": account, "iban": iban, "name": account, "currency": "KZT", "balance": balance,
+            "behaviour": behaviour, "parameters": parameters})
 
-    def log_text(self):
-        with open(self.log_path) as log:
-            return log.read()
+    def behave(self, account, behaviour, **parameters):
+        return self.call("PATCH", f"/_mock/accounts/{account}", json={"behaviour": behaviour, "parameters": parameters})
+
+    def advance(self, days=1):
+        return self.call("POST", f"/_mock/advance?days={days}")
+
+    def validate(self, document):
+        """The simulator's own findings about a payout file: (HTTP status, text)."""
+        response = self.http.post(self.url + "/_mock/validate", data=document, timeout=10)
+        return response.status_code, response.text
+
+    def payments(self):
+        return self.call("GET", "/_mock/payments")
+
+    def call(self, method, path, **kwargs):
+        response = self.http.request(method, self.url + path, timeout=10, **kwargs)
+        assert response.status_code < 300, f"{method} {path}: {response.status_code} {response.text}"
+        return response.json()

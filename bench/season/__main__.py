@@ -3,7 +3,7 @@
 Without `--url` it runs the platform itself as OS processes, each service started with `nameko run`
 as `./platform start` does (tests/processes.py), on fresh PostgreSQL databases on the private
 cluster (127.0.0.1:55432, which `./platform start --postgres` starts), a fresh vhost of the local
-RabbitMQ and its own sandbox bank; `--copies N` runs N copies of the busiest services (and N
+RabbitMQ and its own bank simulator; `--copies N` runs N copies of the busiest services (and N
 gateways, the clients spread over them). With `--url` (repeatable) it drives a running platform
 whose registry's signing key it is given (`--signing-key`) and whose registry trusts the test PKI.
 Prints the figures and saves them to bench/results/.

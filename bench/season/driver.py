@@ -464,7 +464,7 @@ class Season:
 
     def payout_details(self, student):
         self.call("PUT", f"{API}/me/payout-details", headers=student.headers, json={
-            "method": "iban", "iban": student_iban(student.index), "holder_name": "AIGERIM NURLANOVNA"})
+            "iban": student_iban(student.index), "iin": student.user.iin, "holder_name": "AIGERIM NURLANOVNA"})
 
     def wait_for_payouts(self, _):
         """The Operator watches the payouts list until every live student's payout is paid."""

@@ -1,7 +1,7 @@
 """The platform as OS processes for the benchmarks: each service started with `nameko run` as
 `./platform start` does (tests/processes.py), on fresh PostgreSQL databases on the private cluster
 (127.0.0.1:55432), a fresh vhost of the local RabbitMQ (so its queue depths are the run's own, and
-other users of the broker are not disturbed) and a sandbox bank of its own. Registry trusts the test
+other users of the broker are not disturbed) and a bank simulator of its own. Registry trusts the test
 PKI (tests/registry/pki.py); the gateway trusts one proxy in X-Forwarded-For, as behind the edge."""
 import os
 import subprocess
@@ -26,7 +26,7 @@ BUSIEST = ("registry", "placement", "timesheet")  # by the season's profile: see
 
 
 class OwnPlatform:
-    """The platform as OS processes on fresh databases, a fresh vhost and a sandbox bank of its own."""
+    """The platform as OS processes on fresh databases, a fresh vhost and a bank simulator of its own."""
 
     def __init__(self, log_dir, copies=1, postgres_url=POSTGRES_URL, management_url=MANAGEMENT_URL):
         self.copies = copies
@@ -49,8 +49,8 @@ class OwnPlatform:
     def start(self):
         self.create_vhost()
         self.create_databases()
-        bank_port, bank_secret = find_free_port(), "season-bank-" + uuid.uuid4().hex
-        self.start_bank(bank_port, bank_secret)
+        bank_port = find_free_port()
+        self.start_bank(bank_port)
         user, password, address = BROKER
         pki = session_pki()
         self.processes = ServiceProcesses(
@@ -59,8 +59,7 @@ class OwnPlatform:
                 **self.signing_key.settings(), "DEPLOYMENT": "local",
                 "LOGIN_RATE_TRUSTED_PROXIES": "1",  # the driver is the edge: see driver.client_address
                 "EDS_TRUST_STORE": pki.trust_store_path, "EDS_CRL_FILE": pki.crl_path,
-                "BANK_URL": f"http://127.0.0.1:{bank_port}", "BANK_WEBHOOK_SECRET": bank_secret,
-                "BANK_CALLBACK_URL": f"{self.base_urls[0]}/api/v1/bank/notifications"})
+                "BANK_URL": f"http://127.0.0.1:{bank_port}"})
         for service in SERVICES:
             for copy in range(self.copies if service in BUSIEST else 1):
                 self.processes.start(service, copy)
@@ -72,7 +71,7 @@ class OwnPlatform:
     def pids(self):
         pids = {f"{service}-{copy}": self.processes.service_pids(service, copy)[0]
                 for service, copy in self.processes.processes}
-        return {**pids, "sandbox bank": self.bank.pid, "load generator (this process)": os.getpid()}
+        return {**pids, "bank simulator": self.bank.pid, "load generator (this process)": os.getpid()}
 
     def create_vhost(self):
         user, password, _ = BROKER
@@ -92,13 +91,13 @@ class OwnPlatform:
             seed_reference_data(session)
         engine.dispose()
 
-    def start_bank(self, port, secret):
-        env = {**os.environ, "SANDBOX_BANK_ADDRESS": f"127.0.0.1:{port}", "SANDBOX_BANK_SECRET": secret,
-               "SANDBOX_BANK_SETTLE_SECONDS": "0.2", "PYTHONPATH": ROOT, "LOG_LEVEL": "WARNING"}
-        log = open(os.path.join(self.log_dir, "sandbox_bank.log"), "w")
-        self.bank = subprocess.Popen([sys.executable, "-m", "sandbox_bank"], env=env, cwd=ROOT, stdout=log,
+    def start_bank(self, port):
+        env = {**os.environ, "BANK_SIMULATOR_ADDRESS": f"127.0.0.1:{port}", "PYTHONPATH": ROOT,
+               "BANK_SIMULATOR_DB": os.path.join(self.log_dir, "bank.db")}
+        log = open(os.path.join(self.log_dir, "bank_simulator.log"), "w")
+        self.bank = subprocess.Popen([sys.executable, "-m", "ops.bank_simulator"], env=env, cwd=ROOT, stdout=log,
                                      stderr=subprocess.STDOUT)
-        wait_until(lambda: healthy(f"http://127.0.0.1:{port}", "/health"), 30, "the sandbox bank")
+        wait_until(lambda: healthy(f"http://127.0.0.1:{port}", "/_mock/accounts/OPERATOR"), 30, "the bank simulator")
 
     def stop(self):
         if self.processes:

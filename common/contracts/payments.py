@@ -1,4 +1,4 @@
-"""Payments' events (a payout's way to the student's card or account) and RPC payloads."""
+"""Payments' events (a payout's way to the student's account) and RPC payloads."""
 from marshmallow import fields, validate
 
 from common.contracts.base import (Contract, EventType, PageQuery, page_of, region_field, text_field,
@@ -6,9 +6,9 @@ from common.contracts.base import (Contract, EventType, PageQuery, page_of, regi
 
 SOURCE = "payments"
 
-PAYOUT_STATUSES = ("awaiting_details", "ready", "sending", "sent", "paid", "failed")
+PAYOUT_STATUSES = ("awaiting_details", "ready", "sending", "sent", "paid", "failed", "returned")
 ID = validate.Regexp(r"^[A-Za-z0-9_.:/-]{1,64}$", error="letters, digits and _ . : / - only")
-DETAIL_METHODS = ("card", "iban")
+DETAIL_METHODS = ("iban",)
 
 
 # Events
@@ -23,19 +23,20 @@ class PayoutChanged(Contract):
     region = region_field(load_default=None, allow_none=True)
     voucher_kind = voucher_kind_field(load_default=None, allow_none=True)
     reason = fields.String(load_default=None, allow_none=True,
-                           metadata={"description": "the bank's reason when it failed"})
+                           metadata={"description": "the bank's reason when it failed or came back"})
 
 
 PAYOUT_SENT = EventType(SOURCE, "payout.sent", PayoutChanged)
 PAYOUT_PAID = EventType(SOURCE, "payout.paid", PayoutChanged)
 PAYOUT_FAILED = EventType(SOURCE, "payout.failed", PayoutChanged)
+PAYOUT_RETURNED = EventType(SOURCE, "payout.returned", PayoutChanged)
 
 
 # RPC payloads
 
 # What the API documents of a KZ IBAN; the rules themselves are services/payments/rules.py's (a test keeps
-# this list the same as KZ_BANK_CODES).
-IBAN_RULES = ("for an account: a Kazakh IBAN, 20 characters (spaces allowed): KZ, two check digits (ISO 13616, "
+# this list the same as KZ_BANKS).
+IBAN_RULES = ("a Kazakh IBAN, 20 characters (spaces allowed): KZ, two check digits (ISO 13616, "
               "mod 97), a three-digit bank code and 13 characters of account. Accepted bank codes: 125 National "
               "Bank of Kazakhstan, 551 Freedom Bank Kazakhstan, 563 Kazpost, 601 Halyk Bank, 722 Kaspi Bank, "
               "821 Bank RBK, 826 Bank CenterCredit, 832 Citibank Kazakhstan, 849 Nurbank, 886 Home Credit Bank, "
@@ -43,19 +44,22 @@ IBAN_RULES = ("for an account: a Kazakh IBAN, 20 characters (spaces allowed): KZ
 
 
 class PayoutDetailsIn(Contract):
-    method = fields.String(required=True, validate=validate.OneOf(DETAIL_METHODS))
+    method = fields.String(load_default="iban", validate=validate.OneOf(DETAIL_METHODS))
     card_number = fields.String(validate=validate.Length(max=40), load_only=True,
-                                metadata={"description": "for a card; kept by the bank, never stored here"})
-    iban = fields.String(validate=validate.Length(max=40), metadata={"description": IBAN_RULES})
-    holder_name = text_field(2, 200, required=True)
+                                metadata={"description": "refused: a card number is no account a transfer reaches"})
+    iban = fields.String(required=True, validate=validate.Length(max=40),
+                         metadata={"description": "the KZ IBAN of the student's (card) account; " + IBAN_RULES})
+    iin = fields.String(required=True, validate=validate.Length(max=12),
+                        metadata={"description": "the account holder's IIN, for the beneficiary's details"})
+    holder_name = text_field(2, 140, required=True)
 
 
 class PayoutDetailsOut(Contract):
     method = fields.String()
-    masked = fields.String(metadata={"description": "•••• 1234 or KZ12••••••••••••3456"})
-    card_last4 = fields.String(allow_none=True)
+    masked = fields.String(metadata={"description": "KZ12••••••••••••3456"})
     bank_code = fields.String(allow_none=True)
     bank_name = fields.String(allow_none=True)
+    bic = fields.String(allow_none=True)
     holder_name = fields.String()
     version = fields.Integer()
     updated_at = fields.DateTime()
@@ -86,16 +90,22 @@ class PayoutOut(Contract):
     voucher_kind = fields.String()
     amount_kzt = fields.Integer()
     status = fields.String(metadata={"description": ", ".join(PAYOUT_STATUSES)})
-    reason = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True, metadata={"description": "why it failed or came back, and what to do"})
+    reason_code = fields.String(allow_none=True, metadata={"description": "the bank's ISO 20022 reason code"})
+    student_must_act = fields.Boolean(metadata={"description": "new payout details are needed before it is paid again"})
+    bank_status = fields.String(allow_none=True, metadata={"description": "the pain.002's: ACCP, RJCT, ..."})
+    end_to_end_id = fields.String(allow_none=True)
+    file_id = fields.String(allow_none=True, metadata={"description": "the payout file (MsgId) it went in"})
     destination = fields.Nested(DestinationOut, allow_none=True)
     attempts = fields.Integer()
     round = fields.Integer(metadata={"description": "sending rounds: 1, plus one per Operator retry"})
-    bank_ref = fields.String(allow_none=True)
     batch_id = fields.String(allow_none=True)
     created_at = fields.DateTime()
     sent_at = fields.DateTime(allow_none=True)
     paid_at = fields.DateTime(allow_none=True)
+    booked_on = fields.Date(allow_none=True, metadata={"description": "the bank's booking day"})
     failed_at = fields.DateTime(allow_none=True)
+    returned_at = fields.DateTime(allow_none=True)
 
 
 PayoutPage = page_of(PayoutOut)
@@ -117,20 +127,23 @@ class BatchIn(Contract):
 class BatchOut(Contract):
     id = fields.String()
     day = fields.Date()
-    status = fields.String(metadata={"description": "requested (its payouts claimed), then sent"})
+    status = fields.String(metadata={"description": "requested (its payouts claimed), then sent as one file"})
     payouts = fields.Integer()
     amount_kzt = fields.Integer()
     accepted = fields.Integer()
     refused = fields.Integer()
-    deferred = fields.Integer(metadata={"description": "the bank did not answer; sent one by one later"})
+    deferred = fields.Integer(metadata={"description": "the bank did not answer its file"})
     created_at = fields.DateTime()
     created_by = fields.String()
+    file_id = fields.String(allow_none=True, metadata={"description": "its payout file, once written"})
 
 
 class MismatchOut(Contract):
     key = fields.String()
-    kind = fields.String(metadata={"description": "paid_twice_at_bank, unknown_payout, paid_at_bank_only, "
-                                                  "amount_differs, missing_at_bank or totals_differ"})
+    kind = fields.String(metadata={"description": "statement_gap, unknown_entry, not_paid_here, not_returned_here, "
+                                                  "amount_differs, missing_from_statement, "
+                                                  "return_missing_from_statement or totals_differ"})
+    day = fields.String(metadata={"description": "the statement's day"})
     status = fields.String()
     amount = fields.Integer()
     bank_amount = fields.Integer()
@@ -155,20 +168,45 @@ class LedgerOut(Contract):
     accounts = fields.Dict(keys=fields.String(), values=fields.Integer())
 
 
-class BankResult(Contract):
-    key = fields.String(required=True, validate=validate.Length(max=200))
-    reference = fields.String(required=True, validate=validate.Length(max=200))
-    status = fields.String(required=True, validate=validate.OneOf(("paid", "failed")))
-    bank_ref = fields.String(required=True, validate=validate.Length(max=64))
-    amount = fields.Integer(required=True)
-    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+class BankFileOut(Contract):
+    id = fields.String(metadata={"description": "MsgId and PmtInfId of the pain.001"})
+    status = fields.String(metadata={"description": "sending, received, rejected, unanswered or invalid"})
+    execution_date = fields.Date()
+    payouts = fields.Integer()
+    amount_kzt = fields.Integer()
+    problems = fields.List(fields.String(), metadata={"description": "why it did not validate or was refused"})
+    attempts = fields.Integer()
+    group_status = fields.String(allow_none=True, metadata={"description": "the pain.002's group status"})
+    created_at = fields.DateTime()
+    sent_at = fields.DateTime(allow_none=True)
+    answered_at = fields.DateTime(allow_none=True)
 
 
-class BankNotificationIn(Contract):
-    """The bank's signed answer about payouts it settled (header X-Bank-Signature)."""
-    results = fields.List(fields.Nested(BankResult), required=True, validate=validate.Length(min=1, max=1000))
+class StatementEntryOut(Contract):
+    end_to_end_id = fields.String(allow_none=True)
+    amount = fields.String()
+    direction = fields.String(metadata={"description": "DBIT (paid) or CRDT (returned)"})
 
 
-class BankNotificationOut(Contract):
-    applied = fields.Integer()
-    ignored = fields.Integer()
+class BankStatementOut(Contract):
+    id = fields.String()
+    day = fields.Date()
+    sequence = fields.Integer(allow_none=True)
+    opening = fields.Decimal(as_string=True)
+    closing = fields.Decimal(as_string=True)
+    debits_kzt = fields.Integer()
+    credits_kzt = fields.Integer()
+    entries = fields.List(fields.Nested(StatementEntryOut))
+    problems = fields.List(fields.Nested(MismatchOut))
+    clean = fields.Boolean()
+    received_at = fields.DateTime()
+
+
+class BankOverviewOut(Contract):
+    files = fields.List(fields.Nested(BankFileOut), metadata={"description": "the newest 50"})
+    statements = fields.List(fields.Nested(BankStatementOut), metadata={"description": "the newest 31"})
+    silent_files = fields.List(fields.String(), metadata={
+        "description": "files the bank took without a status report in time (BANK_SILENCE_SECONDS)"})
+    last_statement_day = fields.Date(allow_none=True)
+    statement_overdue = fields.Date(allow_none=True, metadata={
+        "description": "a business day whose statement has not come"})

@@ -91,6 +91,10 @@ class TokenOut(Contract):
     name = fields.String(required=True)
 
 
+class SignedOut(Contract):
+    signed_out = fields.Boolean(required=True, metadata={"description": "the refresh tokens are revoked"})
+
+
 class RefreshIn(Contract):
     refresh_token = fields.String(required=True, validate=validate.Length(1, 200))
 

@@ -1,17 +1,15 @@
-"""Payouts: the student's payout details and payouts, the Operator's retries, batches and
-reconciliation, the Ministry's totals, and the bank's signed notifications."""
+"""Payouts: the student's payout details and payouts, the Operator's retries, batches, the bank's
+files and statements and reconciliation, the Ministry's totals."""
 
-from common.contracts.payments import (BankNotificationIn, BankNotificationOut, BatchIn, BatchOut, LedgerOut,
-                                       PayoutDetailsIn, PayoutDetailsOut, PayoutOut, PayoutPage, PayoutQuery,
-                                       ReconciliationOut, RegionTotalsOut)
+from common.contracts.payments import (BankOverviewOut, BatchIn, BatchOut, LedgerOut, PayoutDetailsIn,
+                                       PayoutDetailsOut, PayoutOut, PayoutPage, PayoutQuery, ReconciliationOut,
+                                       RegionTotalsOut)
 from gateway.http import route
-
-BANK_SIGNATURE_HEADER = "X-Bank-Signature"
 
 
 class PaymentsRoutes:
 
-    @route("PUT", "/api/v1/me/payout-details", summary="Where I am paid: a card or a KZ IBAN (student)",
+    @route("PUT", "/api/v1/me/payout-details", summary="Where I am paid: my account's KZ IBAN (student)",
            tag="payments", body=PayoutDetailsIn, response=PayoutDetailsOut)
     def set_payout_details(self, request, body):
         return self.payments.set_payout_details(body)
@@ -36,7 +34,7 @@ class PaymentsRoutes:
     def get_payout(self, request, payout_id):
         return self.payments.get_payout(payout_id)
 
-    @route("POST", "/api/v1/payouts/<payout_id>/retry", summary="Send a failed payout again (Operator)",
+    @route("POST", "/api/v1/payouts/<payout_id>/retry", summary="Pay a failed or returned payout again (Operator)",
            tag="payments", response=PayoutOut, errors=(404, 409))
     def retry_payout(self, request, payout_id):
         return self.payments.retry_payout(payout_id)
@@ -51,12 +49,12 @@ class PaymentsRoutes:
     def ledger(self, request):
         return self.payments.ledger()
 
-    @route("POST", "/api/v1/reconciliations", summary="Reconcile the ledger with the bank's statement (Operator)",
+    @route("POST", "/api/v1/reconciliations", summary="Reconcile the ledger with the bank's statements (Operator)",
            tag="payments", response=ReconciliationOut, status=201)
     def reconcile(self, request):
         return self.payments.reconcile()
 
-    @route("POST", "/api/v1/bank/notifications", summary="The bank's signed answers about payouts",
-           tag="payments", public=True, body=BankNotificationIn, response=BankNotificationOut, errors=(401,))
-    def bank_notification(self, request, body):
-        return self.payments.bank_notification(body, request.headers.get(BANK_SIGNATURE_HEADER))
+    @route("GET", "/api/v1/bank", summary="The bank: payout files, statements, silence (Operator)",
+           tag="payments", response=BankOverviewOut)
+    def bank_overview(self, request):
+        return self.payments.bank_overview()

@@ -1,10 +1,9 @@
 """EDS sign-in, students, organisations and their sites, staff users and the audit log."""
-from werkzeug.wrappers import Response
-
 from common.contracts.registry import (AuditPage, AuditQuery, ChallengeOut, LoginIn, OrganisationApply,
-                                       OrganisationOut, OrganisationPage, OrganisationQuery, ReasonIn,
-                                       RefreshIn, RegisterIn, SiteIn, SiteOut, SitePage, SiteQuery, StaffIn, StaffOut,
-                                       StaffPage, StaffPatch, StaffQuery, StudentOut, StudentPatch, TokenOut)
+                                       OrganisationOut, OrganisationPage, OrganisationQuery, ReasonIn, RefreshIn,
+                                       RegisterIn, SignedOut, SiteIn, SiteOut, SitePage, SiteQuery, StaffIn,
+                                       StaffOut, StaffPage, StaffPatch, StaffQuery, StudentOut, StudentPatch,
+                                       TokenOut)
 from gateway.http import route
 from gateway.ratelimit import LoginRateLimit
 
@@ -39,10 +38,10 @@ class RegistryRoutes:
         return self.registry.refresh(body)
 
     @route("POST", "/api/v1/auth/sign-out", summary="Sign out: revoke every refresh token of the signed-in user",
-           tag="auth", status=204, errors=(401,))
+           tag="auth", response=SignedOut, errors=(401,))
     def sign_out(self, request):
         self.registry.sign_out()
-        return Response(status=204, mimetype="application/json")
+        return {"signed_out": True}
 
     # Students
 

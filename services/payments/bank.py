@@ -1,96 +1,91 @@
-"""The bank, behind an adapter: tokenise a card, send a payout or a day's batch, ask a payout's
-status, read the statement, and check that a notification really came from the bank.
+"""The bank, behind an adapter that speaks ISO 20022: send a pain.001 payout file, and collect the
+messages the bank sent back (pain.002, camt.054, camt.053, pacs.004).
 
-Every send carries the payout's key as the idempotency key: the bank never pays a key twice, so a
-retry after a timeout, or a batch re-sent, cannot pay twice. `SandboxBankAdapter` speaks HTTP to the
-sandbox bank (`sandbox_bank/`); a real bank gets an adapter of its own with the same methods.
+`Iso20022HttpBank` talks to a bank's HTTP file door the way `mock-bank` (the simulator used in
+development and tests) offers it: `POST /payments` takes a file and answers 202 when it took it, 422
+with a reason when it refused it whole (`DUPL` for a MsgId it already has); `GET /_mock/mailbox`
+hands over what the bank released, oldest first (`?leave` only looks). A real bank's SFTP folders or
+host-to-host API get an adapter of their own with the same three methods.
 """
-import hashlib
-import hmac
-import json
+from dataclasses import dataclass
 
 import requests
 
+DUPLICATE = "DUPL"
+
 
 class BankUnavailable(Exception):
-    """No definite answer (timeout, connection refused, 5xx): the call may be retried."""
+    """No definite answer (timeout, connection refused, 5xx): the same file may be sent again."""
 
 
-class BankRefused(Exception):
-    """A definite no: the payout must not be retried as it is."""
+@dataclass(frozen=True)
+class FileAnswer:
+    """The bank's answer to a file: `received` (taken, or already taken: `duplicate`), or refused
+    whole with a reason code and text."""
+    received: bool
+    duplicate: bool = False
+    reason: str | None = None
+    text: str | None = None
 
-    def __init__(self, reason):
-        super().__init__(reason)
-        self.reason = reason
+
+@dataclass(frozen=True)
+class BankDocument:
+    """One message as the bank hands it over: its own id there, its type, the account it is about
+    and the XML."""
+    bank_id: str
+    type: str
+    account: str | None
+    body: bytes
 
 
 class BankAdapter:
-    def tokenise_card(self, pan, holder_name):
-        """(token, last four digits) for a card; the number stays with the bank."""
+    def send_file(self, document):
+        """Offer a pain.001; answers a FileAnswer, or raises BankUnavailable."""
         raise NotImplementedError
 
-    def send(self, payout, idempotency_key):
-        """Offer one payout (a dict: amount, destination, reference); answers the bank's reference."""
+    def peek(self):
+        """The messages waiting, oldest first, left where they are."""
         raise NotImplementedError
 
-    def send_batch(self, batch_id, payouts):
-        """Offer a day's payouts at once; answers {key: ("accepted", bank_ref) or ("refused", reason)}."""
-        raise NotImplementedError
-
-    def status(self, key):
-        """The bank's latest word on a payout: dict with status, reference, bank_ref, reason; None if unknown."""
-        raise NotImplementedError
-
-    def statement(self):
-        """Every payout the bank has paid: dicts with key, reference, bank_ref, amount."""
-        raise NotImplementedError
-
-    def verify_notification(self, payload, signature):
-        """Whether a notification with this signature was sent by the bank."""
+    def collect(self):
+        """The messages waiting, taken: the bank will not hand them over again."""
         raise NotImplementedError
 
 
-def notification_signature(secret, payload):
-    """HMAC-SHA256 of the canonical JSON of a notification, as the sandbox bank signs it."""
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hmac.new(secret.encode(), canonical.encode(), hashlib.sha256).hexdigest()
-
-
-class SandboxBankAdapter(BankAdapter):
-    def __init__(self, base_url, timeout, webhook_secret, callback_url=None):
+class Iso20022HttpBank(BankAdapter):
+    def __init__(self, base_url, timeout, auth=None):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
-        self.webhook_secret = webhook_secret
-        self.callback_url = callback_url
         self.http = requests.Session()
+        if auth:
+            self.http.auth = tuple(auth.split(":", 1))
 
-    def tokenise_card(self, pan, holder_name):
-        body = self._call("POST", "/cards", json={"pan": pan, "holder_name": holder_name})
-        return body["token"], body["last4"]
+    def send_file(self, document):
+        response = self._call("POST", "/payments", data=document,
+                              headers={"Content-Type": "application/xml; charset=utf-8"})
+        if response.status_code == 202:
+            return FileAnswer(received=True)
+        body = _json(response)
+        reason = body.get("reason")
+        if response.status_code == 422 and reason == DUPLICATE:
+            return FileAnswer(received=True, duplicate=True)
+        if 400 <= response.status_code < 500:
+            return FileAnswer(received=False, reason=reason or str(response.status_code),
+                              text=body.get("reason_text") or "; ".join(body.get("findings") or []) or None)
+        raise BankUnavailable(f"the bank answered {response.status_code}")
 
-    def send(self, payout, idempotency_key):
-        body = self._call("POST", "/payouts", json={**payout, "callback_url": self.callback_url},
-                          headers={"Idempotency-Key": idempotency_key})
-        return body["bank_ref"]
+    def peek(self):
+        return self._mailbox(leave=True)
 
-    def send_batch(self, batch_id, payouts):
-        body = self._call("POST", "/batches", json={"payouts": payouts, "callback_url": self.callback_url},
-                          headers={"Idempotency-Key": "batch-" + batch_id})
-        return {item["key"]: (item["status"], item.get("bank_ref") or item.get("reason"))
-                for item in body["results"]}
+    def collect(self):
+        return self._mailbox(leave=False)
 
-    def status(self, key):
-        try:
-            return self._call("GET", "/payouts/" + requests.utils.quote(key, safe=""))
-        except BankRefused:
-            return None
-
-    def statement(self):
-        return self._call("GET", "/statement")["entries"]
-
-    def verify_notification(self, payload, signature):
-        expected = notification_signature(self.webhook_secret, payload)
-        return bool(signature) and hmac.compare_digest(expected, signature)
+    def _mailbox(self, leave):
+        response = self._call("GET", "/_mock/mailbox" + ("?leave" if leave else ""))
+        if response.status_code != 200:
+            raise BankUnavailable(f"the bank's mailbox answered {response.status_code}")
+        return [BankDocument(str(item["id"]), item["type"], item.get("account"), item["body"].encode("utf-8"))
+                for item in response.json()]
 
     def _call(self, method, path, **kwargs):
         try:
@@ -99,18 +94,17 @@ class SandboxBankAdapter(BankAdapter):
             raise BankUnavailable(f"the bank did not answer: {type(exc).__name__}")
         if response.status_code >= 500:
             raise BankUnavailable(f"the bank answered {response.status_code}")
-        if response.status_code >= 400:
-            raise BankRefused(bank_reason(response))
-        return response.json()
+        return response
 
 
-def bank_reason(response):
+def _json(response):
     try:
-        return response.json()["error"]["message"]
-    except (ValueError, KeyError, TypeError):
-        return f"the bank refused ({response.status_code})"
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
 def adapter_from_config(config):
-    return SandboxBankAdapter(config["BANK_URL"], float(config.get("BANK_TIMEOUT_SECONDS", 5)),
-                              config["BANK_WEBHOOK_SECRET"], config.get("BANK_CALLBACK_URL"))
+    return Iso20022HttpBank(config["BANK_URL"], float(config.get("BANK_TIMEOUT_SECONDS", 5)),
+                            config.get("BANK_AUTH") or None)

@@ -1,10 +1,8 @@
-"""Payments's tables: payout details, payouts and their history, the ledger, batches, reconciliations.
-
-No card number is ever stored: a card is the bank's token plus its last four digits.
-"""
+"""Payments's tables: payout details, payouts and their history, the ledger, batches, the payout
+files sent to the bank and the messages and statements it sent back, reconciliations."""
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from common.outbox import OutboxEventMixin, ProcessedEventMixin
@@ -23,16 +21,16 @@ class ProcessedEvent(ProcessedEventMixin, Base):
 
 
 class PayoutDetails(Base):
-    """Where a student is paid now: a card (token + last four) or a KZ IBAN."""
+    """Where a student is paid now: the KZ IBAN of their (card) account, its bank, the holder."""
     __tablename__ = "payout_details"
 
     student_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     method: Mapped[str] = mapped_column(String(8))
-    card_token: Mapped[str | None] = mapped_column(String(64))
-    card_last4: Mapped[str | None] = mapped_column(String(4))
     iban: Mapped[str | None] = mapped_column(String(34))
     bank_code: Mapped[str | None] = mapped_column(String(3))
     bank_name: Mapped[str | None] = mapped_column(String(120))
+    bic: Mapped[str | None] = mapped_column(String(11))
+    iin: Mapped[str | None] = mapped_column(String(12))
     holder_name: Mapped[str] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
@@ -55,7 +53,8 @@ class PayoutDetailsChange(Base):
 
 
 class Payout(Base):
-    """One student's reward for one placement; `key` is also the bank's idempotency key."""
+    """One student's reward for one placement, ever (`key`); each sending round goes to the bank
+    as one credit transfer of a payout file, under its own EndToEndId."""
     __tablename__ = "payouts"
     __table_args__ = (UniqueConstraint("student_id", "voucher_kind", name="uq_payouts_student_voucher"),)
 
@@ -78,11 +77,19 @@ class Payout(Base):
     claim: Mapped[str | None] = mapped_column(String(32), index=True)
     claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     bank_ref: Mapped[str | None] = mapped_column(String(64))
+    end_to_end_id: Mapped[str | None] = mapped_column(String(35), index=True)
+    file_id: Mapped[str | None] = mapped_column(ForeignKey("bank_files.id"), index=True)
+    bank_status: Mapped[str | None] = mapped_column(String(8))  # the pain.002's: ACCP, RJCT, ...
+    reason_code: Mapped[str | None] = mapped_column(String(8))
+    booked_on: Mapped[dt.date | None] = mapped_column(Date)  # the bank's booking day (camt.054)
+    returned_on: Mapped[dt.date | None] = mapped_column(Date)  # the day its return was booked
+    earlier_rounds: Mapped[list | None] = mapped_column(JSON)  # what each earlier round came to, for statements
     batch_id: Mapped[str | None] = mapped_column(ForeignKey("payout_batches.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     paid_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     failed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    returned_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class PayoutChange(Base):
@@ -125,6 +132,55 @@ class PayoutBatch(Base):
     deferred: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(String(64))
+    file_id: Mapped[str | None] = mapped_column(String(35))
+
+
+class BankFile(Base):
+    """A pain.001 payout file: built and checked against the XSD in the transaction that claims its
+    payouts, then sent (again, byte for byte, until the bank answers: its MsgId makes a repeat
+    harmless)."""
+    __tablename__ = "bank_files"
+
+    id: Mapped[str] = mapped_column(String(35), primary_key=True)  # MsgId and PmtInfId
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    execution_date: Mapped[dt.date] = mapped_column(Date)
+    payouts: Mapped[int] = mapped_column(Integer)
+    amount_kzt: Mapped[int] = mapped_column(Integer)
+    document: Mapped[str] = mapped_column(Text)
+    problems: Mapped[list] = mapped_column(JSON)  # why it did not validate, or why the bank refused it
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    group_status: Mapped[str | None] = mapped_column(String(8))  # the pain.002's
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class BankMessage(Base):
+    """A message from the bank, applied once: its MsgId is recorded with its effect."""
+    __tablename__ = "bank_messages"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the bank's MsgId
+    type: Mapped[str] = mapped_column(String(20))
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    summary: Mapped[str] = mapped_column(Text)
+
+
+class BankStatement(Base):
+    """One day's camt.053 for the Operator's account, and how it reconciled with the payouts."""
+    __tablename__ = "bank_statements"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the statement's Id
+    day: Mapped[dt.date] = mapped_column(Date, index=True)
+    sequence: Mapped[int | None] = mapped_column(Integer)
+    opening: Mapped[float] = mapped_column(Numeric(20, 2))
+    closing: Mapped[float] = mapped_column(Numeric(20, 2))
+    debits_kzt: Mapped[int] = mapped_column(Integer)
+    credits_kzt: Mapped[int] = mapped_column(Integer)
+    entries: Mapped[list] = mapped_column(JSON)
+    problems: Mapped[list] = mapped_column(JSON)
+    clean: Mapped[bool] = mapped_column(Boolean)
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Reconciliation(Base):

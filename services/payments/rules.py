@@ -1,4 +1,5 @@
-"""Payments' pure rules: card and IBAN checks, amounts, payout states, the ledger, reconciliation."""
+"""Payments' pure rules: IBAN checks and banks, amounts, payout states, the bank's reason codes,
+the ledger, and reconciliation with the bank's statements."""
 import datetime as dt
 import re
 from collections import Counter, defaultdict
@@ -9,11 +10,12 @@ from common import programme
 AWAITING_DETAILS = "awaiting_details"  # accepted, the student has not said where to be paid
 READY = "ready"  # details known, waiting to be sent (now, or in the day's batch)
 SENDING = "sending"  # claimed by a sender, the bank call is in flight
-SENT = "sent"  # the bank accepted it; its final answer comes later
-PAID = "paid"
-FAILED = "failed"
+SENT = "sent"  # the bank received its file; its status and settlement come later
+PAID = "paid"  # the bank debited the Operator's account for it (camt.054)
+FAILED = "failed"  # rejected by the bank, or the bank never answered: the Operator may retry
+RETURNED = "returned"  # paid, then sent back by the student's bank (pacs.004): the Operator may retry
 
-CARD, IBAN = "card", "iban"
+IBAN = "iban"
 
 # Sending schedules
 IMMEDIATE, DAILY = "immediate", "daily"
@@ -30,56 +32,30 @@ MOVEMENTS = {
     "paid": (AT_BANK, PAID_OUT),  # the bank paid it
     "returned": (AT_BANK, PAYABLE),  # the bank refused it: owed again
     "paid_late": (PAYABLE, PAID_OUT),  # the bank paid one we had given up on
+    "reversed": (PAID_OUT, PAYABLE),  # paid, then returned by the student's bank: owed again
 }
 
-# The first three characters of a KZ IBAN's account part name the bank (National Bank's codes).
-KZ_BANK_CODES = {
-    "125": "National Bank of Kazakhstan",
-    "551": "Freedom Bank Kazakhstan",
-    "563": "Kazpost",
-    "601": "Halyk Bank",
-    "722": "Kaspi Bank",
-    "821": "Bank RBK",
-    "826": "Bank CenterCredit",
-    "832": "Citibank Kazakhstan",
-    "849": "Nurbank",
-    "886": "Home Credit Bank",
-    "914": "Bereke Bank",
-    "948": "Eurasian Bank",
-    "965": "ForteBank",
-    "998": "First Heartland Jusan Bank",
+# The three digits after a KZ IBAN's check digits name the bank: the National Bank's bank codes and
+# the banks' BICs (its directory of banks, "Справочник банков", under the instruction of 27 October
+# 2020 No. 128 on bank identification codes).
+KZ_BANKS = {
+    "125": ("National Bank of Kazakhstan", "NBRKKZKX"),
+    "551": ("Freedom Bank Kazakhstan", "KSNVKZKA"),
+    "563": ("Kazpost", "KPSTKZKA"),
+    "601": ("Halyk Bank", "HSBKKZKX"),
+    "722": ("Kaspi Bank", "CASPKZKA"),
+    "821": ("Bank RBK", "KINCKZKA"),
+    "826": ("Bank CenterCredit", "KCJBKZKX"),
+    "832": ("Citibank Kazakhstan", "CITIKZKA"),
+    "849": ("Nurbank", "NURSKZKX"),
+    "886": ("Home Credit Bank", "INLMKZKA"),
+    "914": ("Bereke Bank", "BRKEKZKA"),
+    "948": ("Eurasian Bank", "EURIKZKA"),
+    "965": ("ForteBank", "IRTYKZKA"),
+    "998": ("First Heartland Jusan Bank", "TSESKZKA"),
 }
 
 KZ_IBAN_LENGTH = 20
-PAN_PATTERN = re.compile(r"^[0-9]{13,19}$")
-
-
-def normalise_pan(raw):
-    """The digits of a card number as typed (spaces and dashes allowed between groups)."""
-    return re.sub(r"[ -]", "", raw or "")
-
-
-def luhn_valid(digits):
-    if not PAN_PATTERN.match(digits):
-        return False
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2 == 1:
-            value = value * 2 - 9 if value > 4 else value * 2
-        total += value
-    return total % 10 == 0
-
-
-def card_problem(raw):
-    """Why a card number cannot be used, or None. Never echoes the number."""
-    digits = normalise_pan(raw)
-    if not PAN_PATTERN.match(digits):
-        return "a card number has 13 to 19 digits"
-    if not luhn_valid(digits):
-        return "this is not a valid card number (check digit)"
-    return None
-
 
 def normalise_iban(raw):
     return re.sub(r"\s", "", raw or "").upper()
@@ -108,9 +84,9 @@ def iban_problem(raw):
 
 
 def bank_of_iban(iban):
-    """(code, bank name) of a KZ IBAN, or None for an unknown code."""
+    """(code, bank name, BIC) of a KZ IBAN, or None for an unknown code."""
     code = iban[4:7]
-    return (code, KZ_BANK_CODES[code]) if code in KZ_BANK_CODES else None
+    return (code, *KZ_BANKS[code]) if code in KZ_BANKS else None
 
 
 def kz_iban(bank_code, account):
@@ -118,10 +94,6 @@ def kz_iban(bank_code, account):
     bban = bank_code + account
     number = int("".join(str(int(char, 36)) for char in bban + "KZ00"))
     return f"KZ{98 - number % 97:02d}{bban}"
-
-
-def mask_card(last4):
-    return "•••• " + last4
 
 
 def mask_iban(iban):
@@ -138,17 +110,22 @@ def payout_key(placement_id, voucher_kind):
     return f"{placement_id}/{voucher_kind}"
 
 
-def bank_reference(key, round_):
-    """The reference one sending round carries; the bank echoes it, so late answers to an
-    earlier round are recognised."""
-    return f"{key}#{round_}"
+def end_to_end_id(payout_id, round_):
+    """The EndToEndId of one sending round of a payout (at most 35 characters): the bank echoes it in
+    every status, notification, statement line and return, so each answer finds its payout and
+    round."""
+    return f"{payout_id}R{round_}"
 
 
-def round_of_reference(reference):
-    try:
-        return int(reference.rsplit("#", 1)[1])
-    except (IndexError, ValueError, AttributeError):
-        return None
+def parse_end_to_end_id(end_to_end_id):
+    """(payout id, round) of an EndToEndId this platform wrote, or None."""
+    payout_id, _, round_ = (end_to_end_id or "").rpartition("R")
+    return (payout_id, int(round_)) if payout_id and round_.isdigit() else None
+
+
+def file_id(created_at, serial):
+    """A payout file's MsgId (and PmtInfId): unique, at most 35 characters."""
+    return f"SV{created_at:%Y%m%d%H%M%S}{serial[:16].upper()}"
 
 
 def retry_delay(attempt, base_seconds, cap_seconds):
@@ -159,6 +136,14 @@ def retry_delay(attempt, base_seconds, cap_seconds):
 def batch_due(now_local, batch_at, sent_today):
     """Whether the day's batch should go now: past its time of day and not yet sent today."""
     return not sent_today and now_local.time() >= batch_at
+
+
+def previous_business_day(day):
+    """The weekday before `day`: the last day a statement is due for by `day`."""
+    day -= dt.timedelta(days=1)
+    while day.weekday() >= 5:
+        day -= dt.timedelta(days=1)
+    return day
 
 
 def parse_time_of_day(text):
@@ -193,32 +178,75 @@ def balances(lines):
     return {account: totals.get(account, 0) for account in ACCOUNTS}
 
 
-# Reconciliation
+# The bank's reason codes (ISO 20022 external status and return reason codes), as the student or the
+# Operator can act on them. `STUDENT` codes wait for the student's new details before a retry.
+STUDENT, OPERATOR = "student", "operator"
+REASONS = {
+    "AC01": (STUDENT, "the account number (IBAN) is wrong: check it in your bank's app and enter it again"),
+    "AC03": (STUDENT, "the bank does not know this account: check the IBAN and enter it again"),
+    "AC04": (STUDENT, "the account is closed: enter another IBAN"),
+    "AC06": (STUDENT, "the account is blocked: ask your bank, or enter another IBAN"),
+    "AC13": (STUDENT, "the account cannot receive this payment: enter your card account's IBAN"),
+    "AG01": (STUDENT, "the account cannot receive this payment: enter another IBAN"),
+    "BE01": (STUDENT, "the account holder's name does not match the account: check the name and the IBAN"),
+    "MD07": (STUDENT, "the account holder is deceased"),
+    "RC01": (STUDENT, "the bank code in the IBAN is not valid: check the IBAN and enter it again"),
+    "AM04": (OPERATOR, "the Operator's account did not have the funds; the Operator pays again"),
+    "AM05": (OPERATOR, "the bank saw this payment twice in one file"),
+    "AM02": (OPERATOR, "the amount is more than the bank allows"),
+    "AM03": (OPERATOR, "the currency is not the Operator's account's"),
+    "AC02": (OPERATOR, "the bank does not hold the Operator's account"),
+    "FF01": (OPERATOR, "the bank could not read the payout file"),
+    "DT01": (OPERATOR, "the execution date was refused"),
+}
 
 
-def reconcile(ours, statement):
-    """Every difference between our payouts and the bank's statement.
+def reason_text(code, detail=None):
+    """What a bank's reason code means to the person who must act on it."""
+    if code in REASONS:
+        return f"{REASONS[code][1]} ({code})"
+    return f"refused by the bank ({code or 'no code'}{': ' + detail if detail else ''})"
 
-    `ours`: {key: (status, amount)} for payouts the bank has seen; `statement`: the bank's paid
-    entries as (key, amount). Answers a list of {key, kind, ...} mismatches, empty when they agree."""
-    mismatches = []
-    counts = Counter(key for key, _ in statement)
-    paid_at_bank = {key: amount for key, amount in statement}
-    for key, times in sorted(counts.items()):
-        if times > 1:
-            mismatches.append({"key": key, "kind": "paid_twice_at_bank", "bank_amount": paid_at_bank[key]})
-    for key, amount in sorted(paid_at_bank.items()):
-        if key not in ours:
-            mismatches.append({"key": key, "kind": "unknown_payout", "bank_amount": amount})
+
+def student_must_act(code):
+    return REASONS.get(code, (OPERATOR,))[0] == STUDENT
+
+
+# Reconciliation with the bank's statements
+
+
+def statement_problems(statement, payouts):
+    """Every way one day's camt.053 disagrees with the platform's payouts, as {key, kind, ...}.
+
+    `statement`: day, opening, closing (tenge, signed) and entries (end_to_end_id, amount, direction);
+    `payouts`: {EndToEndId: (key, status, amount, booked_on, returned_on)} for every payout the
+    statement mentions or that the bank reported booked or returned that day. A hole shows twice: the
+    balances do not follow from the entries, and a payout booked that day is not among them."""
+    problems = []
+    moved = sum(entry["amount"] if entry["direction"] == "CRDT" else -entry["amount"]
+                for entry in statement["entries"])
+    if statement["opening"] + moved != statement["closing"]:
+        problems.append({"key": "*", "kind": "statement_gap",
+                         "amount": int(statement["closing"] - statement["opening"]), "bank_amount": int(moved)})
+    listed = set()
+    for entry in statement["entries"]:
+        e2e, amount = entry["end_to_end_id"], int(entry["amount"])
+        listed.add((e2e, entry["direction"]))
+        if e2e not in payouts:
+            problems.append({"key": e2e or "?", "kind": "unknown_entry", "bank_amount": amount})
             continue
-        status, our_amount = ours[key]
-        if status != PAID:
-            mismatches.append({"key": key, "kind": "paid_at_bank_only", "status": status,
-                               "amount": our_amount, "bank_amount": amount})
+        key, status, our_amount, _, _ = payouts[e2e]
+        expected = (PAID,) if entry["direction"] == "DBIT" else (RETURNED,)
+        if status not in expected + ((RETURNED,) if entry["direction"] == "DBIT" else ()):
+            problems.append({"key": key, "kind": "not_paid_here" if entry["direction"] == "DBIT" else
+                             "not_returned_here", "status": status, "amount": our_amount, "bank_amount": amount})
         elif our_amount != amount:
-            mismatches.append({"key": key, "kind": "amount_differs", "status": status,
-                               "amount": our_amount, "bank_amount": amount})
-    for key, (status, amount) in sorted(ours.items()):
-        if status == PAID and key not in paid_at_bank:
-            mismatches.append({"key": key, "kind": "missing_at_bank", "status": status, "amount": amount})
-    return mismatches
+            problems.append({"key": key, "kind": "amount_differs", "status": status, "amount": our_amount,
+                             "bank_amount": amount})
+    for e2e, (key, status, amount, booked_on, returned_on) in sorted(payouts.items()):
+        if booked_on == statement["day"] and (e2e, "DBIT") not in listed:
+            problems.append({"key": key, "kind": "missing_from_statement", "status": status, "amount": amount})
+        if returned_on == statement["day"] and (e2e, "CRDT") not in listed:
+            problems.append({"key": key, "kind": "return_missing_from_statement", "status": status,
+                             "amount": amount})
+    return problems

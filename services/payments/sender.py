@@ -1,12 +1,11 @@
-"""Sending payouts to the bank: one by one as they become ready, or in the day's batch.
+"""Sending payouts to the bank as pain.001 files, and reading what the bank sends back.
 
 `PayoutSender` is a nameko extension with a loop of its own (like the outbox relay). Each round it
-claims due payouts in one transaction, calls the bank outside any transaction, and records each
-answer in another: accepted → `sent`, a definite refusal → `failed` with the bank's reason, no
-answer → `ready` again after a backoff, `failed` after the last attempt. A claim left by a crashed
-sender goes stale and is taken again; the idempotency key makes the repeat harmless. In the daily
-schedule the loop also sends the day's batch at its time. And it asks the bank about payouts the
-bank accepted long ago without an answer (a lost notification).
+claims due payouts and writes them into one payout file in one transaction (the file is checked
+against the XSD there: one that does not validate is never sent), sends each file not yet answered
+(outside any transaction; a file is sent again byte for byte until the bank answers, and its MsgId
+makes a repeat harmless), and reads the bank's messages, applying each once. In the daily schedule
+the loop also opens the day's batch at its time: the batch is one file.
 """
 import datetime as dt
 import logging
@@ -14,24 +13,20 @@ import threading
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-import eventlet
+from eventlet import tpool
 from nameko.extensions import DependencyProvider
-from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from common import programme
 from common.db import DATABASE_URL_KEY, make_engine
-from common.outbox import utcnow
-from services.payments import repository, rules
-from services.payments.bank import BankRefused, BankUnavailable, adapter_from_config
-from services.payments.models import Payout, PayoutBatch
+from services.payments import iso20022, repository, rules
+from services.payments.bank import BankUnavailable, adapter_from_config
 
 log = logging.getLogger(__name__)
 LOCAL_TIME = ZoneInfo(programme.TIMEZONE)
 BATCH_LIMIT = 10_000
-ONE_BY_ONE_LIMIT = 50
-STATUS_CHECK_LIMIT = 50
-CONCURRENT_BANK_CALLS = 8
+FILE_LIMIT = 500  # payouts in one file of the immediate schedule
+DEFAULT_DEBTOR_IBAN = "KZ85125KZT0000000001"  # the simulator's Operator account (platform, tests/harness.py)
 
 
 @dataclass(frozen=True)
@@ -41,13 +36,11 @@ class Settings:
     max_attempts: int
     retry_base_seconds: float
     retry_cap_seconds: float
-    stale_claim_seconds: float
-    status_check_seconds: float
+    silence_seconds: float
     interval: float
 
     @classmethod
     def from_config(cls, config):
-        timeout = float(config.get("BANK_TIMEOUT_SECONDS", 5))
         schedule = config.get("PAYOUT_SCHEDULE", rules.IMMEDIATE)
         if schedule not in (rules.IMMEDIATE, rules.DAILY):
             raise ValueError(f"PAYOUT_SCHEDULE is {rules.IMMEDIATE} or {rules.DAILY}, not {schedule!r}")
@@ -57,8 +50,7 @@ class Settings:
             max_attempts=int(config.get("BANK_MAX_ATTEMPTS", 5)),
             retry_base_seconds=float(config.get("BANK_RETRY_BASE_SECONDS", 1)),
             retry_cap_seconds=float(config.get("BANK_RETRY_CAP_SECONDS", 300)),
-            stale_claim_seconds=max(60.0, 4 * timeout),
-            status_check_seconds=float(config.get("BANK_STATUS_CHECK_SECONDS", 300)),
+            silence_seconds=float(config.get("BANK_SILENCE_SECONDS", 3600)),
             interval=float(config.get("PAYOUT_SENDER_INTERVAL", 1)),
         )
 
@@ -68,7 +60,30 @@ class Settings:
         return self.schedule == rules.DAILY
 
 
+@dataclass(frozen=True)
+class Debtor:
+    """Who pays, in every file: the Operator's account, and the codes its payouts carry."""
+    debtor: iso20022.Party
+    codes: iso20022.KazakhCodes
+    programme: str
+
+    @classmethod
+    def from_config(cls, config):
+        iban = rules.normalise_iban(config.get("BANK_DEBTOR_IBAN") or DEFAULT_DEBTOR_IBAN)
+        problem = rules.iban_problem(iban)
+        if problem:
+            raise ValueError(f"BANK_DEBTOR_IBAN: {problem}")
+        return cls(debtor=iso20022.Party(name=config.get("BANK_DEBTOR_NAME") or "Financial Centre JSC", iban=iban,
+                                         bic=config.get("BANK_DEBTOR_BIC") or rules.bank_of_iban(iban)[2],
+                                         bin=str(config.get("BANK_DEBTOR_BIN") or "050540004455")),
+                   codes=iso20022.KazakhCodes(sender=str(config.get("BANK_KOD") or "16"),
+                                              beneficiary=str(config.get("BANK_KBE") or "19"),
+                                              purpose=str(config.get("BANK_KNP") or "390")),
+                   programme=config.get("BANK_PROGRAMME") or "Student Voucher")
+
+
 def today_local():
+
     return dt.datetime.now(LOCAL_TIME).date()
 
 
@@ -82,6 +97,7 @@ class PayoutSender(DependencyProvider):
         self.engine = make_engine(config[DATABASE_URL_KEY])
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.bank = adapter_from_config(config)
+        self.debtor = Debtor.from_config(config)
         self.wake_up = threading.Event()
         self.running = False
 
@@ -113,12 +129,13 @@ class PayoutSender(DependencyProvider):
                 log.exception("the payout sender's round failed; it runs again")
 
     def send_round(self):
-        while self.running and send_one_by_one(self.sessions, self.bank, self.settings) == ONE_BY_ONE_LIMIT:
+        while self.running and write_files(self.sessions, self.debtor) == FILE_LIMIT:
             pass
         if self.settings.batched and self.batch_due():
             self.open_batch(today_local(), by="schedule")
-        send_requested_batches(self.sessions, self.bank, self.settings)
-        ask_about_unanswered(self.sessions, self.bank, self.settings)
+        write_batch_files(self.sessions, self.debtor)
+        send_files(self.sessions, self.bank, self.settings)
+        read_messages(self.sessions, self.bank, self.debtor.debtor.iban)
 
     def batch_due(self):
         if self.settings.batch_at is None:
@@ -128,88 +145,72 @@ class PayoutSender(DependencyProvider):
         return rules.batch_due(dt.datetime.now(LOCAL_TIME), self.settings.batch_at, sent_today)
 
     def open_batch(self, day, by):
-        """Claim every payout waiting for the day's batch; the loop sends it. Answers the batch."""
+        """Claim every payout waiting for the day's batch; the loop writes them into one file and sends it."""
         with self.sessions() as session, session.begin():
-            batch = repository.open_batch(session, self.settings, day, by, BATCH_LIMIT)
+            batch = repository.open_batch(session, day, by, BATCH_LIMIT)
         self.wake()
         return batch
 
 
-def send_one_by_one(sessions, bank, settings):
-    """Send due payouts one call each, a few calls at a time (the bank, not this process, is the
-    wait); answers how many were claimed."""
+def check_in_a_thread(document):
+    """The XSD check (seconds of CPU for a large file) in an OS thread, so this process's other green
+    threads (RPCs, events) go on meanwhile."""
+    return tpool.execute(iso20022.pain001_problems, document)
+
+
+def write_files(sessions, debtor):
+    """The payouts due now in one payout file; answers how many."""
     with sessions() as session, session.begin():
-        payouts = repository.claim_due(session, settings, batched=False, limit=ONE_BY_ONE_LIMIT)
-        orders = [(payout.claim, repository.bank_order(payout)) for payout in payouts]
+        payouts = repository.claim_due(session, batched=False, limit=FILE_LIMIT)
+        if payouts:
+            bank_file = repository.build_file(session, payouts, debtor, today_local(), check=check_in_a_thread)
+            log.info("payout file %s: %d payouts, %s", bank_file.id, len(payouts), bank_file.status)
+    return len(payouts)
 
-    def send(claim, order):
+
+def write_batch_files(sessions, debtor):
+    with sessions() as session:
+        batch_ids = repository.batches_to_write(session)
+    for batch_id in batch_ids:
+        with sessions() as session, session.begin():
+            repository.write_batch_file(session, batch_id, debtor, check=check_in_a_thread)
+
+
+def send_files(sessions, bank, settings):
+    """Each file not yet answered, in one bank call each; a file left by a crash goes again."""
+    with sessions() as session:
+        due = [(file_id, session.get(repository.BankFile, file_id).document)
+               for file_id in repository.files_due(session)]
+    for file_id, document in due:
+        answer = error = None
         try:
-            answer = ("accepted", bank.send(order, order["key"]))
-        except BankRefused as exc:
-            answer = ("refused", exc.reason)
+            answer = bank.send_file(document.encode("utf-8"))
         except BankUnavailable as exc:
-            answer = ("unanswered", str(exc))
+            error = str(exc)
         with sessions() as session, session.begin():
-            record_answers(session, settings, claim, {order["key"]: answer}, [order["key"]])
-
-    for _ in eventlet.GreenPool(CONCURRENT_BANK_CALLS).starmap(send, orders):
-        pass
-    return len(orders)
+            counts = repository.record_file_answer(session, file_id, answer, error, settings)
+            repository.record_batch_answer(session, file_id, counts)
 
 
-def send_requested_batches(sessions, bank, settings):
-    """Each requested batch in one bank call; a batch left by a crash is sent again, harmlessly."""
-    with sessions() as session:
-        batches = [(batch.id, repository.batch_orders(session, batch.id))
-                   for batch in repository.requested_batches(session)]
-    for batch_id, orders in batches:
-        answers = {}
-        if orders:
-            try:
-                answers = bank.send_batch(batch_id, orders)
-            except BankRefused as exc:
-                answers = {order["key"]: ("refused", exc.reason) for order in orders}
-            except BankUnavailable as exc:
-                answers = {order["key"]: ("unanswered", str(exc)) for order in orders}
-        with sessions() as session, session.begin():
-            counts = record_answers(session, settings, batch_id, answers, [order["key"] for order in orders])
-            batch = session.get(PayoutBatch, batch_id)
-            batch.accepted, batch.refused, batch.deferred = (counts[kind] for kind in
-                                                             ("accepted", "refused", "unanswered"))
-            batch.status = repository.BATCH_SENT
-        log.info("batch %s: %d payouts, %s", batch_id, len(orders), counts)
+def read_messages(sessions, bank, account):
+    """Apply what the bank sent, each message once: first looked at and applied, then taken, so a
+    crash between the two loses nothing (what was taken and not yet applied is applied from the
+    same answer)."""
+    try:
+        for documents in (bank.peek, bank.collect):
+            for document in documents():
+                apply_document(sessions, document, account)
+    except BankUnavailable as exc:
+        log.warning("the bank's messages could not be read: %s", exc)
 
 
-def record_answers(session, settings, claim, answers, keys):
-    """Apply the bank's answers to those of `keys` this claim still holds (an answer may have come by
-    notification first); answers counts by kind."""
-    counts = {"accepted": 0, "refused": 0, "unanswered": 0}
-    held = session.scalars(select(Payout).where(Payout.claim == claim, Payout.key.in_(keys),
-                                                Payout.status == rules.SENDING)
-                           .order_by(Payout.id).with_for_update()).all()
-    for payout in held:
-        kind, detail = answers.get(payout.key, ("unanswered", "the bank did not mention this payout"))
-        counts[kind] += 1
-        if kind == "accepted":
-            repository.mark_sent(session, payout, detail, check_after=settings.status_check_seconds)
-        elif kind == "refused":
-            repository.mark_failed(session, payout, detail)
-        else:
-            repository.mark_unanswered(session, payout, detail, settings)
-    return counts
-
-
-def ask_about_unanswered(sessions, bank, settings):
-    """Ask the bank about payouts it accepted but never answered (a notification may be lost)."""
-    with sessions() as session:
-        keys = repository.due_for_status_check(session, STATUS_CHECK_LIMIT)
-    for key in keys:
-        try:
-            answer = bank.status(key)
-        except BankUnavailable:
-            return
-        with sessions() as session, session.begin():
-            payout = repository.payouts_by_key(session, [key])[key]
-            if answer is None or answer["status"] not in (rules.PAID, rules.FAILED) \
-                    or not repository.apply_bank_result(session, payout, answer):
-                payout.next_attempt_at = utcnow() + dt.timedelta(seconds=settings.status_check_seconds)
+def apply_document(sessions, document, account):
+    try:
+        message = iso20022.read_message(document.body)
+    except iso20022.UnreadableMessage as exc:
+        log.warning("bank message %s (%s) not read: %s", document.bank_id, document.type, exc)
+        return
+    with sessions() as session, session.begin():
+        if repository.first_sight(session, message):
+            summary = repository.apply_message(session, message, account)
+            log.info("bank message %s %s: %s", message["type"], message["msg_id"], summary)

@@ -1,30 +1,22 @@
-"""Payments: payout details, payouts, the ledger and reconciliation (nameko entrypoints only)."""
+"""Payments: payout details, payouts, the bank's files and statements, the ledger and reconciliation
+(nameko entrypoints only)."""
 import logging
-
-from nameko.extensions import DependencyProvider
 
 from common.auth import MINISTRY, OPERATOR, STUDENT, Caller
 from common.contracts import payments as contracts
 from common.contracts.timesheet import REPORT_ACCEPTED
 from common.db import Database
-from common.errors import Conflict, NotFound, ServiceUnavailable, Unauthenticated, ValidationFailed
+from common.errors import Conflict, NotFound, ValidationFailed
+from common.iin import iin_problem
 from common.outbox import OutboxRelay, handles
 from common.rpc import rpc
 from common.service import HealthMixin
 from common.validation import load
 from services.payments import repository, rules
-from services.payments.bank import BankRefused, BankUnavailable, adapter_from_config
 from services.payments.models import OutboxEvent
 from services.payments.sender import PayoutSender, today_local
 
 log = logging.getLogger(__name__)
-
-
-class Bank(DependencyProvider):
-    """`self.bank`: a bank adapter for this worker."""
-
-    def get_dependency(self, worker_ctx):
-        return adapter_from_config(self.container.config)
 
 
 class PaymentsService(HealthMixin):
@@ -33,7 +25,6 @@ class PaymentsService(HealthMixin):
     db = Database()
     caller = Caller()
     outbox = OutboxRelay(OutboxEvent)
-    bank = Bank()
     sender = PayoutSender()
 
     @handles(REPORT_ACCEPTED)
@@ -62,34 +53,20 @@ class PaymentsService(HealthMixin):
         return repository.details_view(details)
 
     def _checked_details(self, data):
-        """The details to store: a card tokenised by the bank, or a checked IBAN with its bank."""
-        values = {"method": data["method"], "holder_name": data["holder_name"]}
-        if data["method"] == rules.CARD:
-            if data.get("iban") or not data.get("card_number"):
-                raise ValidationFailed("a card needs card_number (and no iban)",
-                                       {"card_number": ["required for a card"]})
-            problem = rules.card_problem(data["card_number"])
-            if problem:
-                raise ValidationFailed("the card number is not valid", {"card_number": [problem]})
-            values["card_token"], values["card_last4"] = self._tokenise(rules.normalise_pan(data["card_number"]),
-                                                                        data["holder_name"])
-            return values
-        if data.get("card_number") or not data.get("iban"):
-            raise ValidationFailed("an account needs iban (and no card_number)", {"iban": ["required for iban"]})
+        """The details to store: a checked KZ IBAN with its bank and BIC, the holder's name and IIN."""
+        if data.get("card_number"):
+            raise ValidationFailed("a card number cannot receive a bank transfer", {"card_number": [
+                "give the IBAN of your card's account instead (KZ…, shown in your bank's app)"]})
         problem = rules.iban_problem(data["iban"])
         if problem:
             raise ValidationFailed("the IBAN is not valid", {"iban": [problem]})
-        values["iban"] = rules.normalise_iban(data["iban"])
-        values["bank_code"], values["bank_name"] = rules.bank_of_iban(values["iban"])
-        return values
-
-    def _tokenise(self, pan, holder_name):
-        try:
-            return self.bank.tokenise_card(pan, holder_name)
-        except BankRefused as exc:
-            raise ValidationFailed("the bank does not accept this card", {"card_number": [exc.reason]})
-        except BankUnavailable:
-            raise ServiceUnavailable("the bank did not answer; try again shortly", {"service": ["bank"]})
+        problem = iin_problem(data["iin"])
+        if problem:
+            raise ValidationFailed("the IIN is not valid", {"iin": [problem]})
+        iban = rules.normalise_iban(data["iban"])
+        code, bank_name, bic = rules.bank_of_iban(iban)
+        return {"method": rules.IBAN, "iban": iban, "bank_code": code, "bank_name": bank_name, "bic": bic,
+                "iin": data["iin"], "holder_name": data["holder_name"]}
 
     @rpc
     def get_payout_details(self):
@@ -128,9 +105,12 @@ class PaymentsService(HealthMixin):
             payout = repository.find_payout(self.db, payout_id, lock=True)
             if payout is None:
                 raise NotFound("no such payout")
-            if payout.status != rules.FAILED:
-                raise Conflict(f"only a failed payout can be retried; this one is {payout.status}",
+            if payout.status not in (rules.FAILED, rules.RETURNED):
+                raise Conflict(f"only a failed or returned payout can be paid again; this one is {payout.status}",
                                {"status": [payout.status]})
+            if repository.waits_for_student(payout) and not repository.details_changed_since(self.db, payout):
+                raise Conflict("the student has not given new payout details since the bank refused these",
+                               {"status": ["waiting for the student's new details"]})
             repository.retry(self.db, payout, by=operator.user_id)
         self.sender.wake()
         return repository.payout_view(payout)
@@ -147,22 +127,12 @@ class PaymentsService(HealthMixin):
         batch = self.sender.open_batch(data.get("day") or today_local(), by=operator.user_id)
         return repository.row_view(batch)
 
-    # The bank's answers, the ledger and reconciliation
+    # The bank's files and statements, the ledger and reconciliation
 
     @rpc
-    def bank_notification(self, payload, signature):
-        """The bank's signed answers about payouts it settled; repeats change nothing."""
-        if not self.bank.verify_notification(payload, signature):
-            raise Unauthenticated("the notification's signature does not match")
-        data = load(contracts.BankNotificationIn, payload)
-        applied = 0
-        with self.db.begin():
-            payouts = repository.payouts_by_key(self.db, {result["key"] for result in data["results"]})
-            for result in data["results"]:
-                payout = payouts.get(result["key"])
-                if payout is not None and repository.apply_bank_result(self.db, payout, result):
-                    applied += 1
-        return {"applied": applied, "ignored": len(data["results"]) - applied}
+    def bank_overview(self):
+        self.caller().require(OPERATOR)
+        return repository.bank_view(self.db, self.sender.settings.silence_seconds, today_local())
 
     @rpc
     def ledger(self):
@@ -172,11 +142,6 @@ class PaymentsService(HealthMixin):
     @rpc
     def reconcile(self):
         operator = self.caller().require(OPERATOR)
-        try:
-            statement = self.bank.statement()
-        except (BankUnavailable, BankRefused) as exc:
-            raise ServiceUnavailable(f"the bank's statement could not be read: {exc}", {"service": ["bank"]})
         with self.db.begin():
-            ours = repository.payouts_seen_by_bank(self.db)
-            run = repository.save_reconciliation(self.db, operator.user_id, ours, statement)
+            run = repository.save_reconciliation(self.db, operator.user_id)
         return repository.row_view(run)

@@ -1,9 +1,7 @@
 """Registry's pure rules: IIN and BIN, EDS certificates and what each may sign, the sign-in text,
 staff scopes, organisation status changes and visibility.
 
-IIN and BIN follow the Government of Kazakhstan's format (decree No. 565 of 11 June 2003): twelve
-digits, the last a check digit computed mod 11 with weights 1..11, and when that gives 10 a second
-pass with weights 3..11, 1, 2; a second 10 means the number cannot be valid.
+IIN and BIN follow the Government of Kazakhstan's format (`common.iin`, which payments shares).
 """
 import datetime as dt
 from dataclasses import dataclass
@@ -12,29 +10,13 @@ from common import kalkan
 from common.auth import (ADMIN, COORDINATOR, MINISTRY, MIO_OFFICER, NVS_OFFICER, OPERATOR, REGIONAL_OFFICERS,
                          REGISTRAR, SCOPE_KEYS, STUDENT)
 from common.contracts.registry import ORGANISATION_STATUSES, STAFF_ROLES
+from common.iin import FIRST_WEIGHTS, SECOND_WEIGHTS, check_digit  # noqa: F401 (used by the tests and the season)
+from common.iin import birth_date as _birth_date
+from common.iin import has_valid_check_digit as _has_valid_check_digit
+from common.iin import iin_problem as _iin_problem
 
-FIRST_WEIGHTS = tuple(range(1, 12))
-SECOND_WEIGHTS = (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)
-
-# 7th IIN digit: the century of birth and the sex (odd male, even female).
-CENTURY_BY_DIGIT = {1: 1800, 2: 1800, 3: 1900, 4: 1900, 5: 2000, 6: 2000}
 # 5th BIN digit: resident legal entity, non-resident legal entity, individual entrepreneur (joint).
 BIN_ENTITY_TYPES = {"4": "resident", "5": "non_resident", "6": "joint_entrepreneur"}
-
-
-def check_digit(first_eleven):
-    """The check digit of eleven digits, or None when both passes give 10 (no valid number)."""
-    digits = [int(c) for c in first_eleven]
-    for weights in (FIRST_WEIGHTS, SECOND_WEIGHTS):
-        remainder = sum(d * w for d, w in zip(digits, weights)) % 11
-        if remainder != 10:
-            return remainder
-    return None
-
-
-def _has_valid_check_digit(number):
-    return isinstance(number, str) and len(number) == 12 and number.isdigit() \
-        and check_digit(number[:11]) == int(number[11])
 
 
 @dataclass(frozen=True)
@@ -47,29 +29,13 @@ class Person:
 def iin_problem(iin, test=False):
     """Why `iin` is not a valid IIN, or None. `test`: a test CA's identity, whose IIN need only be
     12 digits (NCA RK's test IINs carry no birth date or check digit)."""
-    if not (isinstance(iin, str) and len(iin) == 12 and iin.isdigit()):
-        return "an IIN is 12 digits"
-    if test:
+    if test and isinstance(iin, str) and len(iin) == 12 and iin.isdigit():
         return None
-    if int(iin[6]) not in CENTURY_BY_DIGIT:
-        return "the 7th digit of an IIN (century and sex) must be 1 to 6"
-    if _birth_date(iin) is None:
-        return "the first six digits of an IIN must be a real birth date"
-    if not _has_valid_check_digit(iin):
-        return "the IIN's check digit is wrong"
-    return None
+    return _iin_problem(iin)
 
 
 def is_valid_iin(iin):
     return iin_problem(iin) is None
-
-
-def _birth_date(iin):
-    year = CENTURY_BY_DIGIT[int(iin[6])] + int(iin[0:2])
-    try:
-        return dt.date(year, int(iin[2:4]), int(iin[4:6]))
-    except ValueError:
-        return None
 
 
 def person_from_iin(iin, test=False):

@@ -68,7 +68,7 @@ def test_one_students_whole_path_mails_them_once_per_event_in_their_language(pla
     decided = ok(placement.decide(platform, site, application["id"], "accepted"))
     placement_id = decided["placement_id"]
     ok(platform.http.put("/api/v1/me/payout-details", headers=student, json={
-        "method": "iban", "iban": "KZ86125KZT5004100100", "holder_name": "AIZHAN SERIKOVA"}))
+        "iban": "KZ86125KZT5004100100", "iin": "000101500011", "holder_name": "AIZHAN SERIKOVA"}))
 
     def known_to_timesheet():
         with platform.session("timesheet") as session:
@@ -91,7 +91,7 @@ def test_one_students_whole_path_mails_them_once_per_event_in_their_language(pla
     assert sorted(date_in(mail) for mail in logged) == sorted(
         dt.date.fromisoformat(days_ago(days)).strftime("%d.%m.%Y") for days, _ in DAYS)
 
-    # 5-7. The report accepted, the reward paid through the sandbox bank, the credits re-counted.
+    # 5-7. The report accepted, the reward paid through the bank simulator, the credits re-counted.
     report = ok(platform.http.post("/api/v1/reports", headers=site, json={"placement_id": placement_id}), 201)
     ok(platform.http.post(f"/api/v1/reports/{report['id']}/review", headers=platform.auth("operator"),
                           json={"decision": "accept"}))

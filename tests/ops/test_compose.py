@@ -15,7 +15,8 @@ SERVICE_SECRETS = {f"{prefix}_{name.upper()}_PASSWORD" if prefix == "RABBITMQ" e
                    for prefix in ("RABBITMQ", "DB")
                    for name in ("registry", "placement", "timesheet", "payments", "credits", "notifications",
                                 "coverage", "gateway") if prefix == "RABBITMQ" or name != "gateway"}
-SECRETS = {"RABBITMQ_PASSWORD": "s", "POSTGRES_PASSWORD": "s", "BANK_WEBHOOK_SECRET": "s", **SERVICE_SECRETS,
+SECRETS = {"RABBITMQ_PASSWORD": "s", "POSTGRES_PASSWORD": "s", **SERVICE_SECRETS, "BANK_DEBTOR_IBAN": "KZ85125KZT0000000001",
+           "BANK_DEBTOR_BIN": "050540004455", "BANK_KNP": "390",
            "BANK_URL": "https://bank.example.kz/api", "AUTH_PUBLIC_KEYS_FILE": "var/auth/public-key.pem",
            "AUTH_SIGNING_KEY_FILE": "var/auth/signing-key.pem", "TLS_CERTIFICATE_FILE": "tls.pem",
            "TLS_KEY_FILE": "tls.key", "REGION": "kz-75", "REGION_PUBLIC_PORT": "8075", "REGION_POSTGRES_PASSWORD": "s",
@@ -81,7 +82,7 @@ def test_every_service_runs_replicated_with_every_setting_its_config_reads():
     databases = {name for name in code_services() if name != "gateway"}
     assert set(national["postgres"]["environment"]["POSTGRES_DATABASES"].split()) == databases
     assert {f"{name.upper()}_DATABASE_URL" for name in databases} <= environment_of(national["migrate"])
-    assert national["sandbox-bank"]["command"] == ["python", "-m", "sandbox_bank"]
+    assert national["bank-simulator"]["command"] == ["python", "-m", "ops.bank_simulator"]
     # Seeding waits for every consumer (its queues declared), so no seeded event reaches no queue.
     assert "seed" not in " ".join(national["migrate"]["command"])
     assert set(national["seed"]["depends_on"]) == databases

@@ -1,7 +1,7 @@
-"""A day's batch of 1,000 accepted reports: 1,000 payouts in one bank call, the ledger balanced and
-the reconciliation clean; then a payment the platform never asked for shows up as a mismatch."""
+"""A day's batch of 1,000 accepted reports: 1,000 payouts in one pain.001, the ledger balanced and
+the reconciliation with the day's statement clean; then a debit the platform never asked for shows up
+as a mismatch."""
 import pytest
-import requests
 from sqlalchemy import func, select
 
 from common.auth import MINISTRY
@@ -9,7 +9,8 @@ from common.contracts.timesheet import REPORT_ACCEPTED
 from services.payments import repository, rules
 from services.payments.models import Payout
 from tests.harness import eventually
-from tests.payments.support import accepted_report, give_iban, operator, publish_many
+from services.payments.models import BankFile
+from tests.payments.support import STUDENT_IIN, accepted_report, give_iban, operator, publish_many
 
 STUDENTS = 500  # two vouchers each: 1,000 payouts
 REGIONS = ("KZ-71", "KZ-75", "KZ-35")
@@ -34,7 +35,7 @@ def test_a_day_batch_of_a_thousand_payouts(platform):
         for student_id, iban in zip(students[1:], ibans[1:]):
             repository.save_details(session, student_id, {
                 "method": rules.IBAN, "iban": iban, "bank_code": "601", "bank_name": "Halyk Bank",
-                "holder_name": "Student " + student_id}, by=student_id)
+                "bic": "HSBKKZKX", "iin": STUDENT_IIN, "holder_name": "Student " + student_id}, by=student_id)
     publish_many(platform, REPORT_ACCEPTED, [accepted_report(student_id, kind, REGIONS[n % len(REGIONS)])
                                              for n, student_id in enumerate(students) for kind in ("h20", "h50")])
     eventually(lambda: count(platform, rules.READY) == 2 * STUDENTS, timeout=180, interval=0.5)
@@ -45,20 +46,30 @@ def test_a_day_batch_of_a_thousand_payouts(platform):
 
     with platform.session("payments") as session:
         assert set(session.scalars(select(Payout.batch_id))) == {batch.json()["id"]}
+        [bank_file] = session.scalars(select(BankFile)).all()
+    assert bank_file.payouts == 1000 and bank_file.problems == [] and bank_file.group_status == "ACCP"
+    assert platform.bank.validate(bank_file.document.encode())[0] == 200
     ledger = platform.http.get("/api/v1/ledger", headers=operator(platform)).json()
     assert ledger["balanced"] and ledger["accounts"]["paid_out"] == STUDENTS * 70_000
     assert ledger["accounts"]["student_payable"] == ledger["accounts"]["at_bank"] == 0
+    platform.bank.advance(1)
+    eventually(lambda: platform.http.get("/api/v1/bank", headers=operator(platform)).json()["statements"])
     run = platform.http.post("/api/v1/reconciliations", headers=operator(platform)).json()
     assert run["clean"] and run["checked"] == 1000 and run["bank_paid_kzt"] == STUDENTS * 70_000
     totals = platform.http.get("/api/v1/payouts/totals", headers=platform.auth(MINISTRY)).json()
     assert sum(region["paid_kzt"] for region in totals) == STUDENTS * 70_000
     assert {region["region"] for region in totals} == set(REGIONS)
 
-    stranger = {"key": "p-unknown/h20", "reference": "p-unknown/h20#1", "amount": 20_000,
-                "destination": {"iban": ibans[0]}}
-    requests.post(platform.bank.url + "/payouts", json=stranger,
-                  headers={"Idempotency-Key": stranger["key"]}, timeout=5).raise_for_status()
-    eventually(lambda: len(platform.bank.statement()) == 1001)
+    stranger = bank_file.document.replace(bank_file.id, "SV-NOT-FROM-THE-PLATFORM", 2)
+    stranger = stranger[:stranger.index("<CdtTrfTxInf>")] + stranger[stranger.index("<CdtTrfTxInf>"):].split(
+        "</CdtTrfTxInf>")[0] + "</CdtTrfTxInf></PmtInf></CstmrCdtTrfInitn></Document>"
+    stranger = stranger.replace("<NbOfTxs>1000</NbOfTxs>", "<NbOfTxs>1</NbOfTxs>").replace(
+        f"<CtrlSum>{STUDENTS * 70_000}.00</CtrlSum>", "<CtrlSum>20000.00</CtrlSum>")
+    start = stranger.index("<EndToEndId>") + len("<EndToEndId>")
+    stranger = stranger[:start] + "NOT-OURS-1" + stranger[stranger.index("</EndToEndId>"):]
+    assert platform.bank.http.post(platform.bank.url + "/payments", data=stranger.encode()).status_code == 202
+    platform.bank.advance(1)
+    eventually(lambda: len(platform.http.get("/api/v1/bank", headers=operator(platform)).json()["statements"]) == 2)
     run = platform.http.post("/api/v1/reconciliations", headers=operator(platform)).json()
     assert not run["clean"]
-    assert [(m["key"], m["kind"]) for m in run["mismatches"]] == [("p-unknown/h20", "unknown_payout")]
+    assert [(m["key"], m["kind"]) for m in run["mismatches"]] == [("NOT-OURS-1", "unknown_entry")]

@@ -2,7 +2,7 @@
 `./platform start` seeds it, every signature made by the portal's demo signer and verified by the
 registry as any other. A new demo student registers, applies and books an interview; the demo
 coordinator accepts them, logs the hours and submits the report once the student confirmed them; the
-Operator accepts it, the sandbox bank pays, the registrar re-counts the credits and the student
+Operator accepts it, the bank (the simulator) pays, the registrar re-counts the credits and the student
 downloads the certificate. Screenshots of each step go to tests/artifacts/portal/walk-*.png (the
 README's come from them)."""
 import datetime as dt
@@ -108,7 +108,7 @@ def test_a_newcomer_walks_the_whole_student_path_with_the_demo_people(platform, 
         portal.wait_for("#attendance-summary", "Учтено: 1, отклонено: 0.")
     portal.screenshot("walk-05-coordinator-hours")
 
-    # the student confirms the hours and gives a card for the payout
+    # the student confirms the hours and gives the card account's IBAN for the payout
     sign_in_as(portal, "new-student-1")
     portal.go("hours")
     for remaining in (3, 2, 1):
@@ -118,10 +118,11 @@ def test_a_newcomer_walks_the_whole_student_path_with_the_demo_people(platform, 
     portal.screenshot("walk-06-student-confirmed")
     portal.go("payouts")
     details = portal.wait_for("#payout-details-form")
-    portal.fill("card_number", "4111111111111111", within=details)
+    portal.fill("iban", "KZ86125KZT5004100100", within=details)
+    portal.fill("iin", DemoAuthority(demo.folder).person("new-student-1")["iin"], within=details)
     portal.fill("holder_name", "DEMO STUDENT", within=details)
     portal.click("button[type=submit]", within=details)
-    portal.wait_for("#payout-details", "1111")
+    portal.wait_for("#payout-details", "0100")
 
     # the coordinator submits the completion report
     sign_in_as(portal, "coordinator")
@@ -129,7 +130,7 @@ def test_a_newcomer_walks_the_whole_student_path_with_the_demo_people(platform, 
     portal.click("button.submit-report")
     portal.wait_gone("button.submit-report")
 
-    # the Operator accepts it; the sandbox bank pays
+    # the Operator accepts it; the bank pays
     sign_in_as(portal, "operator")
     row = portal.wait_for("#report-queue tr", "ДЕМО СТУДЕНТ 1")
     portal.screenshot("walk-07-operator-queue")

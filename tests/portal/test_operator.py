@@ -1,5 +1,6 @@
 """The Operator in the browser accepts a completion report; the payout it triggers is paid through the
-sandbox bank and shows in the Operator's payouts; reconciliation with the bank comes out clean."""
+bank simulator and shows in the Operator's payouts; reconciliation with the bank's statement comes out
+clean."""
 import datetime as dt
 
 from common.auth import MIO_OFFICER, OPERATOR
@@ -9,7 +10,7 @@ from tests.portal.support import (REGION, apply_organisation, coordinator_header
 
 
 def completed_report(platform):
-    """A student placed at an accredited site worked the 20 hours, confirmed them, gave a card; the
+    """A student placed at an accredited site worked the 20 hours, confirmed them, gave an IBAN; the
     site submitted the completion report. Answers the placement and the report."""
     organisation = apply_organisation(platform)
     site_id = organisation["sites"][0]["id"]
@@ -25,7 +26,7 @@ def completed_report(platform):
             "hours": hours, "note": "Homework club"}), 201)
         ok(platform.http.post(f"/api/v1/hours/{entry['id']}/confirm", headers=student, json={}))
     ok(platform.http.put("/api/v1/me/payout-details", headers=student, json={
-        "method": "card", "card_number": "4111111111111111", "holder_name": "AIGERIM SARSENOVA"}))
+        "iban": "KZ86125KZT5004100100", "iin": "000101500011", "holder_name": "AIGERIM SARSENOVA"}))
     report = ok(platform.http.post("/api/v1/reports", headers=site, json={"placement_id": placement["placement_id"]}),
                 201)
     return placement, report
@@ -74,6 +75,8 @@ def test_operator_accepts_a_report_and_sees_its_payout_paid(platform, portal):
     row = portal.wait_for(f'#payouts tr[data-id="{payout["id"]}"]')
     assert "Выплачена" in row.text and "20 000 ₸" in row.text.replace("\u00a0", " ")
 
+    platform.bank.advance(1)  # the bank's day ends: its statement shows the payout
+    eventually(lambda: ok(platform.http.get("/api/v1/bank", headers=operator_api))["statements"])
     portal.go("reconciliation")
     portal.click("#reconcile")
     summary = portal.wait_for("#reconciliation .notice")

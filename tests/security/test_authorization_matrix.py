@@ -39,6 +39,7 @@ GET /api/v1/applications                                   200      200   200   
 GET /api/v1/applications/{application_id}                  200      404   200    404 404 200  404 200  404      403       403        403      403   403  401
 GET /api/v1/attendance                                     200      200   200    200 200 403  403 403  403      200       403        403      200   200  401
 GET /api/v1/audit                                          403      403   403    403 403 403  403 403  403      403       403        403      403   200  401
+GET /api/v1/bank                                           403      403   403    403 403 403  403 403  403      200       403        403      403   403  401
 GET /api/v1/certificates/{code}                            404      404   404    404 404 404  404 404  404      404       404        404      404   404  404
 GET /api/v1/coverage                                       403      403   403    403 403 200  200 200  200      403       403        403      200   200  401
 GET /api/v1/coverage.csv                                   403      403   403    403 403 200  200 200  200      403       403        403      200   200  401
@@ -93,9 +94,8 @@ POST /api/v1/demo/sign                                     404      404   404   
 POST /api/v1/auth/challenge                                201      201   201    201 201 201  201 201  201      201       201        201      201   201  201
 POST /api/v1/auth/login                                    401      401   401    401 401 401  401 401  401      401       401        401      401   401  401
 POST /api/v1/auth/refresh                                  401      401   401    401 401 401  401 401  401      401       401        401      401   401  401
-POST /api/v1/auth/sign-out                                 204      204   204    204 204 204  204 204  204      204       204        204      204   204  401
+POST /api/v1/auth/sign-out                                 200      200   200    200 200 200  200 200  200      200       200        200      200   200  401
 POST /api/v1/auth/register                                 401      401   401    401 401 401  401 401  401      401       401        401      401   401  401
-POST /api/v1/bank/notifications                            401      401   401    401 401 401  401 401  401      401       401        401      401   401  401
 POST /api/v1/hours                                         403      403   409    404 404 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/hours/days                                    403      403   200    200 200 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/hours/{entry_id}/corrections                  403      403   409    404 404 403  403 403  403      403       403        403      403   403  401
@@ -128,13 +128,13 @@ POST /api/v1/hours/{entry_id}/confirm                      409      404   403   
 POST /api/v1/organisations/{organisation_id}/reject        403      403   403    403 403 422  403 422  403      403       403        403      403   403  401
 POST /api/v1/organisations/{organisation_id}/suspend       403      403   403    403 403 200  403 422  403      403       403        403      403   403  401
 POST /api/v1/organisations/{organisation_id}/withdraw      403      403   403    403 403 403  403 403  403      403       403        403      403   403  401
-POST /api/v1/placements/{placement_id}/cancel              403      403   200    404 404 403  403 403  403      403       403        403      403   403  401
+POST /api/v1/placements/{placement_id}/cancel              403      403   422    404 404 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/placements/{placement_id}/withdraw            422      404   403    403 403 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/projects/{project_id}/status                  403      403   200    404 404 403  403 403  403      403       403        403      403   403  401
 """
 
 
-PAYOUT_DETAILS = {"method": "iban", "iban": "KZ86125KZT5004100100", "holder_name": "Aigerim Nurlanova"}
+PAYOUT_DETAILS = {"iban": "KZ86125KZT5004100100", "iin": "000101500011", "holder_name": "Aigerim Nurlanova"}
 
 
 def body_for(key, ids):
@@ -186,8 +186,6 @@ def body_for(key, ids):
         "POST /api/v1/me/payout-details/challenge": PAYOUT_DETAILS,
         "POST /api/v1/me/payout-details/step-up": {"nonce": "0" * 32, "signature": "AAAA", "details": PAYOUT_DETAILS},
         "POST /api/v1/payout-batches": {},
-        "POST /api/v1/bank/notifications": {"results": [{"key": "k", "reference": "r", "status": "paid",
-                                                          "bank_ref": "b", "amount": 1}]},
     }.get(key)
 
 
@@ -279,6 +277,9 @@ def build_world(platform):
     report = ok(http.post("/api/v1/reports", json={"placement_id": placement["id"]}, headers=coord), 201)
     ok(http.post(f"/api/v1/reports/{report['id']}/review", json={"decision": "accept"}, headers=headers["operator"]))
     payout = eventually(lambda: http.get("/api/v1/payouts", headers=student).json().get("items"))[0]
+    # the accepted report completes the placement (an event to placement): it can no longer be cancelled
+    eventually(lambda: http.get(f"/api/v1/placements/{placement['id']}", headers=student).json()["status"]
+               == "completed")
     recount = eventually(lambda: http.get("/api/v1/credits/requests", headers=headers["registrar"]).json()
                          .get("items"))[0]
     notification = eventually(lambda: http.get("/api/v1/notifications", headers=student).json().get("items"))[0]

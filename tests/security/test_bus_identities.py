@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from common import metrics
 from common.contracts.timesheet import REPORT_ACCEPTED
-from common.delivery import DEAD_LETTER_QUEUE
+from common.delivery import DEAD_LETTER_QUEUE, PUBLISHER_HEADER, publisher_of
 from ops import bus
 from services.payments.models import Payout, ProcessedEvent
 from tests.harness import SERVICES, eventually
@@ -88,3 +88,16 @@ def test_a_forged_report_accepted_pays_nothing_and_is_dead_lettered_with_its_rea
         assert session.scalar(select(func.count()).select_from(Payout)) == 0
         assert session.scalar(select(func.count()).select_from(ProcessedEvent).where(
             ProcessedEvent.event_id == envelope["event_id"])) == 0
+
+
+class Message:
+    def __init__(self, user_id, headers):
+        self.properties, self.headers = {"user_id": user_id}, headers
+
+
+def test_a_retry_keeps_its_first_publisher_only_when_the_consumer_itself_sent_it():
+    assert publisher_of(Message("timesheet", {}), "payments") == "timesheet"
+    assert publisher_of(Message("payments", {PUBLISHER_HEADER: "timesheet"}), "payments") == "timesheet"
+    # anyone else may name a publisher in a header, but is then its own user_id
+    assert publisher_of(Message("notifications", {PUBLISHER_HEADER: "timesheet"}), "payments") == "notifications"
+    assert publisher_of(Message(None, {PUBLISHER_HEADER: "timesheet"}), "payments") is None

@@ -1,12 +1,8 @@
-"""The edge and the money: HTTPS only at the edge, the bank's address required, the sandbox bank's
-controls only in the sandbox and out of the regions' reach, no .env in git or an image."""
+"""The edge and the money: HTTPS only at the edge, the bank's address required, the bank simulator
+only in the sandbox and out of the regions' reach, no .env in git or an image."""
 from pathlib import Path
 
 import yaml
-from werkzeug.test import Client
-
-from sandbox_bank.app import BankApp
-from sandbox_bank.bank import SandboxBank
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,20 +26,13 @@ def test_the_edge_serves_https_only_with_hsts():
 
 def test_the_bank_is_required_and_the_sandbox_is_out_of_production_and_the_regions_reach():
     national = compose("docker-compose.yml")
-    payments, sandbox = national["services"]["payments"], national["services"]["sandbox-bank"]
+    payments, sandbox = national["services"]["payments"], national["services"]["bank-simulator"]
     assert payments["environment"]["BANK_URL"].startswith("${BANK_URL:?")
     assert sandbox["profiles"] == ["sandbox"] and sandbox["networks"] == ["bank"]
-    assert sandbox["environment"]["SANDBOX_BANK_CONTROL"] == "false"
+    assert sandbox["environment"]["BANK_AUTH"] == "${BANK_AUTH:-}"  # its control plane behind basic auth
     assert national["networks"]["bank"] == {"internal": True}
     regional = compose("docker-compose.region.yml")
-    assert "sandbox-bank" not in regional["services"] and "bank" not in regional["networks"]
-
-
-def test_the_sandbox_banks_controls_exist_only_when_asked_for():
-    bank = SandboxBank(secret="s" * 32, settle_seconds=0.1)
-    assert Client(BankApp(bank)).post("/control/reset").status_code == 200
-    assert Client(BankApp(bank, control=False)).post("/control/reset").status_code == 404
-    assert Client(BankApp(bank, control=False)).post("/control", json={"action": "fail"}).status_code == 404
+    assert "bank-simulator" not in regional["services"] and "bank" not in regional["networks"]
 
 
 def test_env_files_stay_out_of_git_and_images():

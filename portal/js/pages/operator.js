@@ -1,5 +1,6 @@
-// The Operator (the Financial Centre): completion reports to review, payouts, failures and their
-// retries, the day's batch, the ledger and reconciliation with the bank.
+// The Operator (the Financial Centre): completion reports to review, payouts with the bank's statuses,
+// failures, returns and their retries, the day's batch, the bank's files and statements, the ledger and
+// reconciliation with the bank.
 import { api, get, post } from "../api.js";
 import { download, h, replace } from "../dom.js";
 import { form, succeeded } from "../forms.js";
@@ -66,7 +67,7 @@ async function showEntries(report, area) {
 async function payouts(container) {
   const list = h("div", { id: "payouts" });
   const filter = h("select", { id: "payout-status", onchange: () => load() },
-    [["", t("filter.any")], ...["failed", "awaiting_details", "ready", "sending", "sent", "paid"]
+    [["", t("filter.any")], ...["failed", "returned", "awaiting_details", "ready", "sending", "sent", "paid"]
       .map((value) => [value, term("payout", value)])].map(([value, text]) => h("option", { value }, text)));
   const load = () => pagedList(list, (offset) => get("/payouts", { status: filter.value, limit: 50, offset }),
     (items) => table([
@@ -74,10 +75,12 @@ async function payouts(container) {
       { label: "field.voucher", value: (item) => term("voucherKind", item.voucher_kind) },
       { label: "field.amount", value: (item) => money(item.amount_kzt) },
       { label: "field.status", value: (item) => [status("payout", item.status),
-        item.reason ? h("small", { class: "muted" }, ` ${item.reason}`) : null] },
-      { label: "field.attempts", value: (item) => String(item.attempts) },
-      { label: "field.date", value: (item) => dateTime(item.failed_at || item.paid_at || item.sent_at || item.created_at) },
-      { label: "common.actions", value: (item) => (item.status === "failed" ? actionButton(t("payout.retry"), async () => {
+        item.reason ? h("small", { class: "muted" }, ` ${item.reason}`) : null,
+        item.student_must_act ? h("small", { class: "muted" }, ` ${t("payout.waitsForStudent")}`) : null] },
+      { label: "field.bankStatus", value: (item) => [item.bank_status || "—",
+        item.file_id ? h("small", { class: "muted" }, ` ${item.file_id}`) : null] },
+      { label: "field.date", value: (item) => dateTime(item.returned_at || item.failed_at || item.paid_at || item.sent_at || item.created_at) },
+      { label: "common.actions", value: (item) => (["failed", "returned"].includes(item.status) ? actionButton(t("payout.retry"), async () => {
         await post(`/payouts/${item.id}/retry`);
         await load();
       }, { className: "primary retry" }) : "") },
@@ -107,7 +110,34 @@ async function reconciliation(container) {
     table([{ label: "ledger.account", value: ([name]) => term("account", name) }, { label: "field.amount", value: ([, amount]) => money(amount) }],
       Object.entries(ledger.accounts)));
   };
-  replace(container, section("ledger.title", ledgerArea), section("reconcile.title",
+  const bankArea = h("div", { id: "bank" });
+  const problems = (list) => (list.length ? h("ul", {}, list.map((item) =>
+    h("li", {}, typeof item === "string" ? item : `${term("mismatch", item.kind)}: ${item.key} ${money(item.bank_amount ?? item.amount ?? 0)}`)))
+    : status("statement", "clean"));
+  const loadBank = async () => {
+    const bank = await get("/bank");
+    replace(bankArea,
+      bank.silent_files.length ? notice(t("bank.silent", { files: bank.silent_files.join(", ") }), "warning") : null,
+      bank.statement_overdue ? notice(t("bank.overdue", { day: bank.statement_overdue }), "warning") : null,
+      h("h3", {}, t("bank.statements")),
+      table([
+        { label: "field.date", value: (row) => row.day },
+        { label: "bank.entries", value: (row) => String(row.entries.length) },
+        { label: "ledger.debits", value: (row) => money(row.debits_kzt) },
+        { label: "ledger.credits", value: (row) => money(row.credits_kzt) },
+        { label: "field.status", value: (row) => problems(row.problems) },
+      ], bank.statements, { rowKey: (row) => row.id }),
+      h("h3", {}, t("bank.files")),
+      table([
+        { label: "bank.file", value: (row) => row.id },
+        { label: "field.status", value: (row) => [term("bankFile", row.status), row.group_status ? ` · ${row.group_status}` : ""] },
+        { label: "nav.payouts", value: (row) => String(row.payouts) },
+        { label: "field.amount", value: (row) => money(row.amount_kzt) },
+        { label: "bank.problems", value: (row) => (row.problems.length ? problems(row.problems) : "—") },
+      ], bank.files, { rowKey: (row) => row.id }));
+  };
+  await loadBank();
+  replace(container, section("bank.title", bankArea), section("ledger.title", ledgerArea), section("reconcile.title",
     h("p", { class: "muted" }, t("reconcile.intro")),
     actionButton(t("reconcile.run"), async () => {
       const run = await post("/reconciliations");

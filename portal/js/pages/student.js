@@ -191,7 +191,7 @@ async function payouts(container) {
   const list = h("div", { id: "payout-list" });
   const showDetails = (details) => replace(current, details
     ? h("p", {}, t("payout.current", { masked: details.masked, holder: details.holder_name }),
-      details.bank_name ? ` · ${details.bank_name}` : "")
+      details.bank_name ? ` · ${details.bank_name} (${details.bic})` : "")
     : notice(t("payout.noDetails"), "warning"));
   try {
     showDetails(await get("/me/payout-details"));
@@ -199,23 +199,13 @@ async function payouts(container) {
     if (!(error instanceof ApiError && error.status === 404)) throw error;
     showDetails(null);
   }
-  const method = field({ name: "method", label: t("field.method"), type: "select",
-    options: [["card", t("payout.card")], ["iban", t("payout.iban")]] });
-  const card = field({ name: "card_number", label: t("field.cardNumber"), inputmode: "numeric", autocomplete: "cc-number" });
-  const iban = field({ name: "iban", label: t("field.iban"), placeholder: "KZ…" });
-  const toggle = () => {
-    const byCard = method.querySelector("select").value === "card";
-    card.hidden = !byCard;
-    iban.hidden = byCard;
-  };
-  method.querySelector("select").addEventListener("change", toggle);
-  toggle();
   const details = form({
-    fields: [method, card, iban, { name: "holder_name", label: t("field.holder"), autocomplete: "cc-name" }],
+    fields: [{ name: "iban", label: t("field.iban"), placeholder: "KZ…", hint: t("payout.ibanHint") },
+      { name: "iin", label: t("field.iin"), inputmode: "numeric" },
+      { name: "holder_name", label: t("field.holder"), autocomplete: "name" }],
     submitLabel: t("common.save"),
     submit: async (values, element) => {
-      const body = { method: values.method, holder_name: values.holder_name,
-        ...(values.method === "card" ? { card_number: values.card_number } : { iban: values.iban }) };
+      const body = { iban: values.iban, iin: values.iin, holder_name: values.holder_name };
       showDetails(await api("PUT", "/me/payout-details", { body }));
       succeeded(element, t("common.saved"));
     },
@@ -226,7 +216,8 @@ async function payouts(container) {
     { label: "field.voucher", value: (payout) => term("voucherKind", payout.voucher_kind) },
     { label: "field.amount", value: (payout) => money(payout.amount_kzt) },
     { label: "field.status", value: (payout) => [status("payout", payout.status),
-      payout.reason ? h("small", { class: "muted" }, ` ${payout.reason}`) : null] },
+      payout.reason ? h("small", { class: "muted" }, ` ${payout.reason}`) : null,
+      payout.student_must_act ? h("p", { class: "action-needed" }, t("payout.actNow")) : null] },
     { label: "field.destination", value: (payout) => payout.destination?.masked || "—" },
     { label: "field.date", value: (payout) => dateTime(payout.paid_at || payout.sent_at || payout.created_at) },
   ], items, { rowKey: (payout) => payout.id }));

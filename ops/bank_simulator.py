@@ -1,0 +1,62 @@
+"""The bank simulator `mock-bank` (PyPI) as the platform's bank until `BANK_URL` names the real one:
+`python -m ops.bank_simulator` starts it in Asia/Almaty bank time, opens the Operator's account in
+tenge (`BANK_DEBTOR_IBAN`) if it has none, and keeps running as long as the simulator does.
+
+Settings: `BANK_SIMULATOR_ADDRESS` (`127.0.0.1:8090`), `BANK_SIMULATOR_DB` (`var/bank.db`; its
+accounts, files and messages survive a restart), `BANK_AUTH` (`user:password`, optional), and the
+debtor's `BANK_DEBTOR_IBAN` / `BANK_DEBTOR_NAME`.
+"""
+import os
+import subprocess
+import sys
+import time
+
+import requests
+
+OPERATOR_ACCOUNT = "OPERATOR"
+OPENING_BALANCE_TIYN = 10 ** 15  # ten trillion tenge: the simulator's account never runs dry
+
+
+def main():
+    host, port = os.environ.get("BANK_SIMULATOR_ADDRESS", "127.0.0.1:8090").rsplit(":", 1)
+    database = os.environ.get("BANK_SIMULATOR_DB", "var/bank.db")
+    auth = os.environ.get("BANK_AUTH") or None
+    command = [sys.executable, "-m", "mockbank", "--host", host, "--port", port, "--db", database,
+               "--timezone", "Asia/Almaty", "--quiet"] + (["--auth", auth] if auth else [])
+    simulator = subprocess.Popen(command)
+    url = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}"
+    http = requests.Session()
+    if auth:
+        http.auth = tuple(auth.split(":", 1))
+    try:
+        wait_until_up(http, url, simulator)
+        open_operator_account(http, url)
+        sys.exit(simulator.wait())
+    finally:
+        if simulator.poll() is None:
+            simulator.terminate()
+
+
+def wait_until_up(http, url, simulator, seconds=30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and simulator.poll() is None:
+        try:
+            if http.get(url + "/_mock/health", timeout=1).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"the bank simulator did not start at {url}")
+
+
+def open_operator_account(http, url):
+    if http.get(f"{url}/_mock/accounts/{OPERATOR_ACCOUNT}", timeout=5).status_code == 200:
+        return
+    http.post(url + "/_mock/accounts", timeout=5, json={
+        "id": OPERATOR_ACCOUNT, "iban": os.environ.get("BANK_DEBTOR_IBAN", "KZ85125KZT0000000001"),
+        "name": os.environ.get("BANK_DEBTOR_NAME", "Financial Centre JSC"), "currency": "KZT",
+        "balance": OPENING_BALANCE_TIYN}).raise_for_status()
+
+
+if __name__ == "__main__":
+    main()

@@ -493,7 +493,7 @@ def _http_post(url, body, timeout):
 
 
 class NoRevocationCheck(RevocationChecker):
-    """Only for a local run without CRLs; never in production (see README)."""
+    """Only for a local run without CRLs; never in production (see docs/eds.md)."""
 
     def check(self, certificate, issuer, at):
         return None

@@ -4,7 +4,7 @@ registry as any other. A new demo student registers, applies and books an interv
 coordinator accepts them, logs the hours and submits the report once the student confirmed them; the
 Operator accepts it, the bank (the simulator) pays, the registrar re-counts the credits and the student
 downloads the certificate. Screenshots of each step go to tests/artifacts/portal/walk-*.png (the
-README's come from them)."""
+README's, docs/screenshots/, come from them)."""
 import datetime as dt
 
 import pytest

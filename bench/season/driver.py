@@ -35,7 +35,9 @@ import requests
 from bench.season.monitor import PhaseStats, ProgressBar, Sampler
 from common import programme
 from common.auth import (ADMIN, COORDINATOR, MAX_ACCESS_TTL_SECONDS, MIO_OFFICER, OPERATOR, REGISTRAR,
-                         issue_token)
+                         STEP_UP_HEADER, issue_step_up, issue_token)
+from common.contracts.payments import PayoutDetailsIn
+from common.validation import load
 from services.payments.rules import kz_iban
 from services.registry.rules import check_digit
 from tests.registry.gost_pki import LEGAL_HEAD
@@ -463,8 +465,12 @@ class Season:
                   json={"decision": "accept"})
 
     def payout_details(self, student):
-        self.call("PUT", f"{API}/me/payout-details", headers=student.headers, json={
-            "iban": student_iban(student.index), "iin": student.user.iin, "holder_name": "AIGERIM NURLANOVNA"})
+        details = {"iban": student_iban(student.index), "iin": student.user.iin, "holder_name": "AIGERIM NURLANOVNA"}
+        # confirmed as by the student's EDS signature over them (a step-up the registry would give)
+        step_up = issue_step_up(self.signing_key, student.student_id, "payout-details",
+                                load(PayoutDetailsIn, details))
+        self.call("PUT", f"{API}/me/payout-details", headers={**student.headers, STEP_UP_HEADER: step_up},
+                  json=details)
 
     def wait_for_payouts(self, _):
         """The Operator watches the payouts list until every live student's payout is paid."""

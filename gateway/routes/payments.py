@@ -5,13 +5,15 @@ from common.contracts.payments import (BankOverviewOut, BatchIn, BatchOut, Ledge
                                        PayoutDetailsOut, PayoutOut, PayoutPage, PayoutQuery, ReconciliationOut,
                                        RegionTotalsOut)
 from gateway.http import route
+from gateway.routes.step_up import PAYOUT_DETAILS, require_step_up
 
 
 class PaymentsRoutes:
 
     @route("PUT", "/api/v1/me/payout-details", summary="Where I am paid: my account's KZ IBAN (student)",
-           tag="payments", body=PayoutDetailsIn, response=PayoutDetailsOut)
+           tag="payments", body=PayoutDetailsIn, response=PayoutDetailsOut, errors=(403,))
     def set_payout_details(self, request, body):
+        require_step_up(self, request, PAYOUT_DETAILS, body)  # a fresh EDS signature over exactly these details
         return self.payments.set_payout_details(body)
 
     @route("GET", "/api/v1/me/payout-details", summary="My payout details, masked (student)", tag="payments",

@@ -32,7 +32,7 @@ class PlacementRoutes:
     # Interview slots
 
     @route("POST", "/api/v1/projects/<project_id>/slots", summary="Offer interview slots for a project",
-           tag=TAG, body=contracts.SlotsIn, response=contracts.SlotList, status=201, errors=(404,))
+           tag=TAG, body=contracts.SlotsIn, response=contracts.SlotList, status=201, errors=(404, 422))
     def add_slots(self, request, project_id, body):
         return self.placement.add_slots(project_id, body)
 

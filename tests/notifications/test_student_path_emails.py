@@ -67,8 +67,9 @@ def test_one_students_whole_path_mails_them_once_per_event_in_their_language(pla
     placement.book(platform, student, application["id"], slot_id)
     decided = ok(placement.decide(platform, site, application["id"], "accepted"))
     placement_id = decided["placement_id"]
-    ok(platform.http.put("/api/v1/me/payout-details", headers=student, json={
-        "iban": "KZ86125KZT5004100100", "iin": "000101500011", "holder_name": "AIZHAN SERIKOVA"}))
+    details = {"iban": "KZ86125KZT5004100100", "iin": "000101500011", "holder_name": "AIZHAN SERIKOVA"}
+    ok(platform.http.put("/api/v1/me/payout-details", headers={**student, **platform.step_up(student_id, details)},
+                         json=details))
 
     def known_to_timesheet():
         with platform.session("timesheet") as session:

@@ -55,9 +55,14 @@ def operator(platform):
 STUDENT_IIN = "000101500011"  # a valid IIN (check digit), born 1 January 2000
 
 
+def give_details(platform, student_id, details):
+    """PUT the student's payout details, confirmed as by their EDS signature (a step-up)."""
+    return platform.http.put("/api/v1/me/payout-details", json=details,
+                             headers={**student(platform, student_id), **platform.step_up(student_id, details)})
+
+
 def give_iban(platform, student_id, iban, iin=STUDENT_IIN):
-    return platform.http.put("/api/v1/me/payout-details", headers=student(platform, student_id),
-                             json={"iban": iban, "iin": iin, "holder_name": "Aigerim Sapargali"})
+    return give_details(platform, student_id, {"iban": iban, "iin": iin, "holder_name": "Aigerim Sapargali"})
 
 
 def payout_of(platform, placement_id):

@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 from services.payments import rules
 from services.payments.models import BankFile, BankMessage, Payout
 from tests.harness import eventually
-from tests.payments.support import accept, give_iban, ledger_kinds, operator, payout_of, student, wait_for_status
+from tests.payments.support import (accept, give_details, give_iban, ledger_kinds, operator, payout_of, student,
+                                    wait_for_status)
 
 IBAN = rules.kz_iban("722", "S000012345678")
 CLOSED_IBAN = rules.kz_iban("601", "0000000000777")
@@ -89,9 +90,8 @@ def test_a_wrong_iban_never_reaches_the_bank(platform):
     wrong = IBAN[:-1] + ("0" if IBAN[-1] != "0" else "1")
     answers = [give_iban(platform, "st-3", wrong), give_iban(platform, "st-3", "DE89370400440532013000"),
                give_iban(platform, "st-3", IBAN, iin="000101500012"),
-               platform.http.put("/api/v1/me/payout-details", headers=student(platform, "st-3"),
-                                 json={"card_number": "4111111111111111", "iban": IBAN, "iin": "000101500011",
-                                       "holder_name": "A S"})]
+               give_details(platform, "st-3", {"card_number": "4111111111111111", "iban": IBAN,
+                                               "iin": "000101500011", "holder_name": "A S"})]
     assert [answer.status_code for answer in answers] == [400] * 4
     assert "mod 97" in answers[0].json()["error"]["fields"]["iban"][0]
     assert "check digit" in answers[2].json()["error"]["fields"]["iin"][0]

@@ -7,8 +7,8 @@ from common.contracts.timesheet import REPORT_ACCEPTED
 from services.payments import rules
 from services.payments.models import Payout, PayoutDetailsChange, ProcessedEvent
 from tests.harness import eventually
-from tests.payments.support import (accept, accepted_report, events_of, give_iban, ledger_kinds, operator,
-                                    payout_of, student, wait_for_status)
+from tests.payments.support import (accept, accepted_report, events_of, give_details, give_iban, ledger_kinds,
+                                    operator, payout_of, student, wait_for_status)
 
 IBAN = rules.kz_iban("722", "S000012345678")
 OTHER_IBAN = rules.kz_iban("601", "0000000004444")
@@ -56,8 +56,7 @@ def test_a_payout_waits_for_details_and_keeps_those_it_was_sent_with(platform):
     assert platform.http.get("/api/v1/me/payout-details", headers=student(platform, "st-3")).status_code == 404
 
     bad = [give_iban(platform, "st-3", IBAN[:-1] + ("0" if IBAN[-1] != "0" else "1")),
-           platform.http.put("/api/v1/me/payout-details", headers=student(platform, "st-3"),
-                             json={"iban": IBAN, "holder_name": "A S"})]
+           give_details(platform, "st-3", {"iban": IBAN, "holder_name": "A S"})]
     assert [r.status_code for r in bad] == [400] * 2
     assert "mod 97" in bad[0].json()["error"]["fields"]["iban"][0]
     assert "iin" in bad[1].json()["error"]["fields"]

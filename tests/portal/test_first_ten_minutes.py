@@ -122,6 +122,7 @@ def test_a_newcomer_walks_the_whole_student_path_with_the_demo_people(platform, 
     portal.fill("iin", DemoAuthority(demo.folder).person("new-student-1")["iin"], within=details)
     portal.fill("holder_name", "DEMO STUDENT", within=details)
     portal.click("button[type=submit]", within=details)
+    portal.click('#demo-signer button.demo-person[data-key="new-student-1"]')  # the step-up: signed with EDS
     portal.wait_for("#payout-details", "0100")
 
     # the coordinator submits the completion report

@@ -25,8 +25,9 @@ def completed_report(platform):
             "placement_id": placement["placement_id"], "work_date": (today - dt.timedelta(days=days_ago)).isoformat(),
             "hours": hours, "note": "Homework club"}), 201)
         ok(platform.http.post(f"/api/v1/hours/{entry['id']}/confirm", headers=student, json={}))
-    ok(platform.http.put("/api/v1/me/payout-details", headers=student, json={
-        "iban": "KZ86125KZT5004100100", "iin": "000101500011", "holder_name": "AIGERIM SARSENOVA"}))
+    details = {"iban": "KZ86125KZT5004100100", "iin": "000101500011", "holder_name": "AIGERIM SARSENOVA"}
+    ok(platform.http.put("/api/v1/me/payout-details", json=details,
+                         headers={**student, **platform.step_up(placement["student_id"], details)}))
     report = ok(platform.http.post("/api/v1/reports", headers=site, json={"placement_id": placement["placement_id"]}),
                 201)
     return placement, report

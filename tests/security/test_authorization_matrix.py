@@ -118,7 +118,7 @@ POST /api/v1/staff                                         403      403   403   
 POST /api/v1/universities                                  403      403   403    403 403 403  403 403  403      403       403        403      403   201  401
 POST /api/v1/me/payout-details/challenge                   201      201   403    403 403 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/me/payout-details/step-up                     401      401   403    403 403 403  403 403  403      403       403        403      403   403  401
-PUT /api/v1/me/payout-details                              200      200   403    403 403 403  403 403  403      403       403        403      403   403  401
+PUT /api/v1/me/payout-details                              403      403   403    403 403 403  403 403  403      403       403        403      403   403  401
 PATCH /api/v1/staff/{staff_id}                             403      403   403    403 403 403  403 403  403      403       403        403      403   200  401
 POST /api/v1/applications/{application_id}/withdraw        422      404   403    403 403 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/credits/requests/{request_id}/confirm         403      403   403    403 403 403  403 403  403      403       200        404      403   403  401
@@ -266,7 +266,8 @@ def build_world(platform):
     placement = eventually(lambda: ok(http.get("/api/v1/placements", headers=student))["items"])[0]
     eventually(lambda: http.get("/api/v1/progress", headers=student).json().get("items"))
 
-    ok(http.put("/api/v1/me/payout-details", headers=student, json=body_for("PUT /api/v1/me/payout-details", {})))
+    ok(http.put("/api/v1/me/payout-details", json=PAYOUT_DETAILS,  # confirmed by the student's EDS (a step-up)
+                headers={**student, **platform.step_up(student_id, PAYOUT_DETAILS)}))
     entries = []
     for day, hours in ((3, "8"), (2, "8"), (1, "4")):
         entry = ok(http.post("/api/v1/hours", headers=coord, json={

@@ -7,6 +7,7 @@ import {
   actionButton, directionNames, directionOptions, notice, pagedList, progressBar, regionNames, regionOptions,
   section, status, table, voucherNames, voucherOptions,
 } from "../components.js";
+import { signedChange } from "../step-up.js";
 
 const PAGE = 10;
 
@@ -206,7 +207,7 @@ async function payouts(container) {
     submitLabel: t("common.save"),
     submit: async (values, element) => {
       const body = { iban: values.iban, iin: values.iin, holder_name: values.holder_name };
-      showDetails(await api("PUT", "/me/payout-details", { body }));
+      showDetails(await signedChange("PUT", "/me/payout-details", body)); // signed with EDS: a step-up
       succeeded(element, t("common.saved"));
     },
   });

@@ -151,7 +151,7 @@ def assert_paid_once_and_reconciled(base_url, bank, students):
     reconciles with the ledger."""
     booked = [payment["end_to_end_id"] for payment in bank.payments() if payment["booked_at"]]
     bank.advance(1)
-    operator = {"Authorization": "Bearer " + issue_token(AUTH_SECRET, "operator-faults", (OPERATOR,), {})}
+    operator = {"Authorization": "Bearer " + issue_token(SIGNING_KEY, "operator-faults", (OPERATOR,), {})}
     eventually(lambda: requests.get(f"{base_url}/api/v1/bank", headers=operator, timeout=10).json()["statements"],
                timeout=60)
     run = requests.post(f"{base_url}/api/v1/reconciliations", headers=operator, timeout=30).json()

@@ -22,7 +22,7 @@ from services.payments.models import Payout
 from services.placement.models import Placement
 from services.timesheet.models import Placement as TimesheetPlacement
 from services.timesheet.models import Report
-from tests.harness import AUTH_SECRET
+from tests.harness import SIGNING_KEY
 from tests.processes import BrokerNode
 from tests.reliability.test_faults import (COPIES, assert_nothing_lost_or_doubled,  # noqa: F401
                                            fault_databases, run_platform)
@@ -77,7 +77,7 @@ def test_shuffled_delivery_ends_with_the_same_counts(tmp_path, fault_databases, 
     try:
         node.start()
         processes, base_url = run_platform(node.amqp_uri, fault_databases, bank, str(tmp_path))
-        season = ShuffledSeason(base_url, AUTH_SECRET, students=STUDENTS, clients=CLIENTS, progress=sys.stderr,
+        season = ShuffledSeason(base_url, SIGNING_KEY, students=STUDENTS, clients=CLIENTS, progress=sys.stderr,
                                 seed=13, timeout=90, processes=processes)
         report = season.run()
         print(report.text())

@@ -22,7 +22,7 @@ from services.payments.models import Payout
 from services.placement.models import Placement
 from services.timesheet.models import Placement as TimesheetPlacement
 from services.timesheet.models import Report
-from tests.harness import SIGNING_KEY
+from tests.harness import SIGNING_KEY, eventually
 from tests.processes import BrokerNode
 from tests.reliability.test_faults import (COPIES, assert_nothing_lost_or_doubled,  # noqa: F401
                                            fault_databases, run_platform)
@@ -97,10 +97,14 @@ def test_shuffled_delivery_ends_with_the_same_counts(tmp_path, fault_databases, 
         with session("credits") as credits:
             assert credits.scalar(select(func.count()).select_from(RecountRequest)
                                   .where(RecountRequest.placement_id.in_(ended))) == 0
+
+        def timesheet_ended_them():  # timesheet, paused longest, may still be reading its backlog
+            with session("timesheet") as timesheet:
+                statuses = dict(timesheet.execute(select(TimesheetPlacement.id, TimesheetPlacement.status)).all())
+            return {statuses.get(placement_id) for placement_id in ended} == {"withdrawn"}
+        eventually(timesheet_ended_them, timeout=120, interval=1)
         with session("timesheet") as timesheet:
-            statuses = dict(timesheet.execute(select(TimesheetPlacement.id, TimesheetPlacement.status)).all())
             accepted = set(timesheet.scalars(select(Report.placement_id).where(Report.status == "accepted")))
-        assert {statuses[placement_id] for placement_id in ended} == {"withdrawn"}
         with session("placement") as placement:
             completed = set(placement.scalars(select(Placement.id).where(Placement.status == "completed")))
         assert completed == accepted and not completed & ended

@@ -27,7 +27,7 @@ from tests.processes import BrokerNode
 from tests.reliability.test_faults import (COPIES, assert_nothing_lost_or_doubled,  # noqa: F401
                                            fault_databases, run_platform)
 
-STUDENTS = int(os.environ.get("FAULT_SHUFFLE_STUDENTS", 200))
+STUDENTS = int(os.environ.get("FAULT_SHUFFLE_STUDENTS", 120))
 # Fewer clients than the fault run: the point is the order of events, not load (on two shared cores,
 # 24 clients made EDS registrations wait past the gateway's deadline).
 CLIENTS = 8
@@ -102,7 +102,7 @@ def test_shuffled_delivery_ends_with_the_same_counts(tmp_path, fault_databases, 
             with session("timesheet") as timesheet:
                 statuses = dict(timesheet.execute(select(TimesheetPlacement.id, TimesheetPlacement.status)).all())
             return {statuses.get(placement_id) for placement_id in ended} == {"withdrawn"}
-        eventually(timesheet_ended_them, timeout=120, interval=1)
+        eventually(timesheet_ended_them, timeout=30, interval=1)
         with session("timesheet") as timesheet:
             accepted = set(timesheet.scalars(select(Report.placement_id).where(Report.status == "accepted")))
         with session("placement") as placement:

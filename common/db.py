@@ -4,6 +4,7 @@
 closed when the worker ends. Each service declares its models on its own `DeclarativeBase`.
 """
 import datetime as dt
+import hashlib
 
 import eventlet.patcher
 from nameko.extensions import DependencyProvider
@@ -57,6 +58,17 @@ def find(session, model, id_, lock=False):
     if not is_id(id_):
         return None
     return session.get(model, id_, with_for_update=lock, populate_existing=lock)
+
+
+def serialise(session, *key):
+    """Makes transactions naming the same `key` take turns until each ends: for two writes about one
+    thing that land in different rows (a placement's start and its ending), where neither would see
+    the other's uncommitted row. PostgreSQL: a transaction-level advisory lock. SQLite runs one writer
+    at a time, and a writer whose reads went stale fails and is retried."""
+    if session.get_bind().dialect.name == "postgresql":
+        digest = hashlib.blake2b(":".join(key).encode(), digest_size=8).digest()
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                        {"key": int.from_bytes(digest, "big", signed=True)})
 
 
 def page(session, statement, limit, offset, rows=False):

@@ -49,11 +49,3 @@ def birth_date(iin):
         return dt.date(year, int(iin[2:4]), int(iin[4:6]))
     except ValueError:
         return None
-
-
-def birth_date(iin):
-    year = CENTURY_BY_DIGIT[int(iin[6])] + int(iin[0:2])
-    try:
-        return dt.date(year, int(iin[2:4]), int(iin[4:6]))
-    except ValueError:
-        return None

@@ -19,6 +19,7 @@ from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.wrappers import Request, Response
 
+from common import messages
 from common.auth import CONTEXT_KEY, read_token, verifying_keys
 from common.contracts.base import shared
 from common.errors import DomainError, ServiceUnavailable, ValidationFailed
@@ -68,7 +69,37 @@ class JsonWsgiApp(WsgiApp):
             response = response_for_http_exception(exc)
         if isinstance(response, Response):
             response.headers.setdefault(REQUEST_ID_HEADER, environ.get("gateway.request_id", ""))
+            if response.status_code >= 400 and response.mimetype == JSON_TYPE:
+                in_language(response, request.headers.get("Accept-Language"))
         return response(environ, start_response)
+
+
+def rows_in_language(answer, request):
+    """A many-rows answer (`results`, each logged or refused on its own) with each row's error in the
+    language of the request, as `in_language` does for a whole error."""
+    language = messages.language_of(request.headers.get("Accept-Language"))
+    if isinstance(answer, (str, bytes)):  # a replayed answer comes as the JSON it was
+        answer = json.loads(answer)
+    for row in answer.get("results") or ():
+        if row.get("error"):
+            row["error"] = messages.error_in({"error": row["error"]}, language)["error"]
+    return answer
+
+
+def in_language(response, accept_language):
+    """An error's message and field reasons in the language the person reads (`Accept-Language`);
+    codes and field names stay as they are (common/messages.py)."""
+    language = messages.language_of(accept_language)
+    response.headers["Content-Language"] = language
+    response.headers.add("Vary", "Accept-Language")
+    if language == "en":
+        return
+    try:
+        body = json.loads(response.get_data())
+    except ValueError:
+        return
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        response.set_data(json.dumps(messages.error_in(body, language), ensure_ascii=False))
 
 
 class JsonWebServer(WebServer):
@@ -133,12 +164,15 @@ class UnsupportedMediaType(DomainError):
 
 
 def read_json(request, schema_cls):
-    """The request body through `schema_cls`; 415 for a wrong content type, 400 for bad JSON."""
+    """The request body through `schema_cls`; 415 for a wrong content type, 400 for bad JSON. No body
+    at all (whatever its content type) is `{}`: a POST whose fields are all optional needs none."""
+    raw = request.get_data(cache=False)
+    if not raw.strip():
+        return load(schema_cls, {})
     if request.mimetype != JSON_TYPE:
         raise UnsupportedMediaType()
-    raw = request.get_data(cache=False)
     try:
-        payload = json.loads(raw or b"null")
+        payload = json.loads(raw)
     except (ValueError, RecursionError):
         raise ValidationFailed("the body is not valid JSON", {"_body": ["malformed JSON"]})
     if not isinstance(payload, dict):

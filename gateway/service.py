@@ -8,6 +8,7 @@ from common.observability import Observability
 from common.settings import SafeSettings
 from gateway.routes.coverage import CoverageRoutes
 from gateway.routes.credits import CreditsRoutes
+from gateway.routes.demo import DemoRoutes
 from gateway.routes.notifications import NotificationsRoutes
 from gateway.routes.payments import PaymentsRoutes
 from gateway.routes.placement import PlacementRoutes
@@ -21,7 +22,7 @@ from gateway.rpc import TimedRpc
 
 
 class GatewayService(SystemRoutes, ReferenceRoutes, CreditsRoutes, RegistryRoutes, TimesheetRoutes, PaymentsRoutes,
-                     NotificationsRoutes, CoverageRoutes, PlacementRoutes, PortalRoutes, StepUpRoutes):
+                     NotificationsRoutes, CoverageRoutes, PlacementRoutes, PortalRoutes, StepUpRoutes, DemoRoutes):
     name = "gateway"
 
     config = Config()

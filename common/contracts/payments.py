@@ -34,12 +34,21 @@ PAYOUT_RETURNED = EventType(SOURCE, "payout.returned", PayoutChanged)
 
 # RPC payloads
 
+# What the API documents of a KZ IBAN; the rules themselves are services/payments/rules.py's (a test keeps
+# this list the same as KZ_BANKS).
+IBAN_RULES = ("a Kazakh IBAN, 20 characters (spaces allowed): KZ, two check digits (ISO 13616, "
+              "mod 97), a three-digit bank code and 13 characters of account. Accepted bank codes: 125 National "
+              "Bank of Kazakhstan, 551 Freedom Bank Kazakhstan, 563 Kazpost, 601 Halyk Bank, 722 Kaspi Bank, "
+              "821 Bank RBK, 826 Bank CenterCredit, 832 Citibank Kazakhstan, 849 Nurbank, 886 Home Credit Bank, "
+              "914 Bereke Bank, 948 Eurasian Bank, 965 ForteBank, 998 First Heartland Jusan Bank")
+
+
 class PayoutDetailsIn(Contract):
     method = fields.String(load_default="iban", validate=validate.OneOf(DETAIL_METHODS))
     card_number = fields.String(validate=validate.Length(max=40), load_only=True,
                                 metadata={"description": "refused: a card number is no account a transfer reaches"})
     iban = fields.String(required=True, validate=validate.Length(max=40),
-                         metadata={"description": "the KZ IBAN of the student's (card) account"})
+                         metadata={"description": "the KZ IBAN of the student's (card) account; " + IBAN_RULES})
     iin = fields.String(required=True, validate=validate.Length(max=12),
                         metadata={"description": "the account holder's IIN, for the beneficiary's details"})
     holder_name = text_field(2, 140, required=True)

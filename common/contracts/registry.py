@@ -229,7 +229,12 @@ class SiteOut(Contract):
 
 class OrganisationApply(SignedNonce):
     """Signed by the organisation's representative, who becomes its first staff user."""
-    bin = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{12}$"))
+    bin = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{12}$"), metadata={"description": (
+        "12 digits: the year (2) and month (2, 01-12) of registration, the entity type (5th digit: 4 resident, "
+        "5 non-resident, 6 joint entrepreneurship), its kind, a 5-digit serial and a check digit: the sum of "
+        "the first 11 digits weighted 1..11, mod 11; if that is 10, weighted 3..11,1,2 mod 11 (10 again: no "
+        "valid BIN). It must be the BIN in the signer's certificate. Under a test CA (NCA's test pack, demo "
+        "mode) any 12 digits")})
     name = text_field(2, 200, required=True)
     kind = fields.String(required=True, validate=validate.OneOf(ORGANISATION_KINDS))
     region = region_field(required=True)

@@ -27,16 +27,21 @@ class ComponentHealth(Contract):
     reason = fields.String()
 
 
+DEMO = "demo mode (a local run): demo keys sign for anyone who asks; never in production"
+
+
 class Health(Contract):
     status = fields.String(required=True)
     broker = fields.String(required=True)
     services = fields.Dict(keys=fields.String(), values=fields.Nested(ComponentHealth), required=True)
     down = fields.List(fields.String(), required=True)
+    demo = fields.Boolean(required=True, metadata={"description": DEMO})
 
 
 class PublicHealth(Contract):
     status = fields.String(required=True, metadata={"description": "up or down"})
     down = fields.List(fields.String(), required=True, metadata={"description": "what is down"})
+    demo = fields.Boolean(required=True, metadata={"description": DEMO})
 
 
 class PublicHealthCache(DependencyProvider):
@@ -91,7 +96,7 @@ class SystemRoutes:
         if not broker_up:
             down.insert(0, "broker")
         return {"status": "up" if not down else "down", "broker": "up" if broker_up else "down",
-                "services": report, "down": down}
+                "services": report, "down": down, "demo": self.demo.enabled}
 
     def _service_health(self, name):
         try:

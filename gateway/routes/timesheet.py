@@ -5,7 +5,7 @@ from werkzeug.wrappers import Response
 
 from common.contracts import timesheet as contracts
 from common.contracts.registry import SignatureVerdictOut, SignatureVerifyIn
-from gateway.http import route
+from gateway.http import route, rows_in_language
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 TAG = "timesheet"
@@ -28,7 +28,7 @@ class TimesheetRoutes:
                    "(coordinator; Idempotency-Key)",
            tag=TAG, body=contracts.DayIn, response=contracts.DayOut)
     def log_day(self, request, body):
-        return self.timesheet.log_day(body, idempotency_key(request))
+        return rows_in_language(self.timesheet.log_day(body, idempotency_key(request)), request)
 
     @route("GET", "/api/v1/hours", summary="Hour entries in the caller's scope", tag=TAG,
            query=contracts.EntryQuery, response=contracts.EntryPage)
@@ -46,7 +46,7 @@ class TimesheetRoutes:
                    "(student)",
            tag=TAG, body=contracts.ConfirmManyIn, response=contracts.ConfirmManyOut)
     def confirm_entries(self, request, body):
-        return self.timesheet.confirm_entries(body)
+        return rows_in_language(self.timesheet.confirm_entries(body), request)
 
     @route("POST", "/api/v1/hours/<entry_id>/confirm", summary="Confirm an entry (student)", tag=TAG,
            body=contracts.ConfirmIn, response=contracts.EntryOut, errors=(404, 409))
@@ -102,6 +102,9 @@ class TimesheetRoutes:
            tag=TAG, body=contracts.ReportIn, response=contracts.ReportDetailOut, status=201,
            errors=(400, 403, 404, 409, 422))
     def submit_report(self, request, body):
+        on_record = self.timesheet.report_submitted_with(body["placement_id"], body["signature"])
+        if on_record is not None:  # sent again after its answer was lost: the report it made
+            return on_record
         # timesheet renders the PDF, registry (which holds the trust store) verifies the signature
         # over it, timesheet keeps it with the report if the PDF is still the same
         document = self.timesheet.report_document(body["placement_id"])

@@ -1,6 +1,9 @@
-// The gateway's JSON API: the bearer token of the signed-in person, and errors as ApiError. An access
-// token lives 15 minutes: on a 401 the session is renewed once with its refresh token, then the call
-// is made again; a refused renewal signs the person out.
+// The gateway's JSON API: the bearer token of the signed-in person, and errors as ApiError (in the page's
+// language: the API answers errors in the language of Accept-Language). An access token lives 15 minutes:
+// on a 401 the session is renewed once with its refresh token, then the call is made again; a refused
+// renewal signs the person out.
+import { lang } from "./i18n.js";
+
 const SESSION_KEY = "sv.session";
 const API = "/api/v1";
 
@@ -67,7 +70,7 @@ function renewed(current) {
 // `raw` answers the fetch Response itself (for files); otherwise the parsed JSON body.
 export async function api(method, path, { body, query, headers = {}, raw = false } = {}) {
   let current = session.get();
-  const request = { method, headers: { Accept: "application/json", ...headers } };
+  const request = { method, headers: { Accept: "application/json", "Accept-Language": lang(), ...headers } };
   if (body !== undefined) {
     request.headers["Content-Type"] = "application/json";
     request.body = JSON.stringify(body);

@@ -4,6 +4,7 @@ import { post, session, whenSignedOut } from "./api.js";
 import { h, replace } from "./dom.js";
 import { errorMessage } from "./forms.js";
 import { LANGUAGES, lang, onLangChange, setLang, t } from "./i18n.js";
+import { startDemoMode } from "./demo.js";
 import { notificationsBell } from "./notifications.js";
 import { applyPage } from "./pages/apply.js";
 import coordinator from "./pages/coordinator.js";
@@ -105,4 +106,9 @@ whenSignedOut(() => render());
 onLangChange(() => render());
 window.addEventListener("hashchange", () => render());
 document.documentElement.lang = lang();
-render();
+// Demo mode first, so its signer is the one a sign-in uses (another signer plugs in once body[data-ready]).
+startDemoMode().catch(() => false).then((drawBanner) => {
+  if (drawBanner) onLangChange(drawBanner);
+  document.body.dataset.ready = drawBanner ? "demo" : "yes";
+  render();
+});

@@ -7,7 +7,6 @@ const DICTIONARIES = { ru, kk, en };
 export const LANGUAGES = [["kk", "Қазақша"], ["ru", "Русский"], ["en", "English"]];
 const STORAGE_KEY = "sv.lang";
 const LOCALES = { ru: "ru-RU", kk: "kk-KZ", en: "en-GB" };
-const DATE = { day: "numeric", month: "long", year: "numeric" };
 const listeners = [];
 
 let current = initialLanguage();
@@ -62,14 +61,43 @@ export function number(value) {
   return new Intl.NumberFormat(LOCALES[current], { maximumFractionDigits: 2 }).format(Number(value ?? 0));
 }
 
+// Dates and times as a person in Kazakhstan reads them: in Asia/Almaty whatever the computer's zone, and
+// spelled out here, since browsers' Kazakh locale data is incomplete ("2026 M12 2" instead of a month's name).
+const TIME_ZONE = "Asia/Almaty";
+const MONTHS = {
+  ru: ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября", "ноября", "декабря"],
+  kk: ["қаңтар", "ақпан", "наурыз", "сәуір", "мамыр", "маусым", "шілде", "тамыз", "қыркүйек", "қазан", "қараша", "желтоқсан"],
+  en: ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+    "December"],
+};
+const PARTS = new Intl.DateTimeFormat("en-GB", { timeZone: TIME_ZONE, year: "numeric", month: "numeric",
+  day: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+
+// {year, month (1-12), day, hour, minute} of an instant in Almaty, or of a calendar date as it is.
+function almaty(value) {
+  if (value.length === 10) {
+    const [year, month, day] = value.split("-").map(Number);
+    return { year, month, day };
+  }
+  const parts = Object.fromEntries(PARTS.formatToParts(new Date(value)).map((part) => [part.type, part.value]));
+  return { year: Number(parts.year), month: Number(parts.month), day: Number(parts.day), hour: parts.hour,
+    minute: parts.minute };
+}
+
+function spelled({ year, month, day }) {
+  const name = MONTHS[current][month - 1];
+  if (current === "kk") return `${year} жылғы ${day} ${name}`;
+  if (current === "ru") return `${day} ${name} ${year} г.`;
+  return `${day} ${name} ${year}`;
+}
+
 export function date(value) {
   if (!value) return "—";
-  const parsed = value.length === 10 ? new Date(`${value}T00:00:00`) : new Date(value);
-  return new Intl.DateTimeFormat(LOCALES[current], DATE).format(parsed);
+  return spelled(almaty(value));
 }
 
 export function dateTime(value) {
   if (!value) return "—";
-  return new Intl.DateTimeFormat(LOCALES[current], { ...DATE, hour: "2-digit", minute: "2-digit" })
-    .format(new Date(value));
+  const parts = almaty(value);
+  return `${spelled(parts)}, ${parts.hour}:${parts.minute}`;
 }

@@ -3,7 +3,7 @@ the published XSD before it leaves, and the bank's pain.002, camt.054, camt.053 
 plain values. Pure functions: no I/O but reading the XSD once.
 
 The XSD is ISO 20022's own `pain.001.001.09.xsd` (Standards Editor, 2019), as the `sepaxml` package
-ships it. Kazakh payment details (README.md, "Payments: ISO 20022"): the beneficiary's IIN in
+ships it. Kazakh payment details (docs/api.md, "Payments: ISO 20022"): the beneficiary's IIN in
 `Cdtr/Id/PrvtId/Othr` with scheme `NIDN`, the КНП in `Purp/Prtry`, and the ЕКНП line (КОд, КБе, КНП)
 first in `RmtInf/Ustrd`, beside the remittance naming the programme, the voucher and the IIN.
 """

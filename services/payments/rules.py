@@ -2,7 +2,7 @@
 the ledger, and reconciliation with the bank's statements."""
 import datetime as dt
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 
 from common import programme
 

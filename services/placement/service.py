@@ -60,7 +60,10 @@ class PlacementService(HealthMixin):
         principal = self.caller().require(COORDINATOR)
         data = load(contracts.ProjectIn, payload)
         with self.db.begin():
-            site = self.db.get(Site, principal.site_id or "")
+            if not principal.site_id:
+                raise Forbidden("you coordinate no site: a representative coordinates the organisation's only "
+                                "site, or creates a coordinator for each of its sites", {"site_id": ["no site"]})
+            site = self.db.get(Site, principal.site_id)
             if site is None or site.organisation_id != principal.organisation_id:
                 raise Forbidden("the coordinator's site is not one of an accredited organisation")
             organisation = self.db.get(Organisation, site.organisation_id)

@@ -212,14 +212,28 @@ def load_certificates(path):
     return [x509.Certificate.load(data)]
 
 
+# The organisation named in demo mode's CA certificates (ops/demo.py): such a CA is a test CA only.
+DEMO_AUTHORITY = "STUDENT VOUCHER DEMO (NOT A REAL CA)"
+
+
+def is_demo_authority(certificate):
+    return certificate.subject.native.get("organization_name") == DEMO_AUTHORITY
+
+
 class TrustStore:
     """The certificates a chain may end in (NCA RK's roots and CAs in production), and those the
     deployment marks as test CAs (`EDS_TEST_TRUST_STORE`): NCA's test identities carry IINs and BINs
-    without valid check digits, accepted only under a test CA."""
+    without valid check digits, accepted only under a test CA. Demo mode's CA is refused among the
+    production ones, so a demo key never signs in where real keys do."""
 
     def __init__(self, certificates, test_certificates=()):
+        certificates = list(certificates)
+        demo = [describe(c) for c in certificates if is_demo_authority(c)]
+        if demo:
+            raise ValueError(f"EDS_TRUST_STORE holds demo mode's CA ({demo[0]}): it belongs in "
+                             "EDS_TEST_TRUST_STORE of a local demo run, never among trusted CAs")
         self.test_certificates = list(test_certificates)
-        self.certificates = list(certificates) + self.test_certificates
+        self.certificates = certificates + self.test_certificates
 
     @classmethod
     def from_files(cls, paths, test_paths=()):
@@ -493,7 +507,7 @@ def _http_post(url, body, timeout):
 
 
 class NoRevocationCheck(RevocationChecker):
-    """Only for a local run without CRLs; never in production (see README)."""
+    """Only for a local run without CRLs; never in production (see docs/eds.md)."""
 
     def check(self, certificate, issuer, at):
         return {"source": "none"}

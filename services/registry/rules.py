@@ -219,9 +219,18 @@ def staff_scope_problems(role, scope):
     return problems
 
 
-def is_representative(principal):
-    """An organisation's representative: a coordinator bound to an organisation but to no site."""
-    return principal.has(COORDINATOR) and bool(principal.organisation_id) and not principal.site_id
+def is_representative(principal, representative_id):
+    """The organisation's representative (the staff user who signed its application), whether or not
+    they also coordinate its only site."""
+    return principal.has(COORDINATOR) and bool(principal.organisation_id) and principal.user_id == representative_id
+
+
+def coordinated_site(role, site_id, organisation_site_ids):
+    """The site a coordinator signs in to: their own; or, for a coordinator bound to the organisation
+    alone (its representative), its only site, so a one-person organisation runs its site itself."""
+    if role != COORDINATOR or site_id:
+        return site_id
+    return organisation_site_ids[0] if len(organisation_site_ids) == 1 else None
 
 
 # Organisations: status changes and who sees what.
@@ -248,9 +257,9 @@ def may_decide(principal, organisation_region):
     return principal.has(*REGIONAL_OFFICERS) and principal.region == organisation_region
 
 
-def may_withdraw(principal, organisation_id):
+def may_withdraw(principal, organisation_id, representative_id):
     """The organisation's own representative withdraws its pending application."""
-    return is_representative(principal) and principal.organisation_id == organisation_id
+    return is_representative(principal, representative_id) and principal.organisation_id == organisation_id
 
 
 def sees_every_organisation(principal):
@@ -265,8 +274,8 @@ def may_see_organisation(principal, organisation_id, region, status):
         or (principal.has(COORDINATOR) and principal.organisation_id == organisation_id)
 
 
-def may_add_site(principal, organisation_id, region):
-    return may_decide(principal, region) or (is_representative(principal)
+def may_add_site(principal, organisation_id, region, representative_id):
+    return may_decide(principal, region) or (is_representative(principal, representative_id)
                                              and principal.organisation_id == organisation_id)
 
 

@@ -212,7 +212,7 @@ class RegistryService(HealthMixin):
     def _token(self, account, name):
         """An access token for the account and a refresh token to renew it, stored in the caller's
         transaction."""
-        principal = _student_principal(account) if isinstance(account, Student) else _staff_principal(account)
+        principal = _student_principal(account) if isinstance(account, Student) else self._signed_in_staff(account)
         access, ttl = self.tokens(principal, name)
         refresh_ttl = min(int(self.config.get("AUTH_REFRESH_TTL_SECONDS") or DEFAULT_REFRESH_TTL_SECONDS),
                           MAX_REFRESH_TTL_SECONDS)
@@ -241,6 +241,13 @@ class RegistryService(HealthMixin):
         principal = self.caller()
         with self.db.begin():
             repository.revoke_refresh_tokens(self.db, principal.user_id)
+
+    def _signed_in_staff(self, staff):
+        """A staff user's principal at sign-in; a representative coordinates their organisation's only site."""
+        organisation = find(self.db, Organisation, staff.organisation_id) if staff.organisation_id else None
+        site_ids = [site.id for site in organisation.sites] if organisation is not None \
+            and organisation.status == rules.ACCREDITED else []
+        return _staff_principal(staff, rules.coordinated_site(staff.role, staff.site_id, site_ids))
 
     # Students
 
@@ -409,7 +416,7 @@ class RegistryService(HealthMixin):
             if organisation is None:
                 raise NotFound("no such organisation")
             if decision == "withdraw":
-                if not rules.may_withdraw(principal, organisation.id):
+                if not rules.may_withdraw(principal, organisation.id, organisation.representative_id):
                     raise Forbidden("only the organisation's representative withdraws its application")
             elif not rules.may_decide(principal, organisation.region):
                 raise Forbidden(f"only an MIO or NVS officer of {organisation.region} may {decision} this organisation")
@@ -428,7 +435,7 @@ class RegistryService(HealthMixin):
         data = load(SiteIn, payload)
         with self.db.begin():
             organisation = self._visible_organisation(principal, organisation_id)
-            if not rules.may_add_site(principal, organisation.id, organisation.region):
+            if not rules.may_add_site(principal, organisation.id, organisation.region, organisation.representative_id):
                 raise Forbidden("only the organisation's representative or an officer of its region adds sites")
             if organisation.status not in (rules.PENDING, rules.ACCREDITED):
                 raise RuleViolation(f"an organisation that is {organisation.status} cannot add sites",
@@ -474,13 +481,13 @@ class RegistryService(HealthMixin):
         """Admins create anyone; an accredited organisation's representative, its site coordinators."""
         if principal.has(ADMIN):
             return
-        if not rules.is_representative(principal):
+        organisation = find(self.db, Organisation, principal.organisation_id) if principal.organisation_id else None
+        if organisation is None or not rules.is_representative(principal, organisation.representative_id):
             raise Forbidden("only an admin or an organisation's representative creates staff users")
         if data["role"] != COORDINATOR or data.get("organisation_id") != principal.organisation_id \
                 or not data.get("site_id"):
             raise Forbidden("a representative creates only coordinators of its own organisation's sites")
-        organisation = find(self.db, Organisation, principal.organisation_id)
-        if organisation is None or organisation.status != rules.ACCREDITED:
+        if organisation.status != rules.ACCREDITED:
             raise RuleViolation("the organisation must be accredited to add site coordinators")
 
     def _derived_scope(self, data):
@@ -540,8 +547,8 @@ def _student_principal(student):
                      scope={"region": student.region, "university_id": student.university_id})
 
 
-def _staff_principal(staff):
-    scope = {"region": staff.region, "organisation_id": staff.organisation_id, "site_id": staff.site_id,
+def _staff_principal(staff, site_id=None):
+    scope = {"region": staff.region, "organisation_id": staff.organisation_id, "site_id": site_id or staff.site_id,
              "university_id": staff.university_id}
     if staff.role in rules.NATIONAL_ROLES:
         scope = {}

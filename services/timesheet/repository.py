@@ -9,7 +9,7 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from common.contracts import timesheet as contracts
-from common.db import as_utc, page
+from common.db import as_utc, page, serialise
 from common.errors import Conflict, NotFound
 from common.ids import new_id
 from common.outbox import record_event, utcnow
@@ -34,6 +34,7 @@ def save_started_placement(session, data):
     """A placement starts active, unless it was already heard to have ended; a copy heard again keeps
     its status."""
     placement_id = data.pop("placement_id")
+    serialise(session, "timesheet.placement", placement_id)
     placement = session.get(Placement, placement_id, with_for_update=True)
     if placement is None:
         ended = session.get(PlacementEnding, placement_id) is not None
@@ -45,6 +46,7 @@ def save_started_placement(session, data):
 
 def mark_withdrawn(session, placement_id, ended_at):
     """Ends the placement for good: whether or not its start has arrived yet, it is never active again."""
+    serialise(session, "timesheet.placement", placement_id)
     if session.get(PlacementEnding, placement_id) is None:
         session.add(PlacementEnding(placement_id=placement_id, ended_at=ended_at))
         session.flush()

@@ -119,6 +119,11 @@ def check_submittable(hours_confirmed, hours_required, open_disputes, report_sta
                             {"placement_id": ["the voucher's hours are not confirmed yet"]})
 
 
+def same_signature(kept, sent):
+    """Whether two base64 CMS texts are the same signature (line breaks and spaces aside)."""
+    return "".join(kept.split()) == "".join(sent.split())
+
+
 def check_review(report_status, decision, reason, signed=True):
     """The Operator reviews a submitted report once; a rejection says why; only a report with a
     verified EDS signature is accepted (one submitted unsigned is rejected, and the site signs it)."""

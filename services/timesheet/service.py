@@ -341,6 +341,21 @@ class TimesheetService(HealthMixin):
                 "organisation_id": placement.organisation_id, "signable_since": settled}
 
     @rpc
+    def report_submitted_with(self, placement_id, signature):
+        """The report on record when the placement's current submission carries exactly this signature
+        (the same signed report sent again, its first answer lost on the way); None otherwise."""
+        coordinator = self.caller().require(COORDINATOR)
+        with self.db.begin():
+            placement = repository.get_placement(self.db, placement_id)
+            rules.ensure_at_site(placement.site_id, coordinator.site_id)
+            report = repository.report_of(self.db, placement.id)
+            resubmitted = report is not None and report.status != rules.REJECTED
+            kept = repository.current_signature(self.db, report) if resubmitted else None
+            if kept is None or not rules.same_signature(kept.signature, signature):
+                return None
+            return repository.report_view(report, placement, repository.confirmed_entries(self.db, placement.id))
+
+    @rpc
     def submit_report(self, payload, evidence=None, document=None):
         """The report goes to the Operator with the coordinator's signature over its PDF (`document`,
         as `report_document` rendered it), verified by registry (`evidence`, over exactly these

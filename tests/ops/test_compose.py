@@ -23,6 +23,7 @@ SECRETS = {"RABBITMQ_PASSWORD": "s", "POSTGRES_PASSWORD": "s", **SERVICE_SECRETS
            "AUTH_REGIONAL_KEYS": "KZ-75=/run/secrets/regional-keys/kz-75.pem", "AUTH_REGIONAL_KEYS_DIR": "regions",
            "REGION_SIGNING_KEY_FILE": "kz-75.pem"}
 SETTING = re.compile(r"\$\{([A-Z][A-Z0-9_]*)[:}]")
+DEMO_SETTINGS = {"DEMO_MODE", "DEMO_MODE_FORCE", "DEMO_FOLDER"}  # a local run's (./platform start), never production's
 
 
 def code_services():
@@ -73,7 +74,7 @@ def test_every_service_runs_replicated_with_every_setting_its_config_reads():
         service = national[name]
         assert service["deploy"]["replicas"] >= 1 and service["healthcheck"]["test"], name
         assert service["restart"] == "unless-stopped", name
-        absent = settings_read_by(config_file) - environment_of(service)
+        absent = settings_read_by(config_file) - environment_of(service) - DEMO_SETTINGS
         if absent:
             missing[name] = sorted(absent)
     assert not missing, f"settings read by config.yml but not set in {NATIONAL}: {missing}"
@@ -88,13 +89,26 @@ def test_every_service_runs_replicated_with_every_setting_its_config_reads():
     assert all(need["condition"] == "service_healthy" for need in national["seed"]["depends_on"].values())
 
 
+def test_production_never_runs_in_demo_mode():
+    """No compose file sets a demo setting (the gateway's default is off) or trusts a test CA; their
+    gateways listen on every address, where demo mode is refused anyway (tests/ops/test_demo.py)."""
+    for name in (NATIONAL, REGIONAL):
+        text = (ROOT / name).read_text()
+        assert not any(setting in text for setting in DEMO_SETTINGS), name
+        for service in compose(name).values():
+            environment = service.get("environment") or {}
+            if isinstance(environment, dict) and "EDS_TEST_TRUST_STORE" in environment:
+                assert environment["EDS_TEST_TRUST_STORE"] == "", name
+    assert "DEMO_MODE: ${DEMO_MODE:}" in (ROOT / "gateway" / "config.yml").read_text()
+
+
 def test_a_regional_stack_runs_the_regional_services_on_its_own_vhost():
     regional = compose(REGIONAL)
     services = code_services()
     regional_services = {"registry", "placement", "timesheet", "gateway"}
     assert regional_services <= set(regional)
     for name in regional_services:
-        absent = settings_read_by(services[name]) - environment_of(regional[name])
+        absent = settings_read_by(services[name]) - environment_of(regional[name]) - DEMO_SETTINGS
         assert not absent, f"{name} in {REGIONAL} lacks {sorted(absent)}"
         assert "/region-${REGION" in regional[name]["environment"]["AMQP_URI"]
     assert not {"payments", "credits", "coverage"} & set(regional), "national services stay national"

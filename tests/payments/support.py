@@ -4,12 +4,12 @@ import uuid
 
 from kombu import Connection, Producer
 from nameko.standalone.events import get_event_exchange
-from sqlalchemy import inspect, select, text
+from sqlalchemy import select
 
 from common.auth import OPERATOR, STUDENT
 from common.contracts.timesheet import REPORT_ACCEPTED
 from services.payments.models import LedgerEntry, OutboxEvent, Payout
-from tests.harness import SERVICES, eventually
+from tests.harness import eventually
 
 
 def accepted_report(student_id, voucher_kind="h20", region="KZ-71", placement_id=None):

@@ -98,3 +98,8 @@ def test_a_statement_is_checked_entry_by_entry_and_by_its_balances():
     gap = rules.statement_problems(statement([("aR1", 20_000, "DBIT")], closing=960_000), payouts)
     assert {"key": "*", "kind": "statement_gap", "amount": -40_000, "bank_amount": -20_000} in gap
     assert rules.statement_problems(statement([("aR1", 20_000, "DBIT")]), {"aR1": payouts["aR1"]}) == []
+
+
+def test_the_api_documents_every_accepted_bank_code():
+    from common.contracts.payments import IBAN_RULES
+    assert all(f"{code} {name}" in IBAN_RULES for code, (name, _) in rules.KZ_BANKS.items())

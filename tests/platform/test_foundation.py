@@ -9,12 +9,14 @@ from tests.harness import SERVICES, eventually
 
 
 def test_health_reaches_every_service_broker_and_database(platform):
-    assert platform.http.get("/api/v1/health").json() == {"status": "up", "down": []}
+    assert platform.http.get("/api/v1/health").json() == {"status": "up", "down": [], "demo": False}
     assert platform.http.get("/api/v1/health/details", headers=platform.auth("student")).status_code == 403
     response = platform.http.get("/api/v1/health/details", headers=platform.auth("operator"))
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["status"] == "up" and body["broker"] == "up" and body["down"] == []
+    assert body["demo"] is False  # demo mode only where a local run turns it on
+    assert platform.http.get("/api/v1/demo/people").status_code == 404
     assert set(body["services"]) == set(SERVICES)
     assert all(item == {"status": "up", "database": "up"} for item in body["services"].values())
 
@@ -22,7 +24,7 @@ def test_health_reaches_every_service_broker_and_database(platform):
 def test_health_names_a_stopped_service(platform):
     platform.stop("payments")
     public = platform.http.get("/api/v1/health")
-    assert public.status_code == 503 and public.json() == {"status": "down", "down": ["payments"]}
+    assert public.status_code == 503 and public.json() == {"status": "down", "down": ["payments"], "demo": False}
     response = platform.http.get("/api/v1/health/details", headers=platform.auth("admin"))
     assert response.status_code == 503
     body = response.json()

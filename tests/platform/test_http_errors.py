@@ -4,7 +4,7 @@ import json
 import pytest
 from nameko.exceptions import ContainerBeingKilled
 
-from common.auth import ADMIN
+from common.auth import ADMIN, OPERATOR
 from gateway.http import JsonHttpEntrypoint
 
 
@@ -31,6 +31,17 @@ def test_wrong_content_type(platform):
                                            "Content-Type": "application/x-www-form-urlencoded"})
     error = assert_json_error(response, 415, "unsupported_media_type")
     assert "Content-Type" in error["fields"]
+
+
+def test_no_body_at_all_is_an_empty_object(platform):
+    """A POST whose fields are all optional needs no body; one with required fields names them."""
+    headers = platform.auth(ADMIN)
+    for extra in ({}, {"Content-Type": "application/json"}, {"Content-Type": "text/plain"}):
+        response = platform.http.post("/api/v1/universities", headers={**headers, **extra})
+        error = assert_json_error(response, 400, "validation_failed")
+        assert {"code", "name", "region"} <= set(error["fields"])
+    response = platform.http.post("/api/v1/payout-batches", headers=platform.auth(OPERATOR))  # `day` is optional
+    assert response.status_code == 201, response.text
 
 
 def test_unknown_and_invalid_fields_are_named(platform):

@@ -49,14 +49,16 @@ class Portal:
 
     # Navigation
 
-    def open(self, language="ru", size=DESKTOP):
+    def open(self, language="ru", size=DESKTOP, test_signer=True):
+        """The portal afresh in `language`; `test_signer=False` keeps the page's own signer (demo mode's)."""
         self.driver.set_window_size(*size)
         self.driver.get(self.base_url + "/")
         self.driver.execute_script("sessionStorage.clear(); localStorage.setItem('sv.lang', arguments[0]);", language)
         self.driver.refresh()
-        self.wait(lambda d: d.execute_script("return Boolean(window.StudentVoucher)"))
-        with open(TEST_SIGNER) as f:
-            self.driver.execute_script(f.read())
+        self.wait(lambda d: d.execute_script("return Boolean(window.StudentVoucher && document.body.dataset.ready)"))
+        if test_signer:
+            with open(TEST_SIGNER) as f:
+                self.driver.execute_script(f.read())
         return self
 
     def use_ncalayer(self, url):

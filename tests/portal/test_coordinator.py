@@ -40,8 +40,10 @@ def test_coordinator_logs_a_days_attendance_for_the_whole_site(platform, portal)
     portal.wait_for("#attendance-summary", "Учтено: 1, отклонено: 0.")
     portal.wait_gone('[data-field="rows.2.hours"].invalid')
 
-    # the message on the row is the API's own for that row
-    again = ok(platform.http.post("/api/v1/hours/days", headers=coordinator_headers(platform, organisation["id"], site_id),
+    # the message on the row is the API's own for that row, in Russian as the page asked
+    assert refusal == "слишком много часов"
+    again = ok(platform.http.post("/api/v1/hours/days", headers={
+        **coordinator_headers(platform, organisation["id"], site_id), "Accept-Language": "ru"},
                                   json={"work_date": date.today().isoformat(), "rows": [
                                       {"placement_id": placements[2]["placement_id"], "hours": "9", "note": "x"}]}))
     assert "; ".join(again["results"][0]["error"]["fields"]["hours"]) == refusal

@@ -47,7 +47,7 @@ def test_officer_accredits_then_a_student_registers_finds_a_project_and_books_an
     portal.fill("email", "aizhan@example.kz", within=form)
     portal.click("button[type=submit]", within=form)
     portal.sign_pending(student)
-    assert "String does not match" in portal.field_error("phone", within=form)  # the API's own words
+    assert portal.field_error("phone", within=form) == "мән пішімге сәйкес емес"  # the API's own words, in Kazakh
     assert portal.wait_for('[data-field="phone"].invalid')
     portal.fill("phone", "+77011112233", within=form)
     portal.click("button[type=submit]", within=form)
@@ -75,6 +75,7 @@ def test_officer_accredits_then_a_student_registers_finds_a_project_and_books_an
     portal.click("button.slot", within=application)
     booked = portal.wait_for("article.application p.interview")
     assert "Сұхбат:" in booked.text
+    assert "жылғы" in booked.text and "10:00" in booked.text  # spelled in Kazakh, in Almaty's time (05:00 UTC)
     portal.screenshot("student-interview-booked-phone")
 
     me = signed_in(platform, student)

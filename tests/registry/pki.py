@@ -14,7 +14,6 @@ the text to sign (`.data_to_sign`), which `sign_nonce` signs.
 import base64
 import datetime as dt
 import os
-import random
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -25,32 +24,10 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.x509.oid import NameOID
 
-from services.registry.rules import check_digit
+from ops.gost_pki import random_bin, random_iin  # noqa: F401  (tests import them from here)
 from tests.registry.gost_pki import INDIVIDUAL, GostKey, GostTestPki, gost_cms
 
 UTC = dt.timezone.utc
-
-
-def random_iin(birth=None, sex_digit=None):
-    """A valid IIN: birth date YYMMDD, the century/sex digit, a serial and its check digit."""
-    rng = random.SystemRandom()
-    birth = birth or dt.date(rng.randint(1995, 2007), rng.randint(1, 12), rng.randint(1, 28))
-    century_digit = sex_digit or (3 if birth.year < 2000 else 5) + rng.randint(0, 1)
-    while True:
-        first = f"{birth:%y%m%d}{century_digit}{rng.randint(0, 9999):04d}"
-        digit = check_digit(first)
-        if digit is not None:
-            return first + str(digit)
-
-
-def random_bin():
-    """A valid BIN: registration year and month, a resident legal entity, a serial, its check digit."""
-    rng = random.SystemRandom()
-    while True:
-        first = f"{rng.randint(0, 25):02d}{rng.randint(1, 12):02d}4{rng.randint(0, 999999):06d}"
-        digit = check_digit(first)
-        if digit is not None:
-            return first + str(digit)
 
 
 def with_wrong_check_digit(iin):

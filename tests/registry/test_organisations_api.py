@@ -1,5 +1,7 @@
 """Organisations apply with their representative's EDS, are accredited by their own region, add sites
 and site coordinators; admins create staff; everything lands in the audit log."""
+import datetime as dt
+
 import jwt
 from sqlalchemy import select
 
@@ -7,7 +9,7 @@ from common.contracts.registry import (ORGANISATION_ACCREDITED, ORGANISATION_REJ
                                        SITE_ADDED)
 from services.registry.models import OutboxEvent
 from services.registry.repository import bootstrap_admin
-from tests.harness import SIGNING_KEY
+from tests.harness import SIGNING_KEY, eventually
 from tests.registry.gost_pki import LEGAL_EMPLOYEE, LEGAL_HEAD, LEGAL_SIGNING_RIGHT
 from tests.registry.pki import bearer, challenge, eds_login, make_user, random_iin, sign_nonce
 
@@ -76,6 +78,20 @@ def test_an_organisation_applies_and_only_its_region_accredits_it(platform):
     event = outbox(platform, ORGANISATION_ACCREDITED)[0]
     assert (event["organisation_id"], event["region"], [s["name"] for s in event["sites"]]) == (
         org_id, "KZ-71", ["School No. 12"])
+
+    # a one-person organisation: signed in again, the representative coordinates its only site and
+    # publishes there, and still acts as the representative (adds the next site below)
+    only_site = organisation["sites"][0]["id"]
+    rep_token = eds_login(http, representative)
+    assert claims(rep_token)["scope"] == {"organisation_id": org_id, "site_id": only_site, "region": "KZ-71"}
+    today = dt.date.today()
+    project = {"title": "Homework club", "description": "Help with homework after school.", "direction": "tutoring",
+               "voucher_kind": "h20", "places": 2, "starts_on": today.isoformat(),
+               "ends_on": (today + dt.timedelta(days=30)).isoformat(), "schedule": "Mon 15:00", "online": False,
+               "languages": ["ru"]}
+    published = eventually(lambda: (lambda r: r if r.status_code == 201 else None)(
+        http.post("/api/v1/projects", headers=bearer(rep_token), json=project)))
+    assert published.json()["site_id"] == only_site
 
     # a site added after accreditation is announced on its own
     second = http.post(f"/api/v1/organisations/{org_id}/sites", headers=bearer(rep_token), json={

@@ -83,10 +83,20 @@ def test_organisation_decisions_and_who_may_take_them():
     assert rules.may_decide(mio, "KZ-71") and not rules.may_decide(mio, "KZ-75")
     assert not rules.may_decide(Principal("a", ("admin",)), "KZ-71")
     representative = Principal("r", ("coordinator",), {"organisation_id": "o1", "region": "KZ-71"})
-    assert rules.is_representative(representative)
-    assert rules.may_add_site(representative, "o1", "KZ-71") and not rules.may_add_site(representative, "o2", "KZ-71")
+    assert rules.is_representative(representative, "r") and not rules.is_representative(representative, "x")
+    assert rules.may_add_site(representative, "o1", "KZ-71", "r") and not rules.may_add_site(representative, "o2", "KZ-71", "r")
+    assert not rules.may_add_site(representative, "o1", "KZ-71", "x")
+    assert rules.may_withdraw(representative, "o1", "r") and not rules.may_withdraw(representative, "o1", "x")
     assert not rules.may_see_organisation(representative, "o2", "KZ-71", "pending")
     assert rules.may_see_organisation(representative, "o2", "KZ-71", "accredited")
+
+
+def test_a_representative_coordinates_the_organisations_only_site():
+    assert rules.coordinated_site("coordinator", None, ["s1"]) == "s1"
+    assert rules.coordinated_site("coordinator", None, ["s1", "s2"]) is None  # then a coordinator per site
+    assert rules.coordinated_site("coordinator", "s2", ["s1"]) == "s2"
+    assert rules.coordinated_site("coordinator", None, []) is None
+    assert rules.coordinated_site("mio_officer", None, ["s1"]) is None
 
 
 @pytest.mark.parametrize("key, usages, has_bin, role", [

@@ -84,9 +84,14 @@ def signed_report_path(platform, student_user, head, employee, bin_, coordinator
     placement = placed_with_hours(platform, student_id, organisation)
     document = report_pdf_of(platform, placement, coordinator)
     assert "Айгерім Сәрсенова" in pdf_text(document) and "Signed with EDS by the organisation" in pdf_text(document)
-    submitted = submit(platform, placement, coordinator, sign_document(employee, document))
+    signature = sign_document(employee, document)
+    submitted = submit(platform, placement, coordinator, signature)
     assert submitted.status_code == 201, submitted.text
     report = submitted.json()
+    again = submit(platform, placement, coordinator, signature)  # its answer lost, the site sends it again
+    assert again.status_code == 201 and again.json() == report, again.text
+    other = submit(platform, placement, coordinator, sign_document(employee, document))
+    assert other.status_code == 409, other.text  # a second signature is a second submission
     signer = report["signature"]
     assert (signer["iin"], signer["bin"], signer["role"]) == (employee.iin, bin_, signer["role"])
     assert signer["name"] and signer["role"].startswith("legal_")

@@ -49,6 +49,7 @@ GET /api/v1/coverage/weekly                                403      403   403   
 GET /api/v1/credits/flagged                                403      403   403    403 403 403  403 403  403      200       403        403      403   200  401
 GET /api/v1/credits/requests                               403      403   403    403 403 403  403 403  403      403       200        200      403   403  401
 GET /api/v1/credits/requests/{request_id}                  200      404   403    403 403 403  403 403  403      200       200        404      403   200  401
+GET /api/v1/demo/people                                    404      404   404    404 404 404  404 404  404      404       404        404      404   404  404
 GET /api/v1/directions                                     200      200   200    200 200 200  200 200  200      200       200        200      200   200  200
 GET /api/v1/health                                         200      200   200    200 200 200  200 200  200      200       200        200      200   200  200
 GET /api/v1/health/details                                 403      403   403    403 403 403  403 403  403      200       403        403      403   200  401
@@ -93,6 +94,8 @@ POST /api/v1/applications/{application_id}/outcome         403      403   422   
 POST /api/v1/attendance                                    409      404   403    403 403 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/attendance/{attendance_id}/check-out          404      404   403    403 403 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/attendance/{attendance_id}/decision           403      403   404    404 404 403  403 403  403      403       403        403      403   403  401
+POST /api/v1/demo/people                                   404      404   404    404 404 404  404 404  404      404       404        404      404   404  404
+POST /api/v1/demo/sign                                     404      404   404    404 404 404  404 404  404      404       404        404      404   404  404
 POST /api/v1/auth/challenge                                201      201   201    201 201 201  201 201  201      201       201        201      201   201  201
 POST /api/v1/auth/login                                    401      401   401    401 401 401  401 401  401      401       401        401      401   401  401
 POST /api/v1/auth/refresh                                  401      401   401    401 401 401  401 401  401      401       401        401      401   401  401
@@ -151,6 +154,7 @@ def body_for(key, ids):
         "POST /api/v1/agreements/verify": {"code": "0" * 30, "signature": "AAAA"},
         "POST /api/v1/auth/login": {"nonce": "0" * 32, "signature": "AAAA"},
         "POST /api/v1/auth/refresh": {"refresh_token": "0" * 43},
+        "POST /api/v1/demo/sign": {"person": "student", "data_base64": "AAAA"},  # demo mode is off: 404
         "PATCH /api/v1/students/me": {"language": "kk"},
         "POST /api/v1/organisations": {"nonce": "0" * 32, "signature": "AAAA", "bin": "940140000385",
                                        "name": "School", "kind": "school", "region": REGION, "address": "Abai 1",

@@ -2,11 +2,19 @@
 import datetime as dt
 import uuid
 
+import eventlet
+from eventlet.patcher import original
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
 from common.contracts.placement import PLACEMENT_STARTED, PLACEMENT_WITHDRAWN
-from services.timesheet import rules
+from common.db import make_engine
+from services.timesheet import repository, rules
 from services.timesheet.models import Placement
 from services.timesheet.service import TimesheetService
 from tests.consumers import at, envelope, orders_with_a_duplicate
+
+real_threading = original("threading")
 
 
 def started(placement_id, minutes):
@@ -45,3 +53,44 @@ def test_a_placement_heard_twice_stays_as_it_was(consumers):
     timesheet.deliver(withdrawn(placement_id, 5), started(placement_id, 0))
     with timesheet.read() as session:
         assert session.get(Placement, placement_id).status == rules.WITHDRAWN
+
+
+def test_a_start_and_an_ending_handled_at_once_end_withdrawn(database_factory):
+    """Two workers, one per event: the start's transaction is still open when the ending is handled.
+    Neither sees the other's uncommitted row, so without taking turns the start committed last
+    and left the placement active."""
+    url = database_factory.create(TimesheetService.name)
+    engine = make_engine(url)
+    placement_id = uuid.uuid4().hex
+    data = PLACEMENT_STARTED.load(started(placement_id, 0))
+    ended = []
+    try:
+        with Session(engine) as starting:
+            repository.save_started_placement(starting, data)
+            starting.flush()
+            # An OS thread: SQLite's wait for the writer's lock would block every green thread.
+            ending = real_threading.Thread(target=end_as_a_redelivering_consumer, args=(engine, placement_id, ended))
+            ending.start()
+            eventlet.sleep(0.3)  # the ending's worker runs while the start is uncommitted
+            starting.commit()
+        ending.join()
+        assert ended, "the ending was never handled"
+        with Session(engine) as session:
+            assert session.get(Placement, placement_id).status == rules.WITHDRAWN
+    finally:
+        engine.dispose()
+        database_factory.drop(url)
+
+
+def end_as_a_redelivering_consumer(engine, placement_id, ended):
+    """Handles `placement.withdrawn`; a failed attempt is rolled back and handled again, as a
+    redelivery would."""
+    for attempt in range(3):
+        with Session(engine) as session:
+            try:
+                repository.mark_withdrawn(session, placement_id, at(5))
+                session.commit()
+                ended.append(attempt)
+                return
+            except OperationalError:
+                session.rollback()

@@ -349,4 +349,11 @@ export default {
   "mismatch.missing_from_statement": "Paid here, missing from the statement",
   "mismatch.return_missing_from_statement": "Return missing from the statement",
   "mismatch.totals_differ": "Totals differ",
+
+  "demo.banner": "DEMO MODE: demo people, demo keys and made-up data. Nothing here is real.",
+  "demo.signerTitle": "Sign as a demo person",
+  "demo.signerIntro": "Demo mode: pick who signs. The platform checks the signature as it checks NCALayer's.",
+  "demo.newStudent": "A new demo student",
+  "demo.useNcalayer": "Use NCALayer",
+  "demo.cancel": "Cancel",
 };

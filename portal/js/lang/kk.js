@@ -349,4 +349,11 @@ export default {
   "mismatch.missing_from_statement": "Бізде төленген, үзіндіде жоқ",
   "mismatch.return_missing_from_statement": "Қайтару үзіндіде жоқ",
   "mismatch.totals_differ": "Қорытындылар сәйкес емес",
+
+  "demo.banner": "ДЕМО РЕЖИМІ: демо адамдар, демо кілттер және ойдан шығарылған деректер. Мұнда бәрі шынайы емес.",
+  "demo.signerTitle": "Демо пайдаланушы ретінде қол қою",
+  "demo.signerIntro": "Демо режимі: кім қол қоятынын таңдаңыз. Платформа қолтаңбаны NCALayer қолтаңбасы сияқты тексереді.",
+  "demo.newStudent": "Жаңа демо студент",
+  "demo.useNcalayer": "NCALayer арқылы",
+  "demo.cancel": "Болдырмау",
 };

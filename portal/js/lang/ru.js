@@ -349,4 +349,11 @@ export default {
   "mismatch.missing_from_statement": "Выплачена у нас, нет в выписке",
   "mismatch.return_missing_from_statement": "Возврата нет в выписке",
   "mismatch.totals_differ": "Итоги не совпадают",
+
+  "demo.banner": "ДЕМО-РЕЖИМ: демо-люди, демо-ключи и выдуманные данные. Здесь всё ненастоящее.",
+  "demo.signerTitle": "Подписать как демо-пользователь",
+  "demo.signerIntro": "Демо-режим: выберите, кто подписывает. Платформа проверяет подпись так же, как подпись NCALayer.",
+  "demo.newStudent": "Новый демо-студент",
+  "demo.useNcalayer": "Через NCALayer",
+  "demo.cancel": "Отмена",
 };

@@ -51,6 +51,13 @@ class Conflict(DomainError):
 
 
 @deserialize_to_instance
+class Gone(DomainError):
+    """What was good for a while (a signing link) and no longer is."""
+    status = 410
+    code = "gone"
+
+
+@deserialize_to_instance
 class RuleViolation(DomainError):
     """A well-formed request that the programme's rules refuse."""
     status = 422

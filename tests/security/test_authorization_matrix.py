@@ -102,6 +102,11 @@ POST /api/v1/auth/refresh                                  401      401   401   
 POST /api/v1/auth/sign-out                                 200      200   200    200 200 200  200 200  200      200       200        200      200   200  401
 POST /api/v1/auth/register                                 401      401   401    401 401 401  401 401  401      401       401        401      401   401  401
 POST /api/v1/agreements/verify                             404      404   404    404 404 404  404 404  404      404       404        404      404   404  404
+POST /api/v1/egov-mobile/signings                          201      201   201    201 201 201  201 201  201      201       201        201      201   201  201
+GET /api/v1/egov-mobile/signings/{signing_id}              404      404   404    404 404 404  404 404  404      404       404        404      404   404  404
+GET /api/v1/egov-mobile/links/{link_key}                   404      404   404    404 404 404  404 404  404      404       404        404      404   404  404
+GET /api/v1/egov-mobile/links/{link_key}/documents         404      404   404    404 404 404  404 404  404      404       404        404      404   404  404
+PUT /api/v1/egov-mobile/links/{link_key}/documents         404      404   404    404 404 404  404 404  404      404       404        404      404   404  404
 POST /api/v1/hours                                         403      403   409    404 404 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/hours/days                                    403      403   200    200 200 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/hours/{entry_id}/corrections                  403      403   409    404 404 403  403 403  403      403       403        403      403   403  401
@@ -153,6 +158,10 @@ def body_for(key, ids):
                                        "agreement_language": "kk"},
         "POST /api/v1/agreements/verify": {"code": "0" * 30, "signature": "AAAA"},
         "POST /api/v1/auth/login": {"nonce": "0" * 32, "signature": "AAAA"},
+        "POST /api/v1/egov-mobile/signings": {"purpose": "login"},
+        "PUT /api/v1/egov-mobile/links/{link_key}/documents": {"signMethod": "CMS", "documentsToSign": [{
+            "id": "sign-in", "nameRu": "Вход", "nameKz": "Кіру", "nameEn": "Sign-in", "meta": [],
+            "documentCms": "AAAA"}]},
         "POST /api/v1/auth/refresh": {"refresh_token": "0" * 43},
         "POST /api/v1/demo/sign": {"person": "student", "data_base64": "AAAA"},  # demo mode is off: 404
         "PATCH /api/v1/students/me": {"language": "kk"},
@@ -301,7 +310,7 @@ def build_world(platform):
            "report_id": report["id"], "payout_id": payout["id"], "request_id": recount["id"],
            "notification_id": notification["id"], "staff_id": staff["id"], "student_id": student_id,
            "attendance_id": uuid.uuid4().hex, "university_id": university_id, "code": "0" * 16,
-           "site_id": site_id}
+           "site_id": site_id, "signing_id": uuid.uuid4().hex, "link_key": "0" * 43}
     return headers, ids
 
 

@@ -356,4 +356,16 @@ export default {
   "demo.newStudent": "A new demo student",
   "demo.useNcalayer": "Use NCALayer",
   "demo.cancel": "Cancel",
+
+  "egov.title": "Sign with eGov Mobile",
+  "egov.scan": "Open eGov Mobile (eGov Business for a company's key), choose «Scan QR» and point the camera at this code; check what is signed and confirm. This page goes on by itself.",
+  "egov.qrAlt": "QR code for eGov Mobile",
+  "egov.openApp": "Open eGov Mobile",
+  "egov.openBusiness": "Open eGov Business",
+  "egov.waiting": "Waiting for the signature in eGov Mobile…",
+  "egov.expired": "The QR code has expired: start again.",
+  "egov.cancelled": "You closed the eGov Mobile signing.",
+  "egov.signIn": "Sign in with eGov Mobile",
+  "egov.register": "Register with eGov Mobile",
+  "egov.submitReport": "Sign in eGov Mobile",
 };

@@ -356,4 +356,16 @@ export default {
   "demo.newStudent": "Жаңа демо студент",
   "demo.useNcalayer": "NCALayer арқылы",
   "demo.cancel": "Болдырмау",
+
+  "egov.title": "eGov Mobile арқылы қол қою",
+  "egov.scan": "eGov Mobile қосымшасын ашыңыз (ұйым кілті үшін eGov Business), «QR сканерлеу» таңдап, камераны осы кодқа бағыттаңыз; неге қол қойып жатқаныңызды тексеріп, растаңыз. Бет өзі жалғасады.",
+  "egov.qrAlt": "eGov Mobile үшін QR-код",
+  "egov.openApp": "eGov Mobile ашу",
+  "egov.openBusiness": "eGov Business ашу",
+  "egov.waiting": "eGov Mobile-дағы қолтаңбаны күтудеміз…",
+  "egov.expired": "QR-кодтың мерзімі өтті: қайта бастаңыз.",
+  "egov.cancelled": "eGov Mobile арқылы қол қоюды жаптыңыз.",
+  "egov.signIn": "eGov Mobile арқылы кіру",
+  "egov.register": "eGov Mobile арқылы тіркелу",
+  "egov.submitReport": "eGov Mobile-да қол қою",
 };

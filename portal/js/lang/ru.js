@@ -356,4 +356,16 @@ export default {
   "demo.newStudent": "Новый демо-студент",
   "demo.useNcalayer": "Через NCALayer",
   "demo.cancel": "Отмена",
+
+  "egov.title": "Подпись через eGov Mobile",
+  "egov.scan": "Откройте eGov Mobile (eGov Business для ключа организации), выберите «Сканировать QR» и наведите камеру на этот код; проверьте, что подписываете, и подтвердите. Страница продолжит сама.",
+  "egov.qrAlt": "QR-код для eGov Mobile",
+  "egov.openApp": "Открыть eGov Mobile",
+  "egov.openBusiness": "Открыть eGov Business",
+  "egov.waiting": "Ожидаем подпись в eGov Mobile…",
+  "egov.expired": "Срок действия QR-кода истёк: начните заново.",
+  "egov.cancelled": "Вы закрыли подписание через eGov Mobile.",
+  "egov.signIn": "Войти через eGov Mobile",
+  "egov.register": "Зарегистрироваться через eGov Mobile",
+  "egov.submitReport": "Подписать в eGov Mobile",
 };

@@ -207,7 +207,6 @@ class MobileSigningOut(Contract):
     signature = fields.String(allow_none=True, load_default=None, metadata={
         "description": "once signed: the CMS the app sent, for /auth/login, /auth/register or /reports"})
     signer_name = fields.String(allow_none=True, load_default=None)
-    link_key = fields.String(allow_none=True, load_default=None)  # registry to the gateway, at the start only
     qr_content = fields.String(allow_none=True, load_default=None, metadata={
         "description": "at the start: the QR's text, mobileSign: and the service link (API 1)"})
     qr_svg = fields.String(allow_none=True, load_default=None, metadata={"description": "the QR drawn as SVG"})

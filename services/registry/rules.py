@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from common import kalkan
 from common.auth import (ADMIN, COORDINATOR, MINISTRY, MIO_OFFICER, NVS_OFFICER, OPERATOR, REGIONAL_OFFICERS,
                          REGISTRAR, SCOPE_KEYS, STUDENT)
-from common.contracts.registry import ORGANISATION_STATUSES, STAFF_ROLES
+from common.contracts.registry import MOBILE_PURPOSES, MOBILE_STATUSES, ORGANISATION_STATUSES, STAFF_ROLES
 from common.iin import FIRST_WEIGHTS, SECOND_WEIGHTS, check_digit  # noqa: F401 (used by the tests and the season)
 from common.iin import birth_date as _birth_date
 from common.iin import has_valid_check_digit as _has_valid_check_digit
@@ -290,9 +290,8 @@ def may_see_student(principal, student_id, region, university_id):
 # Signing with eGov Mobile by QR (docs/eds.md, "eGov Mobile"): a signing session the portal opens for
 # one document, which the app fetches (API 1, then API 2 with a one-time token) and answers once.
 
-MOBILE_LOGIN, MOBILE_REGISTER, MOBILE_REPORT = "login", "register", "report"
-MOBILE_PURPOSES = (MOBILE_LOGIN, MOBILE_REGISTER, MOBILE_REPORT)
-MOBILE_WAITING, MOBILE_SIGNED, MOBILE_EXPIRED = "waiting", "signed", "expired"
+MOBILE_LOGIN, MOBILE_REGISTER, MOBILE_REPORT = MOBILE_PURPOSES
+MOBILE_WAITING, MOBILE_SIGNED, MOBILE_EXPIRED = MOBILE_STATUSES
 MOBILE_SIGN_METHOD = "CMS"
 
 # What the app shows: the request's description, then the document's name (ru, kk, en).

@@ -376,7 +376,7 @@ class RegistryService(HealthMixin):
             else:
                 document = self._challenge_to_sign(data, ttl)
             signing, link_key = repository.add_mobile_signing(self.db, ttl, purpose=data["purpose"], **document)
-        return self._mobile_out(signing) | {"link_key": link_key}
+        return self._mobile_out(signing) | {"link_key": link_key}  # the gateway makes it the QR, and drops it
 
     def _challenge_to_sign(self, data, ttl):
         language = data["agreement_language"]

@@ -34,7 +34,6 @@ from services.registry.repository import snapshot
 DEFAULT_CHALLENGE_TTL_SECONDS = 300
 DEFAULT_MOBILE_TTL_SECONDS = 300
 MOBILE_FINISH_SECONDS = 120  # a mobile sign-in's nonce outlives its link: the portal signs in after the app
-MOBILE_CMS_FIELD = "documentsToSign.0.documentCms"
 DEFAULT_REFRESH_TTL_SECONDS = 8 * 3600  # a working day: then sign in with EDS again
 MAX_REFRESH_TTL_SECONDS = 30 * 24 * 3600
 
@@ -469,10 +468,12 @@ class RegistryService(HealthMixin):
                                            signing.organisation_id, signing.staff_id)
             identity = self.eds.verify_content(signature, signing.content, as_utc(signing.signable_since))
         except (Unauthenticated, RuleViolation) as exc:
-            raise RuleViolation(exc.message, {MOBILE_CMS_FIELD: [exc.message]})
+            raise _cms_refused(RuleViolation, exc.message)
         except (ValidationFailed, Forbidden) as exc:
-            raise type(exc)(exc.message, {MOBILE_CMS_FIELD: [exc.message]})
-        _refuse_signature(rules.mobile_signer_problem(signing.purpose, identity.role), Forbidden, MOBILE_CMS_FIELD)
+            raise _cms_refused(type(exc), exc.message)
+        problem = rules.mobile_signer_problem(signing.purpose, identity.role)
+        if problem:
+            raise _cms_refused(Forbidden, problem)
         return identity
 
     def _mobile_out(self, signing):
@@ -730,6 +731,11 @@ def _mobile_document(signing, document_cms):
     return {"id": _mobile_document_id(signing), "nameRu": names[0], "nameKz": names[1], "nameEn": names[2],
             "meta": [{"name": name, "value": value} for name, value in meta.items() if value],
             "documentCms": document_cms}
+
+
+def _cms_refused(error, reason):
+    """The app's CMS refused: the reason on documentsToSign[0].documentCms, nested as marshmallow names it."""
+    return error(reason, {"documentsToSign": {"0": {"documentCms": [reason]}}})
 
 
 def _refuse_signature(problem, error=Unauthenticated, field="signature"):

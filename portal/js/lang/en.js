@@ -39,6 +39,8 @@ export default {
   "signin.noAccount": "There is no account for this EDS. Students register below; staff are added by an administrator.",
   "signin.chooseRole": "You have several accounts. Which one signs in?",
   "signin.ncalayer": "NCALayer must be running on this computer (it signs with your EDS key).",
+  "signin.agreementNeeded": "To go on, sign the programme's accession agreement (version {version}): nothing opens before it.",
+  "signin.signAgreement": "Sign the agreement with EDS",
   "signin.organisations": "An organisation offering work to students? Apply for accreditation",
   "signer.unavailable": "NCALayer is not running: start it and try again.",
   "signer.cancelled": "You cancelled the signature in NCALayer.",

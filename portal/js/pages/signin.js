@@ -12,12 +12,14 @@ export function signInPage(main, signedIn) {
   const roleChoice = h("div", { class: "role-choice", id: "role-choice" });
   const status = h("p", { class: "form-status", role: "status" });
 
-  // via: "egov" signs with eGov Mobile by QR; otherwise the portal's signer (NCALayer, the demo signer)
-  const signIn = async (role, via) => {
+  // via: "egov" signs with eGov Mobile by QR; otherwise the portal's signer (NCALayer, the demo signer).
+  // agreementLanguage: the student signs the accession agreement with this sign-in (see below).
+  const signIn = async (role, via, agreementLanguage) => {
     replace(status, t(via === "egov" ? "egov.waiting" : "signin.waiting"));
     status.classList.remove("error");
     try {
-      const body = via === "egov" ? signedBody(await mobileSigned("login")) : await signedChallenge("person");
+      const body = via === "egov" ? signedBody(await mobileSigned("login"))
+        : await signedChallenge("person", agreementLanguage);
       const token = await post("/auth/login", role ? { ...body, role } : body);
       session.set(token);
       signedIn();
@@ -26,6 +28,13 @@ export function signInPage(main, signedIn) {
         replace(status, t("signin.chooseRole"));
         replace(roleChoice, error.fields.role.map((choice) => h("button", { type: "button", class: "secondary",
           dataset: { role: choice }, onclick: () => signIn(choice, via) }, t(`role.${choice}`))));
+        return;
+      }
+      if (error instanceof ApiError && error.status === 403 && error.fields.agreement_version) {
+        // registered before the accession agreement existed: the student signs its current version first
+        replace(status, t("signin.agreementNeeded", { version: error.fields.agreement_version[0] }));
+        replace(roleChoice, h("button", { type: "button", class: "primary", id: "sign-agreement",
+          onclick: () => signIn(role, "signer", lang() === "kk" ? "kk" : "ru") }, t("signin.signAgreement")));
         return;
       }
       status.classList.add("error");

@@ -154,6 +154,9 @@ CATALOGUE = {
     "check-out comes after check-in": ("Уход отмечается после прихода", "Кету келуден кейін белгіленеді"),
     "the attendance is {status}": ("Отметка уже в статусе {status}", "Белгі әлдеқашан {status} күйінде"),
     "no such attendance": ("Нет такой отметки", "Мұндай белгі жоқ"),
+    "codes are printed for a day within {n} days of today": (
+        "Коды печатаются на день не дальше {n} дней от сегодняшнего", "Кодтар бүгіннен {n} күннен алыс емес күнге басылады"),
+    "not within {n} days of {today}": ("дальше {n} дней от {today}", "{today} күнінен {n} күннен алыс"),
     "check-in codes are shown by a site's coordinator": ("Коды отметки показывает координатор площадки",
                                                          "Белгілену кодтарын алаң үйлестірушісі көрсетеді"),
 }

@@ -25,6 +25,7 @@ SHORT_LENGTH = 6
 MAC_BYTES = 16
 # How many windows back a typed code is still recognised, to say "expired" rather than "unknown".
 RECOGNISED_WINDOWS = 10
+SHEET_DAYS_AROUND = 31
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 
@@ -137,6 +138,13 @@ def check_not_replayed(used_before, action):
     if used_before:
         words = "check-in" if action == CHECK_IN else "check-out"
         raise Conflict(f"you already used this code for {words}", {"code": ["already used"]})
+
+
+def check_sheet_day(day, today):
+    """Sheets are printed for days near today (a code is no use for a day long past or far ahead)."""
+    if abs((day - today).days) > SHEET_DAYS_AROUND:
+        raise RuleViolation(f"codes are printed for a day within {SHEET_DAYS_AROUND} days of today",
+                            {"date": [f"not within {SHEET_DAYS_AROUND} days of {today}"]})
 
 
 def day_windows(day, seconds, local_time):

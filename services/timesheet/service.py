@@ -376,7 +376,9 @@ class TimesheetService(HealthMixin):
     def check_in_sheet(self, query=None):
         """A day's printed codes for the site, each good for its own (longer) window only."""
         site_id, settings = self._coordinators_site(), self._code_settings()
-        day = load(contracts.CodeSheetQuery, query).get("date") or rules.local_today(utcnow())
+        today = rules.local_today(utcnow())
+        day = load(contracts.CodeSheetQuery, query).get("date") or today
+        checkin.check_sheet_day(day, today)
         seconds = settings.windows[checkin.SHEET]
         return {"site_id": site_id, "date": day, "window_seconds": seconds,
                 "codes": [self._code_view(settings, checkin.Code(checkin.SHEET, site_id, window))

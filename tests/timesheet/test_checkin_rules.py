@@ -38,6 +38,9 @@ def test_a_days_sheet_is_the_local_days_hours():
     starts = [checkin.window_start(window, 3600).astimezone(rules.LOCAL_TIME) for window in windows]
     assert len(starts) == 24 and starts[0].isoformat() == "2026-11-30T00:00:00+05:00"
     assert starts[-1].hour == 23 and {start.date() for start in starts} == {dt.date(2026, 11, 30)}
+    checkin.check_sheet_day(dt.date(2026, 12, 31), dt.date(2026, 11, 30))
+    far = refusal(RuleViolation, checkin.check_sheet_day, dt.date(9999, 12, 31), dt.date(2026, 11, 30))
+    assert far.fields == {"date": ["not within 31 days of 2026-11-30"]}
 
 
 def test_a_scanned_value_reads_back_and_any_change_is_refused():

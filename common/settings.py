@@ -2,8 +2,9 @@
 
 `DEPLOYMENT` is `production` unless set to `local` (`./platform start` and the tests set it). In
 production a process refuses to start when a secret it holds (the bank's webhook secret, the SMTP
-password, timesheet's key for check-in codes, the passwords in its broker and database URLs) is a documented default or shorter than
-`MIN_SECRET_BYTES`, when it connects to the broker as another user than its own, or when the bank's
+password, the passwords in its broker and database URLs) is a documented default or shorter than
+`MIN_SECRET_BYTES` (timesheet's key for check-in codes also when unset), when it connects to the
+broker as another user than its own, or when the bank's
 address (`BANK_URL`) is not HTTPS. Keys are checked in every deployment: without the registry's public key no
 process starts (common.auth).
 """

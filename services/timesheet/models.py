@@ -1,9 +1,12 @@
 """Timesheet's tables: placements it learned from placement's events, hour entries, attendance and
-the check-in codes used for it, completion reports with their history and signatures, and the answers kept for idempotent requests."""
+the check-in codes used for it, completion reports with their history and signatures, and the answers
+kept for idempotent requests."""
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import JSON, BigInteger, Date, DateTime, ForeignKey, Integer, LargeBinary, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON, BigInteger, Date, DateTime, ForeignKey, Integer, LargeBinary, Numeric, String, Text, UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from common.outbox import OutboxEventMixin, ProcessedEventMixin

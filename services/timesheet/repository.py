@@ -15,8 +15,8 @@ from common.ids import new_id
 from common.outbox import record_event, utcnow
 from services.timesheet import rules
 from services.timesheet.models import (
-    Attendance, CheckInCodeUse, HourEntry, IdempotentRequest, OutboxEvent, Placement, PlacementEnding, Report, ReportHistory,
-    ReportSignature,
+    Attendance, CheckInCodeUse, HourEntry, IdempotentRequest, OutboxEvent, Placement, PlacementEnding, Report,
+    ReportHistory, ReportSignature,
 )
 
 CENT = Decimal("0.01")
@@ -273,9 +273,12 @@ def progress_view(placement, counts, report):
 
 # Attendance
 
-def open_attendance(session, student_id):
-    return session.scalar(select(Attendance).where(
-        Attendance.student_id == student_id, Attendance.status == rules.OPEN))
+def open_attendance(session, student_id, since=None):
+    """The student's attendance not checked out yet (checked in at `since` or later, if given)."""
+    query = select(Attendance).where(Attendance.student_id == student_id, Attendance.status == rules.OPEN)
+    if since is not None:
+        query = query.where(Attendance.checked_in_at >= since)
+    return session.scalar(query.order_by(Attendance.checked_in_at.desc()).limit(1))
 
 
 def code_used(session, student_id, action, code):

@@ -268,7 +268,6 @@ class TimesheetService(HealthMixin):
                                     student_id=student.user_id, site_id=placement.site_id,
                                     checked_in_at=at, status=rules.OPEN)
             self.db.add(attendance)
-            self.db.flush()
             return repository.attendance_view(self.db, attendance)
 
     @rpc
@@ -418,7 +417,7 @@ class TimesheetService(HealthMixin):
         rules.ensure_not_frozen(repository.report_status(self.db, placement.id))
         today = rules.local_today(now)
         rules.check_work_date(today, placement.starts_on, placement.ends_on, today)
-        if repository.open_attendance(self.db, student.user_id):
+        if repository.open_attendance(self.db, student.user_id, since=repository.day_start(today)):
             raise Conflict("you are already checked in", {"code": ["check out first"]})
         attendance = Attendance(id=repository.new_id(), placement_id=placement.id, student_id=student.user_id,
                                 site_id=placement.site_id, checked_in_at=now, status=rules.OPEN,
@@ -428,7 +427,9 @@ class TimesheetService(HealthMixin):
         return attendance
 
     def _code_check_out(self, student, code, now):
-        attendance = repository.open_attendance(self.db, student.user_id)
+        # Only today's check-in: one left open on an earlier day (no check-out) never becomes hours.
+        today = repository.day_start(rules.local_today(now))
+        attendance = repository.open_attendance(self.db, student.user_id, since=today)
         if attendance is None:
             raise Conflict("you are not checked in", {"code": ["check in first"]})
         if attendance.site_id != code.site_id:

@@ -72,8 +72,8 @@ def test_a_student_checks_in_and_out_by_typing_the_code(platform, portal):
 def test_the_coordinators_screen_renews_its_code_and_an_old_one_is_refused(platform, portal, window_seconds):
     placement = place(platform, "site-door", "Данияр Қасымов", "org-door")
     portal.open("kk", size=PHONE, test_signer=False)
-    as_person(portal, platform, COORDINATOR, "СЕЙТКАЛИЕВ БОЛАТ", site_id="site-door", organisation_id="org-door",
-              region=REGION)
+    as_person(portal, platform, COORDINATOR, "СЕЙТКАЛИЕВ БОЛАТ", site_id="site-door",
+              organisation_id="org-door", region=REGION)
     screen = portal.go("check-in")
     assert "«Белгілену» бөлімін ашып" in screen.text
     qr = portal.wait_for("#check-in-qr")

@@ -131,7 +131,8 @@ def test_each_refusal_names_the_code_and_records_nothing(platform, clock):
     old = screen_code(platform, "site-1")
     clock.advance(seconds=60)  # two windows on: the old code is past its grace
     current = screen_code(platform, "site-1")
-    later = platform.http.get("/api/v1/attendance/code-sheet", headers=coordinator(platform, "site-1")).json()["codes"][-1]
+    sheet = platform.http.get("/api/v1/attendance/code-sheet", headers=coordinator(platform, "site-1")).json()
+    later = sheet["codes"][-1]
     refusals = {
         "another site's code": (screen_code(platform, "site-2")["value"], 422),
         "placement withdrawn": (screen_code(platform, "site-3")["value"], 422),
@@ -159,6 +160,15 @@ def test_each_refusal_names_the_code_and_records_nothing(platform, clock):
     in_russian = error_of(by_code(platform, me, current["value"], **{"Accept-Language": "ru"}), 409)
     assert in_russian["message"] == "Вы уже отметили приход этим кодом"
     assert counts(platform) == (1, 2)
+
+    # A check-in left open (no check-out) stays out of the hours and does not hold up the next day's.
+    assert by_code(platform, me, screen_code(platform, "site-1")["value"]).status_code == 200
+    clock.advance(days=1)
+    tomorrow = by_code(platform, me, screen_code(platform, "site-1")["value"])
+    assert tomorrow.status_code == 200, tomorrow.text
+    clock.advance(hours=1)
+    out = by_code(platform, me, screen_code(platform, "site-1")["value"], "check_out").json()
+    assert (out["id"], out["status"]) == (tomorrow.json()["id"], "awaiting")
 
     # Codes are the coordinator's to show.
     assert error_of(platform.http.get("/api/v1/attendance/code", headers=me), 403)

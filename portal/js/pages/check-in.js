@@ -78,7 +78,8 @@ export async function checkInScreen(container) {
   const screen = h("div", { class: "check-in-screen" }, h("p", { class: "lead" }, t("checkIn.screenIntro")), qr,
     h("p", {}, t("checkIn.orType")), shortCode, until);
   replace(container, screen, h("div", { class: "row-actions" },
-    h("button", { type: "button", class: "secondary", onclick: () => screen.requestFullscreen?.() }, t("checkIn.fullScreen")),
+    h("button", { type: "button", class: "secondary", onclick: () => screen.requestFullscreen?.() },
+      t("checkIn.fullScreen")),
     h("a", { href: "#/check-ins", class: "button" }, t("checkIn.approveLink"))));
   const show = async () => {
     if (!qr.isConnected) return; // another page is shown: stop renewing
@@ -110,7 +111,8 @@ export async function checkIns(container) {
     const decide = async (approve) => {
       const chosen = [...list.querySelectorAll("input[name=attendance]:checked")].map((box) => box.value);
       if (!chosen.length) return;
-      const answer = await post("/attendance/decisions", { rows: chosen.map((id) => ({ attendance_id: id, approve })) });
+      const rows = chosen.map((id) => ({ attendance_id: id, approve }));
+      const answer = await post("/attendance/decisions", { rows });
       await load();
       replace(list.querySelector("#check-ins-summary"), notice(t("checkIn.decided",
         { decided: answer.decided, refused: answer.refused }), answer.refused ? "warning" : "success"));
@@ -124,7 +126,8 @@ export async function checkIns(container) {
       { label: "field.student", value: (item) => [item.status === "awaiting"
         ? h("input", { type: "checkbox", name: "attendance", value: item.id, checked: true,
           "aria-label": item.student_name }) : null, " ", item.student_name] },
-      { label: "checkIn.in", value: (item) => `${time(item.checked_in_at)} ${term("checkInWith", item.checked_in_with)}` },
+      { label: "checkIn.in",
+        value: (item) => `${time(item.checked_in_at)} ${term("checkInWith", item.checked_in_with)}` },
       { label: "checkIn.out", value: (item) => (item.checked_out_at
         ? `${time(item.checked_out_at)} ${term("checkInWith", item.checked_out_with)}` : "—") },
       { label: "field.status", value: (item) => status("attendanceStatus", item.status) },
@@ -135,8 +138,8 @@ export async function checkIns(container) {
       : null);
   };
   replace(container, h("label", { class: "filter" }, t("field.date"), " ", day), list,
-    h("button", { type: "button", class: "secondary", id: "show-code-sheet", onclick: () => codeSheet(sheetArea, day.value) },
-      t("checkIn.sheet")), sheetArea);
+    h("button", { type: "button", class: "secondary", id: "show-code-sheet",
+      onclick: () => codeSheet(sheetArea, day.value) }, t("checkIn.sheet")), sheetArea);
   await load();
 }
 
@@ -148,7 +151,8 @@ async function codeSheet(area, day) {
       h("button", { type: "button", class: "primary", onclick: () => window.print() }, t("checkIn.print")),
       h("div", { class: "code-sheet" }, sheet.codes.map((code) => h("figure", { class: "printed-code" },
         h("img", { src: svgSource(code.qr_svg), alt: code.short_code }),
-        h("figcaption", {}, `${time(code.valid_from)}–${time(code.valid_until)}`, h("strong", {}, spaced(code.short_code)))))));
+        h("figcaption", {}, `${time(code.valid_from)}–${time(code.valid_until)}`,
+          h("strong", {}, spaced(code.short_code)))))));
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
     replace(area, notice(error.message, "error"));

@@ -68,7 +68,7 @@ def test_a_student_checks_in_and_out_by_typing_the_code(platform, portal):
         [("awaiting", "screen", "screen")]
 
 
-@pytest.mark.parametrize("window_seconds", [4])
+@pytest.mark.parametrize("window_seconds", [5])
 def test_the_coordinators_screen_renews_its_code_and_an_old_one_is_refused(platform, portal, window_seconds):
     placement = place(platform, "site-door", "Данияр Қасымов", "org-door")
     portal.open("kk", size=PHONE, test_signer=False)

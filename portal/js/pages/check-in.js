@@ -21,7 +21,8 @@ function spaced(shortCode) {
 // The student's page: where they stand (checked in or not), the camera where the browser reads QR
 // codes itself (BarcodeDetector), and the short code to type everywhere.
 export async function studentCheckIn(container, done = null) {
-  const open = (await get("/attendance", { status: "open", limit: 1 })).items[0];
+  // today's check-in still open (one left open on an earlier day never becomes hours)
+  const open = (await get("/attendance", { status: "open", work_date: today(), limit: 1 })).items[0];
   const action = open ? "check_out" : "check_in";
   const codeForm = form({
     fields: [{ name: "code", label: t("checkIn.code"), placeholder: "ABC 234", autocomplete: "off",

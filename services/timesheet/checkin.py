@@ -83,7 +83,8 @@ def read_scanned(key, value):
     if len(parts) < 5:
         raise ValidationFailed("this is not a check-in code", {"code": ["not a check-in code"]})
     prefix, letter, site_id, window, mac = parts[0], parts[1], ".".join(parts[2:-2]), parts[-2], parts[-1]
-    if prefix != PREFIX or letter not in KINDS or not site_id or not window.isdigit() or not mac:
+    readable = site_id and mac and window.isascii() and window.isdigit()  # "²" is a digit, not a number
+    if prefix != PREFIX or letter not in KINDS or not readable:
         raise ValidationFailed("this is not a check-in code", {"code": ["not a check-in code"]})
     code = Code(KINDS[letter], site_id, int(window))
     expected = base64.urlsafe_b64encode(signature(key, code)).rstrip(b"=").decode()

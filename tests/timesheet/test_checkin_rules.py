@@ -53,7 +53,8 @@ def test_a_scanned_value_reads_back_and_any_change_is_refused():
     for text in forged:
         assert refusal(RuleViolation, checkin.read_scanned, KEY, text).fields == {"code": ["signature does not match"]}
     assert refusal(RuleViolation, checkin.read_scanned, b"x" * 32, value).fields["code"] == ["signature does not match"]
-    for text in ("hello", "SV1.s.site.12", "SV2.s.site.12.mac", "SV1.x.site.12.mac", "SV1.s.site.twelve.mac"):
+    for text in ("hello", "SV1.s.site.12", "SV2.s.site.12.mac", "SV1.x.site.12.mac", "SV1.s.site.twelve.mac",
+                 "SV1.s.site.².mac"):
         assert refusal(ValidationFailed, checkin.read_scanned, KEY, text).fields == {"code": ["not a check-in code"]}
 
 

@@ -79,6 +79,7 @@ REPORT_REJECTED = EventType(SOURCE, "report.rejected", ReportRejected)
 ENTRY_STATUSES = ("pending", "confirmed", "disputed")
 ENTRY_SOURCES = ("coordinator", "attendance")
 ATTENDANCE_STATUSES = ("open", "awaiting", "approved", "declined")
+CODE_ACTIONS = ("check_in", "check_out")
 REPORT_STATUSES = ("submitted", "accepted", "rejected")
 
 
@@ -209,6 +210,7 @@ class AttendanceDecisionIn(Contract):
 class AttendanceQuery(PageQuery):
     status = fields.String(validate=validate.OneOf(ATTENDANCE_STATUSES))
     placement_id = text_field(1, 64)
+    work_date = fields.Date(metadata={"description": "check-ins of this day (Asia/Almaty)"})
 
 
 class AttendanceOut(Contract):
@@ -221,9 +223,67 @@ class AttendanceOut(Contract):
     status = fields.String()
     entry_id = fields.String(allow_none=True)
     note = fields.String(allow_none=True)
+    student_name = fields.String()
+    checked_in_with = fields.String(allow_none=True, metadata={
+        "description": "screen or sheet: the site's code the check-in was made with; null: the time the student gave"})
+    checked_out_with = fields.String(allow_none=True)
 
 
 AttendancePage = page_of(AttendanceOut)
+
+
+class CodeCheckInIn(Contract):
+    """A check-in or check-out with the site's code: scanned from its QR code or typed."""
+    code = text_field(1, 300, required=True, metadata={
+        "description": "the QR code's text (SV1.…) or its six-character short code"})
+    action = fields.String(required=True, validate=validate.OneOf(CODE_ACTIONS))
+
+
+class CheckInCodeOut(Contract):
+    """One of the site's check-in codes: its QR text, short code and when it is taken."""
+    site_id = fields.String()
+    kind = fields.String(metadata={"description": "screen (renewed every window) or sheet (printed)"})
+    window_seconds = fields.Integer()
+    valid_from = fields.DateTime()
+    valid_until = fields.DateTime(metadata={"description": "the end of its own window"})
+    accepted_until = fields.DateTime(metadata={"description": "the end of its window of grace"})
+    value = fields.String(metadata={"description": "the text the QR code carries"})
+    short_code = fields.String()
+    qr_svg = fields.String(metadata={"description": "the QR code as an SVG document"})
+
+
+class CodeSheetQuery(Contract):
+    date = fields.Date(metadata={"description": "default: today (Asia/Almaty)"})
+
+
+class CodeSheetOut(Contract):
+    site_id = fields.String()
+    date = fields.Date()
+    window_seconds = fields.Integer()
+    codes = fields.List(fields.Nested(CheckInCodeOut))
+
+
+class AttendanceDecisionRow(AttendanceDecisionIn):
+    attendance_id = text_field(1, 64, required=True)
+
+
+class AttendanceDecisionsIn(Contract):
+    """A day's check-ins approved (or declined) at once; each row decided or refused on its own."""
+    rows = fields.List(fields.Nested(AttendanceDecisionRow), required=True, validate=validate.Length(min=1, max=500))
+
+
+class AttendanceDecisionResult(Contract):
+    index = fields.Integer()
+    attendance_id = fields.String()
+    status = fields.Integer(metadata={"description": "200 when decided, else the 4xx the row got"})
+    attendance = fields.Nested(AttendanceOut, allow_none=True)
+    error = fields.Dict(allow_none=True, metadata={"description": "the error body: code, message, fields"})
+
+
+class AttendanceDecisionsOut(Contract):
+    decided = fields.Integer()
+    refused = fields.Integer()
+    results = fields.List(fields.Nested(AttendanceDecisionResult))
 
 
 class ProgressQuery(PageQuery):

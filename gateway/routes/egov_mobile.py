@@ -6,14 +6,12 @@ completion report, and shows its QR: `mobileSign:` and the service link (API 1).
 signed CMS back to API 2. The portal polls the session and, once signed, sends the CMS to
 /auth/login, /auth/register or /reports as it sends NCALayer's. The gateway draws the QR (segno, SVG)
 and builds the links; registry keeps the sessions and verifies the signature."""
-import io
 from urllib.parse import quote
-
-import segno
 
 from common.contracts.registry import EgovApi1Out, EgovDocuments, MobileSigningIn, MobileSigningOut
 from common.errors import ValidationFailed
 from gateway.http import bearer_token, route
+from gateway.qr import qr_svg
 
 TAG = "egov-mobile"
 PREFIX = "/api/v1/egov-mobile"
@@ -21,13 +19,6 @@ PREFIX = "/api/v1/egov-mobile"
 APP_LINK = "https://mgovsign.page.link/?link={}&isi=1476128386&ibi=kz.egov.mobile&apn=kz.mobile.mgov"
 BUSINESS_APP_LINK = ("https://egovbusiness.page.link/?link={}&isi=1597880144&ibi=kz.mobile.mgov.business"
                      "&apn=kz.mobile.mgov.business")
-
-
-def qr_svg(content):
-    """The QR as a standalone SVG document (shown as an image, or saved as a file)."""
-    drawn = io.BytesIO()
-    segno.make(content, error="m").save(drawn, kind="svg", scale=4, border=2, xmldecl=False)
-    return drawn.getvalue().decode()
 
 
 class EgovMobileRoutes:

@@ -6,6 +6,7 @@ from werkzeug.wrappers import Response
 from common.contracts import timesheet as contracts
 from common.contracts.registry import SignatureVerdictOut, SignatureVerifyIn
 from gateway.http import route, rows_in_language
+from gateway.qr import qr_svg
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 TAG = "timesheet"
@@ -90,6 +91,33 @@ class TimesheetRoutes:
     def list_attendance(self, request, query):
         return self.timesheet.list_attendance(query)
 
+    @route("POST", "/api/v1/attendance/decisions",
+           summary="Approve check-ins as entries, or decline them, many at once; each row decided or "
+                   "refused on its own (coordinator)",
+           tag=TAG, body=contracts.AttendanceDecisionsIn, response=contracts.AttendanceDecisionsOut)
+    def decide_attendance_many(self, request, body):
+        return rows_in_language(self.timesheet.decide_attendance_many(body), request)
+
+    @route("GET", "/api/v1/attendance/code",
+           summary="The site's check-in code for its door screen: a QR code renewed every window, and its "
+                   "short code (coordinator)",
+           tag=TAG, response=contracts.CheckInCodeOut, errors=(403,))
+    def check_in_code(self, request):
+        return with_qr(self.timesheet.check_in_code())
+
+    @route("GET", "/api/v1/attendance/code-sheet",
+           summary="A day's check-in codes to print for the site, each good for its own hour (coordinator)",
+           tag=TAG, query=contracts.CodeSheetQuery, response=contracts.CodeSheetOut, errors=(403,))
+    def check_in_sheet(self, request, query):
+        sheet = self.timesheet.check_in_sheet(query)
+        return {**sheet, "codes": [with_qr(code) for code in sheet["codes"]]}
+
+    @route("POST", "/api/v1/attendance/by-code",
+           summary="Check in or out at the server's time with the site's code, scanned or typed (student)",
+           tag=TAG, body=contracts.CodeCheckInIn, response=contracts.AttendanceOut, errors=(404, 409, 422))
+    def check_in_by_code(self, request, body):
+        return self.timesheet.check_in_by_code(body)
+
     @route("GET", "/api/v1/placements/<placement_id>/report-document",
            summary="The completion report's PDF the coordinator signs by EDS (detached) to submit it", tag=TAG,
            errors=(404, 409, 422), produces="application/pdf")
@@ -159,6 +187,11 @@ class TimesheetRoutes:
         return self.registry.check_kept_signature({
             "signature": kept["signature"], "document_base64": kept["document_base64"],
             "evidence": kept["evidence"], "presented": body})
+
+
+def with_qr(code):
+    """The code with its QR code drawn as SVG."""
+    return {**code, "qr_svg": qr_svg(code["value"])}
 
 
 def pdf(document_base64, filename):

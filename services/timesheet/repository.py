@@ -15,8 +15,8 @@ from common.ids import new_id
 from common.outbox import record_event, utcnow
 from services.timesheet import rules
 from services.timesheet.models import (
-    Attendance, HourEntry, IdempotentRequest, OutboxEvent, Placement, PlacementEnding, Report, ReportHistory,
-    ReportSignature,
+    Attendance, CheckInCodeUse, HourEntry, IdempotentRequest, OutboxEvent, Placement, PlacementEnding, Report,
+    ReportHistory, ReportSignature,
 )
 
 CENT = Decimal("0.01")
@@ -273,9 +273,21 @@ def progress_view(placement, counts, report):
 
 # Attendance
 
-def open_attendance(session, student_id):
-    return session.scalar(select(Attendance).where(
-        Attendance.student_id == student_id, Attendance.status == rules.OPEN))
+def open_attendance(session, student_id, since=None):
+    """The student's attendance not checked out yet (checked in at `since` or later, if given)."""
+    query = select(Attendance).where(Attendance.student_id == student_id, Attendance.status == rules.OPEN)
+    if since is not None:
+        query = query.where(Attendance.checked_in_at >= since)
+    return session.scalar(query.order_by(Attendance.checked_in_at.desc()).limit(1))
+
+
+def code_used(session, student_id, action, code):
+    return session.get(CheckInCodeUse, (student_id, action, code.kind, code.site_id, code.window)) is not None
+
+
+def record_code_use(session, student_id, action, code, attendance_id, at):
+    session.add(CheckInCodeUse(student_id=student_id, action=action, kind=code.kind, site_id=code.site_id,
+                               window=code.window, attendance_id=attendance_id, used_at=at))
 
 
 def get_attendance(session, attendance_id, lock=False):
@@ -291,6 +303,10 @@ def list_attendance(session, filters, limit, offset, scope):
     for name in ("placement_id", "status"):
         if filters.get(name):
             query = query.where(getattr(Attendance, name) == filters[name])
+    if filters.get("work_date"):
+        start = day_start(filters["work_date"])
+        query = query.where(Attendance.checked_in_at >= start,
+                            Attendance.checked_in_at < start + dt.timedelta(days=1))
     return page(session, query.order_by(Attendance.checked_in_at), limit, offset)
 
 
@@ -444,10 +460,11 @@ def entry_view(entry):
         "corrects_id", "reason", "status", "student_comment", "resolution", "created_by", "created_at")}
 
 
-def attendance_view(attendance):
-    return {column: getattr(attendance, column) for column in (
+def attendance_view(session, attendance):
+    view = {column: getattr(attendance, column) for column in (
         "id", "placement_id", "student_id", "site_id", "checked_in_at", "checked_out_at", "status",
-        "entry_id", "note")}
+        "entry_id", "note", "checked_in_with", "checked_out_with")}
+    return {**view, "student_name": session.get(Placement, attendance.placement_id).student_name}
 
 
 # Idempotency-Key

@@ -39,6 +39,8 @@ endpoint                                               student student2 coord co
 GET /api/v1/applications                                   200      200   200    200 200 200  200 200  200      403       403        403      403   403  401
 GET /api/v1/applications/{application_id}                  200      404   200    404 404 200  404 200  404      403       403        403      403   403  401
 GET /api/v1/attendance                                     200      200   200    200 200 403  403 403  403      200       403        403      200   200  401
+GET /api/v1/attendance/code                                403      403   200    200 403 403  403 403  403      403       403        403      403   403  401
+GET /api/v1/attendance/code-sheet                          403      403   200    200 403 403  403 403  403      403       403        403      403   403  401
 GET /api/v1/audit                                          403      403   403    403 403 403  403 403  403      403       403        403      403   200  401
 GET /api/v1/bank                                           403      403   403    403 403 403  403 403  403      200       403        403      403   403  401
 GET /api/v1/certificates/{code}                            404      404   404    404 404 404  404 404  404      404       404        404      404   404  404
@@ -94,6 +96,8 @@ POST /api/v1/applications/{application_id}/outcome         403      403   422   
 POST /api/v1/attendance                                    409      404   403    403 403 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/attendance/{attendance_id}/check-out          404      404   403    403 403 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/attendance/{attendance_id}/decision           403      403   404    404 404 403  403 403  403      403       403        403      403   403  401
+POST /api/v1/attendance/by-code                            422      422   403    403 403 403  403 403  403      403       403        403      403   403  401
+POST /api/v1/attendance/decisions                          403      403   200    200 200 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/demo/people                                   404      404   404    404 404 404  404 404  404      404       404        404      404   404  404
 POST /api/v1/demo/sign                                     404      404   404    404 404 404  404 404  404      404       404        404      404   404  404
 POST /api/v1/auth/challenge                                201      201   201    201 201 201  201 201  201      201       201        201      201   201  201
@@ -196,6 +200,8 @@ def body_for(key, ids):
         "POST /api/v1/attendance": {"placement_id": ids.get("placement_id")},
         "POST /api/v1/attendance/{attendance_id}/check-out": {},
         "POST /api/v1/attendance/{attendance_id}/decision": {"approve": False},
+        "POST /api/v1/attendance/by-code": {"code": "ABC234", "action": "check_in"},
+        "POST /api/v1/attendance/decisions": {"rows": [{"attendance_id": ids.get("attendance_id"), "approve": False}]},
         "POST /api/v1/reports": {"placement_id": ids.get("placement_id"), "signature": "AAAA"},
         "POST /api/v1/reports/{report_id}/signature/verify": {"signature": "AAAA"},
         "POST /api/v1/reports/{report_id}/review": {"decision": "accept"},

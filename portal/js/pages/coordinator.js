@@ -9,6 +9,7 @@ import { date, dateTime, number, t, term } from "../i18n.js";
 import {
   actionButton, directionNames, directionOptions, notice, pagedList, progressBar, section, status, table, voucherOptions,
 } from "../components.js";
+import { checkIns, checkInScreen } from "./check-in.js";
 
 const IDEMPOTENCY_HEADER = "Idempotency-Key";
 
@@ -295,6 +296,8 @@ function reportAction(item, container) {
 
 export default [
   { path: "attendance", title: "nav.attendance", render: attendance },
+  { path: "check-in", title: "nav.checkInScreen", render: checkInScreen },
+  { path: "check-ins", title: "nav.checkIns", render: checkIns },
   { path: "projects", title: "nav.siteProjects", render: projects },
   { path: "applicants", title: "nav.applicants", render: applicants },
   { path: "disputes", title: "nav.disputes", render: disputes },

@@ -86,13 +86,15 @@ def registration(base_url, university_id, numbers):
         user = make_user()
         address = client_address(number)
         started = time.perf_counter()
-        challenge = http.post(f"{base_url}{API}/auth/challenge", headers=address, timeout=30)
+        challenge = http.post(f"{base_url}{API}/auth/challenge", headers=address, timeout=30,
+                              params={"agreement_language": "kk"})
         spent = time.perf_counter() - started
         if challenge.status_code != 201:
             return None
         nonce = challenge.json()["nonce"]
         body = {"nonce": nonce, "signature": sign_nonce(user, challenge.json()), "university_id": university_id,
-                "region": "KZ-71", "language": "kk"}
+                "region": "KZ-71", "language": "kk", "agreement_version": challenge.json()["agreement_version"],
+                "agreement_language": "kk"}
         started = time.perf_counter()
         registered = http.post(f"{base_url}{API}/auth/register", json=body, headers=address, timeout=30)
         spent += time.perf_counter() - started

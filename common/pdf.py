@@ -14,9 +14,13 @@ FONT = "DejaVu"
 class Document:
     """A simple A4 document: a title, headings, paragraphs, key-value blocks and tables."""
 
-    def __init__(self, title):
+    def __init__(self, title, created_at=None):
+        """`created_at`: the document's date; given, the same content renders to the same bytes
+        (a document signed by EDS is rendered again to check the signature)."""
         self.pdf = FPDF(format="A4")
         self.pdf.set_title(title)
+        if created_at is not None:
+            self.pdf.set_creation_date(created_at)
         self.pdf.set_auto_page_break(auto=True, margin=15)
         self.pdf.add_font(FONT, "", os.path.join(FONT_DIR, "DejaVuSans.ttf"))
         self.pdf.add_font(FONT, "B", os.path.join(FONT_DIR, "DejaVuSans-Bold.ttf"))

@@ -314,21 +314,28 @@ class Seeder:
                        {"slots": [{"starts_at": t.isoformat(), **where} for t in times]}, headers)
 
     def _student(self, person):
-        answer = self.http.post(f"{self.base_url}/auth/login", json=self._signed(person["key"]), timeout=30)
+        """Signs the demo student in, or registers them; either way by signing the accession agreement
+        (kept once per version), so a student from an older demo joins the current one too."""
+        answer = self.http.post(f"{self.base_url}/auth/login", json=self._signed(person["key"], "ru"), timeout=30)
         if answer.status_code == 200:
             return
         universities = {u["code"]: u for u in self._call("GET", "/universities")}
         university = universities[person["university"]]
-        self._call("POST", "/auth/register", {**self._signed(person["key"]), "region": university["region"],
+        self._call("POST", "/auth/register", {**self._signed(person["key"], "ru"), "region": university["region"],
                                               "university_id": university["id"], "phone": "+77010000000",
                                               "email": f"{person['key']}@demo.example.kz", "language": "ru"})
 
     # Signing in and calling
 
-    def _signed(self, key):
-        challenge = self._call("POST", "/auth/challenge")
+    def _signed(self, key, agreement_language=None):
+        """A sign-in body signed by the demo person `key`; with `agreement_language`, over the accession
+        agreement in that language."""
+        query = {"agreement_language": agreement_language} if agreement_language else {}
+        challenge = self._call("POST", "/auth/challenge", **query)
+        agreement = {"agreement_version": challenge["agreement_version"],
+                     "agreement_language": agreement_language} if agreement_language else {}
         return {"nonce": challenge["nonce"],
-                "signature": self.authority.sign(key, challenge["data_to_sign"].encode("utf-8"))}
+                "signature": self.authority.sign(key, challenge["data_to_sign"].encode("utf-8")), **agreement}
 
     def _auth(self, key):
         if key not in self.tokens:

@@ -41,6 +41,16 @@ def random_iin(birth=None, sex_digit=None):
             return first + str(digit)
 
 
+def random_bin():
+    """A valid BIN: registration year and month, a resident legal entity, a serial, its check digit."""
+    rng = random.SystemRandom()
+    while True:
+        first = f"{rng.randint(0, 25):02d}{rng.randint(1, 12):02d}4{rng.randint(0, 999999):06d}"
+        digit = check_digit(first)
+        if digit is not None:
+            return first + str(digit)
+
+
 class GostKey:
     """A GOST 2015 512-bit key pair."""
 

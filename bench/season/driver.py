@@ -41,7 +41,7 @@ from common.validation import load
 from services.payments.rules import kz_iban
 from services.registry.rules import check_digit
 from tests.registry.gost_pki import LEGAL_HEAD
-from tests.registry.pki import random_iin, session_pki, sign_nonce
+from tests.registry.pki import random_iin, session_pki, sign_document, sign_nonce
 
 API = "/api/v1"
 ATTENDANCE_DAYS = 10  # about ten hour entries per student
@@ -66,6 +66,7 @@ class Site:
     organisation_id: str = ""
     site_id: str = ""
     coordinator: dict = field(default_factory=dict)  # headers
+    signer: object = None  # the organisation head's EDS, which signs the site's completion reports
     voucher_kind: str = ""
     direction: str = ""
     project_id: str = ""
@@ -198,7 +199,7 @@ class Season:
                 self.sessions.append(self.local.session)
         return self.local.session, self.local.base_url
 
-    def call(self, method, path, expect=(200, 201), eventual=(), headers=None, **kwargs):
+    def call(self, method, path, expect=(200, 201), eventual=(), headers=None, raw=False, **kwargs):
         """One request, timed into the current phase; while it answers one of `eventual` (an event on
         its way), it is tried again (counted as a retry) until `self.timeout` passes."""
         http, base_url = self.session()
@@ -213,6 +214,8 @@ class Season:
             elapsed = (time.perf_counter() - started) * 1000
             if status in expect:
                 self.phase.record(elapsed)
+                if raw:
+                    return response.content
                 return response.json() if response.content else None
             if status in eventual and time.monotonic() < deadline:
                 self.phase.record(elapsed, retry=True)
@@ -324,6 +327,7 @@ class Season:
             "sites": [{"name": f"Centre No. {site.index + 1}", "address": f"Abai avenue {site.index + 1}",
                        "city": "Astana", "directions": list(programme.DIRECTION_CODES)}]})
         site.organisation_id, site.site_id = applied["id"], applied["sites"][0]["id"]
+        site.signer = representative
         self.call("POST", f"{API}/organisations/{site.organisation_id}/accredit",
                   headers=self.officers[site.region])
         made = self.call("POST", f"{API}/staff", headers=self.admin, json={
@@ -371,11 +375,11 @@ class Season:
 
     def register(self, student):
         address = client_address(student.index)
-        challenge = self.call("POST", f"{API}/auth/challenge", headers=address)
+        challenge = self.call("POST", f"{API}/auth/challenge", headers=address, params={"agreement_language": "kk"})
         token = self.call("POST", f"{API}/auth/register", headers=address, json={
             "nonce": challenge["nonce"], "signature": sign_nonce(student.user, challenge),
-            "university_id": student.university_id,
-            "region": student.site.region, "phone": "+77011234567", "language": "kk"})
+            "university_id": student.university_id, "agreement_version": challenge["agreement_version"],
+            "agreement_language": "kk", "region": student.site.region, "phone": "+77011234567", "language": "kk"})
         student.student_id, student.headers = token["user_id"], self.student_bearer(token, address)
 
     def student_bearer(self, token, address):
@@ -457,8 +461,12 @@ class Season:
             raise StepFailed(f"{len(entries)} entries, refused confirmations: {refused[:2]}")
 
     def report(self, student):
-        student.report_id = self.call("POST", f"{API}/reports", headers=student.site.coordinator,
-                                      json={"placement_id": student.placement_id})["id"]
+        """The site signs the report's PDF with its head's EDS (detached CMS) and submits it."""
+        site = student.site
+        document = self.call("GET", f"{API}/placements/{student.placement_id}/report-document",
+                             headers=site.coordinator, raw=True)
+        student.report_id = self.call("POST", f"{API}/reports", headers=site.coordinator, json={
+            "placement_id": student.placement_id, "signature": sign_document(site.signer, document)})["id"]
 
     def review(self, student):
         self.call("POST", f"{API}/reports/{student.report_id}/review", headers=self.operator,

@@ -38,6 +38,17 @@ class UniversityOut(Contract):
 # EDS sign-in. The client signs the nonce's ASCII bytes (`data_base64` is them in base64, as
 # NCALayer's createCMSSignatureFromBase64 takes them) and sends base64 DER CMS SignedData.
 
+AGREEMENT_LANGUAGES = ("ru", "kk")
+AGREEMENT_VERSION = validate.Regexp(r"^[0-9A-Za-z-]{1,32}$")
+SIGNATURE_DESCRIPTION = "CMS SignedData: base64 DER/BER, or PEM-armoured as NCALayer answers"
+
+
+class ChallengeQuery(Contract):
+    agreement_language = fields.String(validate=validate.OneOf(AGREEMENT_LANGUAGES), metadata={
+        "description": "to join (register, or a student's first sign-in since agreements): data_to_sign is "
+                       "the current accession agreement in this language with the nonce inside"})
+
+
 class ChallengeOut(Contract):
     nonce = fields.String(required=True)
     data_to_sign = fields.String(required=True, metadata={
@@ -46,6 +57,8 @@ class ChallengeOut(Contract):
     expires_at = fields.DateTime(required=True)
     accepts_test_keys = fields.Boolean(required=True, metadata={
         "description": "the deployment trusts test CAs (NCALayer then offers test keys too)"})
+    agreement_version = fields.String(allow_none=True, load_default=None)
+    agreement_language = fields.String(allow_none=True, load_default=None)
 
 
 class SignedNonce(Contract):
@@ -68,9 +81,16 @@ class StepUpOut(Contract):
 class LoginIn(SignedNonce):
     role = fields.String(validate=validate.OneOf(ROLES),
                          metadata={"description": "which account, for a person who has several"})
+    agreement_version = fields.String(validate=AGREEMENT_VERSION, metadata={
+        "description": "the signature is over this version of the accession agreement (a student who has "
+                       "not signed the current one signs it to sign in)"})
+    agreement_language = fields.String(load_default="ru", validate=validate.OneOf(AGREEMENT_LANGUAGES))
 
 
 class RegisterIn(SignedNonce):
+    agreement_version = fields.String(required=True, validate=AGREEMENT_VERSION, metadata={
+        "description": "the accession agreement's version in data_to_sign (a challenge with agreement_language)"})
+    agreement_language = fields.String(required=True, validate=validate.OneOf(AGREEMENT_LANGUAGES))
     university_id = id_field(required=True)
     region = region_field(required=True)
     phone = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^\+?[0-9]{10,15}$"))
@@ -89,6 +109,67 @@ class TokenOut(Contract):
     roles = fields.List(fields.String(), required=True)
     scope = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
     name = fields.String(required=True)
+
+
+# Signed documents: the accession agreement, and the verification of any signature on record
+
+class AgreementOut(Contract):
+    version = fields.String(required=True)
+    language = fields.String(required=True)
+    text = fields.String(required=True, metadata={"description": "exactly the text the student signed"})
+    signature = fields.String(required=True, metadata={"description": "its CMS SignedData (base64, text attached)"})
+    code = fields.String(required=True, metadata={"description": "verification code: anyone holding the "
+                                                                  "agreement verifies it with this code"})
+    signer_name = fields.String(required=True)
+    signer_iin = fields.String(required=True)
+    signed_at = fields.DateTime(required=True)
+    evidence = fields.Dict(required=True, metadata={"description": "the verification at signing: document "
+                                                                   "digest, chain, revocation source and time"})
+
+
+class DocumentSignatureIn(Contract):
+    """A detached signature over a document's bytes, to verify for the organisation it is signed for."""
+    signature = fields.String(required=True, validate=validate.Length(min=1, max=65536),
+                              metadata={"description": SIGNATURE_DESCRIPTION})
+    document_base64 = fields.String(required=True)
+    organisation_id = fields.String(required=True)
+    signable_since = fields.DateTime(required=True, metadata={
+        "description": "when the document's content was settled: a signature dated earlier is refused"})
+
+
+class SignatureVerifyIn(Contract):
+    """What the holder of a signed document presents to verify it against the record."""
+    signature = fields.String(required=True, validate=validate.Length(min=1, max=65536),
+                              metadata={"description": SIGNATURE_DESCRIPTION})
+    document_base64 = fields.String(load_default=None, validate=validate.Length(max=1_000_000), metadata={
+        "description": "the document, for a detached signature (a report's PDF)"})
+
+
+class KeptSignatureIn(Contract):
+    """A signature kept with its document and evidence, and what someone presents against it."""
+    signature = fields.String(required=True)
+    document_base64 = fields.String(required=True)
+    evidence = fields.Dict(required=True)
+    presented = fields.Nested(SignatureVerifyIn, required=True)
+    public = fields.Boolean(load_default=False, metadata={"description": "mask the signer's IIN"})
+
+
+class SignatureVerdictOut(Contract):
+    matches_record = fields.Boolean(required=True, metadata={
+        "description": "the presented signature (and document) are the ones on record"})
+    valid = fields.Boolean(required=True, metadata={
+        "description": "the signature on record verifies again at its signing time"})
+    reason = fields.String(allow_none=True, metadata={"description": "why not, when either is false"})
+    signer_name = fields.String(required=True)
+    signer_iin = fields.String(required=True)
+    signer_role = fields.String(required=True)
+    signer_bin = fields.String(allow_none=True)
+    signed_at = fields.DateTime(required=True)
+    document_sha256 = fields.String(required=True)
+
+
+class AgreementVerifyIn(SignatureVerifyIn):
+    code = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{30}$"))
 
 
 class SignedOut(Contract):

@@ -253,6 +253,10 @@ ProgressPage = page_of(ProgressOut)
 
 class ReportIn(Contract):
     placement_id = text_field(1, 64, required=True)
+    signature = fields.String(required=True, validate=validate.Length(min=1, max=65536), metadata={
+        "description": "detached CMS SignedData over the report's PDF (GET /placements/<id>/report-document), "
+                       "by an EDS of the organisation's BIN (head, signing right, employee) or the "
+                       "coordinator's own: base64 DER/BER, or PEM-armoured as NCALayer answers"})
 
 
 class ReviewIn(Contract):
@@ -267,6 +271,15 @@ class ReportQuery(PageQuery):
     site_id = text_field(1, 64)
     submitted_from = fields.Date()
     submitted_to = fields.Date()
+
+
+class ReportSignerOut(Contract):
+    """Who signed the report's current submission, as registry verified it."""
+    name = fields.String()
+    iin = fields.String()
+    role = fields.String(metadata={"description": "legal_head, legal_signing_right, legal_employee or individual"})
+    bin = fields.String(allow_none=True)
+    signed_at = fields.DateTime()
 
 
 class ReportOut(Contract):
@@ -293,6 +306,7 @@ class ReportOut(Contract):
     reviewed_by = fields.String(allow_none=True)
     reviewer_name = fields.String(allow_none=True)
     reason = fields.String(allow_none=True, metadata={"description": "why it was last rejected"})
+    signature = fields.Nested(ReportSignerOut, allow_none=True)
 
 
 class ReportDetailOut(ReportOut):
@@ -300,3 +314,12 @@ class ReportDetailOut(ReportOut):
 
 
 ReportPage = page_of(ReportOut)
+
+
+class ReportSignatureOut(Contract):
+    """A report's current submission as signed: the CMS over the signed PDF and the verification
+    evidence (document digest, chain, revocation source and time)."""
+    report_id = fields.String(required=True)
+    submission = fields.Integer(required=True)
+    signature = fields.String(required=True)
+    evidence = fields.Dict(required=True)

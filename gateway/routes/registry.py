@@ -1,7 +1,8 @@
 """EDS sign-in, students, organisations and their sites, staff users and the audit log."""
-from common.contracts.registry import (AuditPage, AuditQuery, ChallengeOut, LoginIn, OrganisationApply,
-                                       OrganisationOut, OrganisationPage, OrganisationQuery, ReasonIn, RefreshIn,
-                                       RegisterIn, SignedOut, SiteIn, SiteOut, SitePage, SiteQuery, StaffIn,
+from common.contracts.registry import (AgreementOut, AgreementVerifyIn, AuditPage, AuditQuery, ChallengeOut,
+                                       ChallengeQuery, LoginIn, OrganisationApply, OrganisationOut,
+                                       OrganisationPage, OrganisationQuery, ReasonIn, RefreshIn, RegisterIn,
+                                       SignatureVerdictOut, SignedOut, SiteIn, SiteOut, SitePage, SiteQuery, StaffIn,
                                        StaffOut, StaffPage, StaffPatch, StaffQuery, StudentOut, StudentPatch,
                                        TokenOut)
 from gateway.http import route
@@ -14,19 +15,20 @@ class RegistryRoutes:
     # EDS sign-in
 
     @route("POST", "/api/v1/auth/challenge", summary="A single-use nonce to sign with EDS (expires in minutes)",
-           tag="auth", public=True, response=ChallengeOut, status=201, errors=(429,))
-    def create_challenge(self, request):
+           tag="auth", public=True, query=ChallengeQuery, response=ChallengeOut, status=201, errors=(429,))
+    def create_challenge(self, request, query):
         self.login_rate_limit(request)
-        return self.registry.create_challenge()
+        return self.registry.create_challenge(query)
 
-    @route("POST", "/api/v1/auth/register", summary="Register a student with an EDS signature over a nonce",
-           tag="auth", public=True, body=RegisterIn, response=TokenOut, status=201, errors=(401, 409, 429))
+    @route("POST", "/api/v1/auth/register",
+           summary="Register a student who signs the accession agreement (with the challenge's nonce) by EDS",
+           tag="auth", public=True, body=RegisterIn, response=TokenOut, status=201, errors=(401, 409, 422, 429))
     def register_student(self, request, body):
         self.login_rate_limit(request)
         return self.registry.register_student(body)
 
     @route("POST", "/api/v1/auth/login", summary="Sign in with an EDS signature over a nonce", tag="auth",
-           public=True, body=LoginIn, response=TokenOut, errors=(401, 409, 429))
+           public=True, body=LoginIn, response=TokenOut, errors=(401, 403, 409, 422, 429))
     def login(self, request, body):
         self.login_rate_limit(request)
         return self.registry.login(body)
@@ -54,6 +56,18 @@ class RegistryRoutes:
            tag="students", body=StudentPatch, response=StudentOut, errors=(404,))
     def update_my_student(self, request, body):
         return self.registry.update_my_student(body)
+
+    @route("GET", "/api/v1/students/me/agreement",
+           summary="The accession agreement the student signed, word for word, with its CMS and evidence",
+           tag="students", response=AgreementOut, errors=(404,))
+    def get_my_agreement(self, request):
+        return self.registry.get_my_agreement()
+
+    @route("POST", "/api/v1/agreements/verify",
+           summary="Whether an accession agreement's signature is the one on record under its verification code",
+           tag="students", public=True, body=AgreementVerifyIn, response=SignatureVerdictOut, errors=(404,))
+    def verify_agreement(self, request, body):
+        return self.registry.verify_agreement(body)
 
     @route("GET", "/api/v1/students/<student_id>", summary="A student, for staff in scope", tag="students",
            response=StudentOut, errors=(404,))

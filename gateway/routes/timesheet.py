@@ -1,7 +1,10 @@
 """Hours, the student's confirmations, attendance, progress, completion reports and their review."""
+import base64
+
 from werkzeug.wrappers import Response
 
 from common.contracts import timesheet as contracts
+from common.contracts.registry import SignatureVerdictOut, SignatureVerifyIn
 from gateway.http import route, rows_in_language
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -87,11 +90,29 @@ class TimesheetRoutes:
     def list_attendance(self, request, query):
         return self.timesheet.list_attendance(query)
 
-    @route("POST", "/api/v1/reports", summary="Submit a placement's completion report (coordinator)",
+    @route("GET", "/api/v1/placements/<placement_id>/report-document",
+           summary="The completion report's PDF the coordinator signs by EDS (detached) to submit it", tag=TAG,
+           errors=(404, 409, 422), produces="application/pdf")
+    def report_document(self, request, placement_id):
+        document = self.timesheet.report_document(placement_id)
+        return pdf(document["document_base64"], "completion-report-to-sign.pdf")
+
+    @route("POST", "/api/v1/reports",
+           summary="Submit a placement's completion report signed by EDS (coordinator)",
            tag=TAG, body=contracts.ReportIn, response=contracts.ReportDetailOut, status=201,
-           errors=(404, 409, 422))
+           errors=(400, 403, 404, 409, 422))
     def submit_report(self, request, body):
-        return self.timesheet.submit_report(body)
+        on_record = self.timesheet.report_submitted_with(body["placement_id"], body["signature"])
+        if on_record is not None:  # sent again after its answer was lost: the report it made
+            return on_record
+        # timesheet renders the PDF, registry (which holds the trust store) verifies the signature
+        # over it, timesheet keeps it with the report if the PDF is still the same
+        document = self.timesheet.report_document(body["placement_id"])
+        evidence = self.registry.verify_report_signature({
+            "signature": body["signature"], "document_base64": document["document_base64"],
+            "organisation_id": document["organisation_id"], "signable_since": document["signable_since"]})
+        return self.timesheet.submit_report(body, evidence, {key: document[key] for key in
+                                                              ("document_base64", "content_key")})
 
     @route("GET", "/api/v1/reports", summary="Completion reports: the Operator's queue", tag=TAG,
            query=contracts.ReportQuery, response=contracts.ReportPage)
@@ -115,3 +136,31 @@ class TimesheetRoutes:
         document = self.timesheet.report_pdf(report_id)
         return Response(document, mimetype="application/pdf",
                         headers={"Content-Disposition": 'attachment; filename="completion-report.pdf"'})
+
+    @route("GET", "/api/v1/reports/<report_id>/signature",
+           summary="The report's CMS signature and the evidence of its verification", tag=TAG,
+           response=contracts.ReportSignatureOut, errors=(404,))
+    def report_signature(self, request, report_id):
+        kept = self.timesheet.report_signature(report_id)
+        return {key: kept[key] for key in ("report_id", "submission", "signature", "evidence")}
+
+    @route("GET", "/api/v1/reports/<report_id>/signed-document",
+           summary="The report's PDF exactly as the site signed it", tag=TAG, errors=(404,),
+           produces="application/pdf")
+    def signed_report_document(self, request, report_id):
+        return pdf(self.timesheet.report_signature(report_id)["document_base64"], "completion-report-signed.pdf")
+
+    @route("POST", "/api/v1/reports/<report_id>/signature/verify",
+           summary="Whether a report's signature (and PDF) are the ones on record, who signed and when "
+                   "(the Operator and the report's parties)", tag=TAG, body=SignatureVerifyIn,
+           response=SignatureVerdictOut, errors=(400, 404))
+    def verify_report_signature(self, request, report_id, body):
+        kept = self.timesheet.report_signature(report_id)
+        return self.registry.check_kept_signature({
+            "signature": kept["signature"], "document_base64": kept["document_base64"],
+            "evidence": kept["evidence"], "presented": body})
+
+
+def pdf(document_base64, filename):
+    return Response(base64.b64decode(document_base64), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

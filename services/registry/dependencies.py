@@ -40,7 +40,8 @@ def revocation_checker(config, verifiers):
 
 class EdsSignIn(DependencyProvider):
     """Gives each worker `self.eds(signature, text, issued_at)`, the SignerIdentity a signature over
-    `text` proves, and `self.eds.accepts_test_keys`."""
+    `text` proves, `self.eds.verify_content` the same over bytes, `self.eds.verify_again` for a kept
+    signature, and `self.eds.accepts_test_keys`."""
 
     def setup(self):
         config = self.container.config
@@ -57,5 +58,13 @@ class EdsSignIn(DependencyProvider):
         return self.trust_store.accepts_test_keys
 
     def __call__(self, signature, text, issued_at):
-        return eds.verify_signed_text(signature, text, trust_store=self.trust_store, revocation=self.revocation,
-                                      verifiers=self.verifiers, issued_at=issued_at, now=utcnow())
+        return self.verify_content(signature, text.encode("utf-8"), issued_at)
+
+    def verify_content(self, signature, content, issued_at):
+        """The identity a signature over the bytes `content`, made since `issued_at`, proves."""
+        return eds.verify_signed_content(signature, content, trust_store=self.trust_store,
+                                         revocation=self.revocation, verifiers=self.verifiers,
+                                         issued_at=issued_at, now=utcnow())
+
+    def verify_again(self, signature, content, evidence):
+        return eds.verify_again(signature, content, evidence, trust_store=self.trust_store, verifiers=self.verifiers)

@@ -1,16 +1,19 @@
-"""EDS (ЭЦП) sign-in: checking a CMS SignedData over a challenge's text, as NCALayer makes it.
+"""EDS (ЭЦП): checking a CMS SignedData over a document, as NCALayer makes it.
 
-The person signs the challenge's readable text (platform, purpose, nonce, time; NCALayer's
-`basics.sign` and eGov Mobile show it) and the client sends the CMS SignedData: base64 DER or BER
-(KalkanCrypt writes indefinite lengths), or PEM-armoured as `basics.sign` answers, the content
-attached or detached. `verify_signed_text` accepts it only when, in this order:
+The person signs a challenge's readable text (platform, purpose, nonce, time; NCALayer's
+`basics.sign` and eGov Mobile show it), the accession agreement with a challenge's nonce inside, or a
+document's bytes (a completion report's PDF, detached), and the client sends the CMS SignedData:
+base64 DER or BER (KalkanCrypt writes indefinite lengths), or PEM-armoured as `basics.sign` answers,
+the content attached or detached. `verify_signed_content` (bytes; `verify_signed_text` for a text)
+accepts it only when, in this order:
 
 1. it parses as a SignedData with one signer whose certificate travels inside it;
-2. the signed content is exactly the challenge's text (attached content compared, detached content
+2. the signed content is exactly the document (attached content compared, detached content
    supplied), through the `messageDigest` signed attribute when there are signed attributes;
 3. the signature verifies with the signer certificate's key;
-4. the signing time (the `signingTime` attribute, else now) lies inside the challenge's lifetime, so a
-   signer cannot back-date a signature into an expired certificate's validity;
+4. the signing time (the `signingTime` attribute, else now) lies between the moment the document
+   could first be signed (a challenge's issue) and now, so a signer cannot back-date a signature into
+   an expired certificate's validity;
 5. the certificate chains, through certificates in the SignedData, to one in the trust store, each
    signature verifying, each certificate valid at the signing time, each issuer a CA allowed to sign
    certificates, no certificate carrying a critical extension this verifier does not process, the
@@ -18,6 +21,11 @@ attached or detached. `verify_signed_text` accepts it only when, in this order:
 6. the revocation checker finds no certificate of the chain revoked (full and delta CRLs, or OCSP);
 7. the certificate's extended key usage names a holder who may sign in (`certificate_role`), and its
    subject's serialNumber is `IIN` + a valid IIN (test IINs only under a CA marked as a test CA).
+
+The identity it returns carries the evidence of the check (`evidence`): the document's digest, the
+chain with each certificate's validity, the revocation source and its time, so a signature kept
+with its document can be verified again later at its recorded signing time (`verify_again`), after
+the certificate expired or its CRL moved on.
 
 ASN.1 is parsed by asn1crypto, with NCA RK's identifiers registered by `common.kalkan`. Signatures
 are checked by `SignatureVerifier`s: GOST 34.10-2015 512 (`common.gost`) and RSA / ECDSA
@@ -30,7 +38,7 @@ import functools
 import hashlib
 import importlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from asn1crypto import cms, crl, ocsp, pem, x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -303,7 +311,8 @@ def _check_issuer_rights(certificate, who, intermediates_below):
 
 class RevocationChecker:
     """Says whether a certificate was revoked. `check` raises `refuse(...)` when it was, or when its
-    status cannot be established; it returns None when the certificate is good."""
+    status cannot be established; when the certificate is good it returns what showed it (a dict:
+    `source` and the source's own time), kept as evidence."""
 
     def check(self, certificate, issuer, at):
         raise NotImplementedError
@@ -342,6 +351,10 @@ class CrlFileChecker(RevocationChecker):
             if serial in certificate_list.revoked:
                 raise refuse(f"the certificate has been revoked (serial {serial:x}, on "
                              f"{certificate_list.revoked[serial]:%Y-%m-%d})")
+        newest = max(current, key=lambda c: (c.number or 0, c.this_update))
+        return {"source": "crl", "issuer": describe(issuer), "crl_number": newest.number,
+                "this_update": _iso(newest.this_update), "next_update": _iso(newest.next_update),
+                "delta_crl_numbers": sorted(c.number for c in deltas if c.number is not None)}
 
     def _crls(self):
         lists = []
@@ -435,7 +448,7 @@ class OcspChecker(RevocationChecker):
         if not self._signed_for(basic, issuer):
             raise refuse("revocation status unknown: the OCSP response is not signed by the issuer")
         self._check_fresh(basic["tbs_response_data"]["produced_at"].native, "produced", at)
-        self._read_status(basic, request, at)
+        return {**self._read_status(basic, request, at), "responder": url}
 
     def _check_fresh(self, instant, what, at):
         if instant is None or instant > at + CLOCK_SKEW:
@@ -461,7 +474,8 @@ class OcspChecker(RevocationChecker):
             self._check_fresh(single["this_update"].native, "issued (thisUpdate)", at)
             status = single["cert_status"].name
             if status == "good":
-                return
+                return {"source": "ocsp", "produced_at": _iso(basic["tbs_response_data"]["produced_at"].native),
+                        "this_update": _iso(single["this_update"].native)}
             if status == "revoked":
                 raise refuse("the certificate has been revoked (OCSP)")
             raise refuse("revocation status unknown: the OCSP responder does not know the certificate")
@@ -496,7 +510,7 @@ class NoRevocationCheck(RevocationChecker):
     """Only for a local run without CRLs; never in production (see docs/eds.md)."""
 
     def check(self, certificate, issuer, at):
-        return None
+        return {"source": "none"}
 
 
 # The signer
@@ -513,25 +527,59 @@ class SignerIdentity:
     role: str  # who holds the certificate, by its extended key usage (rules.certificate_role)
     bin: str | None = None  # an organisation's employee certificate carries its BIN in OU
     test_ca: bool = False  # the chain ends in a CA the deployment marks as a test CA
+    # what was checked, as JSON-ready values: document digest, chain, revocation, times
+    evidence: dict = field(default=None, compare=False, repr=False)
 
 
-def verify_signed_text(signature, text, *, trust_store, revocation, verifiers, issued_at, now,
-                       clock_skew=CLOCK_SKEW):
-    """The identity proven by `signature`, a CMS SignedData over `text` (UTF-8); raises
-    ValidationFailed (400) for input that is not a SignedData and Unauthenticated (401) naming the
-    reason otherwise."""
+def verify_signed_text(signature, text, **options):
+    """`verify_signed_content` over `text`'s UTF-8 bytes (a challenge's text, the agreement)."""
+    return verify_signed_content(signature, text.encode("utf-8"), **options)
+
+
+def verify_signed_content(signature, content, *, trust_store, revocation, verifiers, issued_at, now,
+                          clock_skew=CLOCK_SKEW):
+    """The identity proven by `signature`, a CMS SignedData over the bytes `content` (attached or
+    detached), signed between `issued_at` and `now`; raises ValidationFailed (400) for input that is
+    not a SignedData and Unauthenticated (401) naming the reason otherwise."""
     if not trust_store.certificates:
-        raise refuse("EDS sign-in is not configured: the trust store is empty")
+        raise refuse("EDS is not configured: the trust store is empty")
     signed_data = _parse_signed_data(signature)
     try:
-        return _verify(signed_data, text.encode("utf-8"), trust_store, revocation, verifiers,
-                       issued_at, now, clock_skew)
+        return _verify(signed_data, content, trust_store, revocation, verifiers, issued_at, now, clock_skew)
     except (ValueError, TypeError, KeyError) as exc:  # asn1crypto parses lazily: bad inner DER surfaces here
         raise malformed(f"the signature could not be parsed ({exc.__class__.__name__})")
 
 
+def verify_again(signature, content, evidence, *, trust_store, verifiers):
+    """Checks a kept signature over its kept document again, at the signing time its evidence
+    records: the same signer certificate, the signature, the chain to today's trust store, each
+    certificate valid at that time. Revocation is what the evidence recorded when it was signed (a
+    CRL current then is long replaced). Returns the identity, or raises like `verify_signed_content`."""
+    signed_at = dt.datetime.fromisoformat(evidence["signed_at"])
+    identity = verify_signed_content(signature, content, trust_store=trust_store, revocation=NoRevocationCheck(),
+                                     verifiers=verifiers, issued_at=signed_at, now=signed_at,
+                                     clock_skew=dt.timedelta(0))
+    if identity.evidence["signer"]["certificate_sha256"] != evidence["signer"]["certificate_sha256"]:
+        raise refuse("the signature is by another certificate than the one on record")
+    if identity.evidence["document_sha256"] != evidence["document_sha256"]:
+        raise refuse("the document is not the one on record")
+    return identity
+
+
 def _parse_signed_data(signature):
     """A SignedData from base64 (DER or BER) or from PEM armour (`-----BEGIN CMS-----`)."""
+    der = signature_bytes(signature)
+    try:
+        content_info = cms.ContentInfo.load(der, strict=True)
+        if content_info["content_type"].native != "signed_data":
+            raise malformed("the signature is not a CMS SignedData")
+        return content_info["content"]
+    except (ValueError, TypeError):
+        raise malformed("the signature is not a DER or BER CMS SignedData")
+
+
+def signature_bytes(signature):
+    """The DER (or BER) bytes of a signature given as base64 or PEM (also to compare two copies)."""
     if signature.lstrip().startswith("-----BEGIN"):
         try:
             _, _, der = pem.unarmor(signature.strip().encode("ascii"))
@@ -542,13 +590,7 @@ def _parse_signed_data(signature):
             der = base64.b64decode("".join(signature.split()), validate=True)
         except (binascii.Error, ValueError):
             raise malformed("the signature is not valid base64")
-    try:
-        content_info = cms.ContentInfo.load(der, strict=True)
-        if content_info["content_type"].native != "signed_data":
-            raise malformed("the signature is not a CMS SignedData")
-        return content_info["content"]
-    except (ValueError, TypeError):
-        raise malformed("the signature is not a DER or BER CMS SignedData")
+    return der
 
 
 def _verify(signed_data, text, trust_store, revocation, verifiers, issued_at, now, clock_skew):
@@ -561,12 +603,36 @@ def _verify(signed_data, text, trust_store, revocation, verifiers, issued_at, no
     content = _signed_content(signed_data, text)
     signing_time = _check_signature(signer_info, signer, content, verifiers) or now
     if not issued_at - clock_skew <= signing_time <= now + clock_skew:
-        raise refuse("the signing time lies outside the challenge's lifetime")
+        raise refuse("the signing time lies outside the time this document could be signed in "
+                     f"({issued_at:%Y-%m-%d %H:%M:%S} to {now:%Y-%m-%d %H:%M:%S} UTC)")
     chain = build_chain(signer, certificates, trust_store, verifiers)
     check_chain(chain, signing_time)
-    for certificate, issuer in zip(chain, chain[1:]):
-        revocation.check(certificate, issuer, signing_time)
-    return _identity(signer, signing_time, test_ca=trust_store.is_test(chain[-1]))
+    revocations = [revocation.check(certificate, issuer, signing_time) or {"source": "unknown"}
+                   for certificate, issuer in zip(chain, chain[1:])]
+    identity = _identity(signer, signing_time, test_ca=trust_store.is_test(chain[-1]))
+    evidence = {
+        "document_sha256": hashlib.sha256(content).hexdigest(),
+        "signed_at": _iso(signing_time), "verified_at": _iso(now),
+        "signer": {"iin": identity.iin, "name": identity.full_name, "role": identity.role, "bin": identity.bin,
+                   "certificate_serial": identity.certificate_serial,
+                   "certificate_sha256": signer.sha256.hex()},
+        "chain": [_certificate_evidence(c) for c in chain],
+        "revocation": [{"certificate_serial": format(c.serial_number, "x"), **checked}
+                       for c, checked in zip(chain, revocations)],
+        "trust_anchor": "test" if identity.test_ca else "production",
+    }
+    return replace(identity, evidence=evidence)
+
+
+def _certificate_evidence(certificate):
+    validity = certificate["tbs_certificate"]["validity"]
+    return {"subject": describe(certificate), "serial": format(certificate.serial_number, "x"),
+            "sha256": certificate.sha256.hex(), "not_before": _iso(validity["not_before"].native),
+            "not_after": _iso(validity["not_after"].native)}
+
+
+def _iso(moment):
+    return moment.astimezone(dt.timezone.utc).isoformat() if moment is not None else None
 
 
 def _signer_certificate(signer_info, certificates):
@@ -587,7 +653,7 @@ def _signed_content(signed_data, text):
         raise malformed("the signed content must be of type data")
     attached = encapsulated["content"].native
     if attached is not None and attached != text:
-        raise refuse("the signature is over other data than this challenge's text")
+        raise refuse("the signature is over another document (its attached content differs)")
     return text
 
 
@@ -603,7 +669,7 @@ def _check_signature(signer_info, signer, content, verifiers):
         if attributes.get("content_type") != "data":
             raise refuse("the signed attributes must declare content type data")
         if attributes.get("message_digest") != _digest(digest_name, content):
-            raise refuse("the signature is over other data than this challenge's text (message digest)")
+            raise refuse("the signature is over another document (message digest)")
         signing_time = attributes.get("signing_time")
         # signed as a DER SET OF, not with the [0] tag it travels in; BER input is re-encoded
         as_sent = signed_attrs.untag().dump()

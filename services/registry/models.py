@@ -1,8 +1,8 @@
-"""Registry's tables: reference data, EDS login challenges, students, staff users, organisations and
-their sites, the audit log, and its outbox."""
+"""Registry's tables: reference data, EDS login challenges, students and the accession agreements they
+signed, staff users, organisations and their sites, the audit log, and its outbox."""
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from common.outbox import OutboxEventMixin, ProcessedEventMixin
@@ -66,6 +66,25 @@ class Student(Base):
     certificate_serial: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AgreementSignature(Base):
+    """A version of the accession agreement as one student signed it: the exact text, its CMS and
+    the evidence of its verification at signing (chain, revocation source and time, the signer)."""
+    __tablename__ = "agreement_signatures"
+    __table_args__ = (UniqueConstraint("student_id", "version"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    student_id: Mapped[str] = mapped_column(ForeignKey("students.id"), index=True)
+    version: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(2))
+    text: Mapped[str] = mapped_column(Text)
+    signature: Mapped[str] = mapped_column(Text)
+    code: Mapped[str] = mapped_column(String(32), unique=True)  # verification code, printed with it
+    signer_iin: Mapped[str] = mapped_column(String(12))
+    signer_name: Mapped[str] = mapped_column(String(200))
+    signed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    evidence: Mapped[dict] = mapped_column(JSON)
 
 
 LIVE_ORGANISATION = text("status NOT IN ('rejected', 'withdrawn')")

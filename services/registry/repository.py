@@ -13,8 +13,8 @@ from common.errors import Unauthenticated
 from common.ids import new_id
 from common.outbox import record_event, utcnow
 from services.registry import rules
-from services.registry.models import (AuditEntry, LoginChallenge, Organisation, OutboxEvent, RefreshToken, Region,
-                                      Site, SiteDirection, StaffUser, Student, University)
+from services.registry.models import (AgreementSignature, AuditEntry, LoginChallenge, Organisation, OutboxEvent,
+                                      RefreshToken, Region, Site, SiteDirection, StaffUser, Student, University)
 
 
 def seed_reference_data(session):
@@ -175,6 +175,28 @@ def add_student(session, identity, person, data):
         "student_id": student.id, "full_name": student.full_name, "university_id": student.university_id,
         "region": student.region, "email": student.email, "language": student.language})
     return student
+
+
+def add_agreement(session, student_id, identity, version, language, text, signature):
+    """The accession agreement `version` as the student signed it (once per version)."""
+    agreement = AgreementSignature(
+        id=new_id(), student_id=student_id, version=version, language=language, text=text, signature=signature,
+        code=secrets.token_hex(15), signer_iin=identity.iin, signer_name=identity.full_name,
+        signed_at=identity.signing_time, evidence=identity.evidence)
+    session.add(agreement)
+    return agreement
+
+
+def find_agreement(session, student_id, version=None):
+    """The student's agreement at `version`, else the latest they signed; None if they signed none."""
+    query = select(AgreementSignature).where(AgreementSignature.student_id == student_id)
+    if version:
+        query = query.where(AgreementSignature.version == version)
+    return session.scalars(query.order_by(AgreementSignature.signed_at.desc()).limit(1)).first()
+
+
+def find_agreement_by_code(session, code):
+    return session.scalars(select(AgreementSignature).where(AgreementSignature.code == code)).first()
 
 
 CONTACTS = ("email", "language")

@@ -152,6 +152,44 @@ def step_up_text(nonce, issued_at, purpose, canonical_data):
             f"Time: {issued_at:%Y-%m-%d %H:%M:%S} UTC")
 
 
+def agreement_signing_text(version, language, body, nonce, issued_at):
+    """What a student signs to join: the accession agreement's text at `version`, then the lines
+    that bind this signature to one challenge (its nonce and time), as in the sign-in text."""
+    return (f"{body}\n\n"
+            f"Версия / Нұсқа / Version: {version} ({language})\n"
+            f"Nonce: {nonce}\n"
+            f"Time: {issued_at:%Y-%m-%d %H:%M:%S} UTC")
+
+
+def agreement_version_problem(version, current):
+    """Why a student may not join by signing `version` of the agreement, or None."""
+    if version != current:
+        return f"the current version of the accession agreement is {current}: sign that one"
+    return None
+
+
+def masked_iin(iin):
+    """An IIN as a public answer shows it: its last four digits."""
+    return "*" * (len(iin) - 4) + iin[-4:]
+
+
+def report_signature_problem(role, certificate_bin, certificate_iin, organisation_bin, coordinator_iin):
+    """Why this certificate may not sign a completion report of the organisation `organisation_bin`
+    submitted by a coordinator with `coordinator_iin` (None when registry knows no IIN), or None:
+    any legal entity certificate of that very BIN (head, signing right, employee), or the
+    coordinator's own personal certificate."""
+    if role in LEGAL_ROLES:
+        if not organisation_bin or certificate_bin != organisation_bin:
+            return (f"the signer's certificate is issued to another organisation (BIN {certificate_bin}), "
+                    "not the site's")
+        return None
+    if role == ROLE_INDIVIDUAL:
+        if not coordinator_iin or certificate_iin != coordinator_iin:
+            return "a personal certificate signs a report only when it is the submitting coordinator's own"
+        return None
+    return "this certificate cannot sign a completion report"
+
+
 # Staff roles and the scope each is bound to.
 
 NATIONAL_ROLES = (OPERATOR, MINISTRY, ADMIN)

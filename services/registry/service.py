@@ -1,8 +1,10 @@
 """Registry: regions, universities, EDS sign-in, students, staff, organisations and their sites
 (nameko entrypoints only)."""
 import base64
+import binascii
 import datetime as dt
 import functools
+import hashlib
 from contextlib import contextmanager
 
 from nameko.dependency_providers import Config
@@ -10,18 +12,20 @@ from nameko.timer import timer
 
 from common.auth import (ADMIN, COORDINATOR, REGISTRAR, SCOPE_KEYS, STEP_UP_TTL_SECONDS, STUDENT, Caller, Principal,
                          TokenSigner, canonical_json)
-from common.contracts.registry import (AuditPage, AuditQuery, ChallengeOut, LoginIn, OrganisationApply,
-                                       OrganisationOut, OrganisationPage, OrganisationQuery, ReasonIn, RefreshIn,
-                                       RegionOut, RegisterIn, SiteIn, SiteOut, SitePage, SiteQuery, StaffIn, StaffOut,
-                                       StaffPage, StaffPatch, StaffQuery, StepUpIn, StepUpOut, StudentOut,
-                                       StudentPatch, TokenOut, UniversityIn, UniversityOut)
+from common.contracts.registry import (AgreementOut, AgreementVerifyIn, AuditPage, AuditQuery, ChallengeOut,
+                                       ChallengeQuery, DocumentSignatureIn, KeptSignatureIn, LoginIn,
+                                       OrganisationApply, OrganisationOut, OrganisationPage, OrganisationQuery,
+                                       ReasonIn, RefreshIn, RegionOut, RegisterIn, SignatureVerdictOut, SiteIn,
+                                       SiteOut, SitePage, SiteQuery, StaffIn, StaffOut, StaffPage, StaffPatch,
+                                       StaffQuery, StepUpIn, StepUpOut, StudentOut, StudentPatch, TokenOut,
+                                       UniversityIn, UniversityOut)
 from common.db import Database, as_utc, find
 from common.errors import Conflict, Forbidden, NotFound, RuleViolation, Unauthenticated, ValidationFailed
 from common.outbox import OutboxRelay, utcnow
 from common.rpc import rpc
 from common.service import HealthMixin
 from common.validation import load
-from services.registry import repository, rules
+from services.registry import agreements, eds, repository, rules
 from services.registry.dependencies import EdsSignIn
 from services.registry.models import Organisation, OutboxEvent, StaffUser, Student, University
 from services.registry.repository import snapshot
@@ -65,14 +69,19 @@ class RegistryService(HealthMixin):
     # EDS sign-in
 
     @rpc
-    def create_challenge(self):
+    def create_challenge(self, query=None):
+        """A nonce and the text to sign: the sign-in text, or with `agreement_language` the current
+        accession agreement with the nonce inside (to register, or to join at a sign-in)."""
+        language = load(ChallengeQuery, query).get("agreement_language")
         ttl = int(self.config.get("EDS_CHALLENGE_TTL_SECONDS", DEFAULT_CHALLENGE_TTL_SECONDS))
         with self.db.begin():
             challenge = repository.create_challenge(self.db, ttl)
-        text = rules.challenge_text(challenge.nonce, as_utc(challenge.created_at))
+        version = agreements.CURRENT if language else None
+        text = _text_to_sign(version, language)(challenge.nonce, as_utc(challenge.created_at))
         return ChallengeOut().dump({"nonce": challenge.nonce, "expires_at": challenge.expires_at,
                                     "data_to_sign": text, "data_base64": _base64(text),
-                                    "accepts_test_keys": self.eds.accepts_test_keys})
+                                    "accepts_test_keys": self.eds.accepts_test_keys,
+                                    "agreement_version": version, "agreement_language": language})
 
     @timer(interval=3600)
     def forget_expired_challenges(self):
@@ -82,15 +91,27 @@ class RegistryService(HealthMixin):
 
     @rpc
     def login(self, payload):
+        """A student who never signed the accession agreement (registered before there was one) signs
+        the current version to sign in: a signature over the sign-in text alone is refused, 403 naming
+        the version, and nothing else opens until they have."""
         data = load(LoginIn, payload)
-        with self._signed(data) as identity:
+        with self._signed(data, _text_to_sign(data.get("agreement_version"), data.get("agreement_language"))) \
+                as (identity, text):
             account = self._account(identity, data.get("role"))
+            if isinstance(account, Student):
+                if data.get("agreement_version"):
+                    self._join(account, identity, data, text)
+                elif repository.find_agreement(self.db, account.id) is None:
+                    reason = f"sign the accession agreement {agreements.CURRENT} to continue"
+                    raise Forbidden(reason, {"agreement_version": [agreements.CURRENT]})
             return self._token(account, identity.full_name)
 
     @rpc
     def register_student(self, payload):
+        """The student joins by signing the current accession agreement with the challenge's nonce inside."""
         data = load(RegisterIn, payload)
-        with self._signed(data) as identity:
+        with self._signed(data, _text_to_sign(data["agreement_version"], data["agreement_language"])) \
+                as (identity, text):
             _refuse_signature(rules.student_signature_problem(identity.role))
             if find(self.db, University, data["university_id"]) is None:
                 raise ValidationFailed("no such university", {"university_id": ["unknown university"]})
@@ -98,8 +119,19 @@ class RegistryService(HealthMixin):
                 raise Conflict("a student with this IIN is registered: sign in instead", {"iin": ["registered"]})
             person = rules.person_from_iin(identity.iin, test=identity.test_ca)
             student = repository.add_student(self.db, identity, person, data)
+            self.db.flush()  # the agreement refers to the student's row
+            self._join(student, identity, data, text)
             repository.audit(self.db, _student_principal(student), "student.register", student)
             return self._token(student, identity.full_name)
+
+    def _join(self, student, identity, data, text):
+        """Keeps the agreement the student signed (once per version), with its evidence."""
+        problem = rules.agreement_version_problem(data["agreement_version"], agreements.CURRENT)
+        if problem:
+            raise RuleViolation(problem, {"agreement_version": [problem]})
+        if repository.find_agreement(self.db, student.id, data["agreement_version"]) is None:
+            repository.add_agreement(self.db, student.id, identity, data["agreement_version"],
+                                     data["agreement_language"], text, data["signature"])
 
     # Step-up: a fresh EDS signature over a change about to be made (payout details)
 
@@ -125,7 +157,7 @@ class RegistryService(HealthMixin):
         if purpose not in rules.STEP_UP_PURPOSES:
             raise ValidationFailed("unknown step-up", {"purpose": list(rules.STEP_UP_PURPOSES)})
         text = functools.partial(rules.step_up_text, purpose=purpose, canonical_data=canonical_json(data["details"]))
-        with self._signed(data, text) as identity:
+        with self._signed(data, text) as (identity, _):
             student = find(self.db, Student, principal.user_id)
             problem = rules.student_signature_problem(identity.role)
             if student is None or identity.iin != student.iin or problem:
@@ -136,7 +168,8 @@ class RegistryService(HealthMixin):
 
     @contextmanager
     def _signed(self, data, text_of=rules.challenge_text):
-        """A transaction that uses the challenge up and gives the identity its signature proves.
+        """A transaction that uses the challenge up and gives the identity its signature proves, and
+        the text it signed.
 
         One transaction for the whole sign-in or registration; if anything refuses it, the challenge
         is used up all the same (a nonce is good for one try)."""
@@ -144,7 +177,7 @@ class RegistryService(HealthMixin):
             with self.db.begin():
                 issued_at = as_utc(repository.use_challenge(self.db, data["nonce"]))
                 text = text_of(data["nonce"], issued_at)
-                yield self.eds(data["signature"], text, issued_at)
+                yield self.eds(data["signature"], text, issued_at), text
         except Exception:
             with self.db.begin():
                 repository.spend_challenge(self.db, data["nonce"])
@@ -245,6 +278,77 @@ class RegistryService(HealthMixin):
             raise NotFound("no such student")
         return StudentOut().dump(student)
 
+    # Signed documents
+
+    @rpc
+    def get_my_agreement(self):
+        """The accession agreement the student signed last, word for word, with its signature."""
+        principal = self.caller().require(STUDENT)
+        agreement = repository.find_agreement(self.db, principal.user_id)
+        if agreement is None:
+            raise NotFound("no accession agreement signed yet")
+        return AgreementOut().dump({field: getattr(agreement, field) for field in AgreementOut().fields}
+                                   | {"signed_at": as_utc(agreement.signed_at)})
+
+    @rpc
+    def verify_agreement(self, payload):
+        """Public: whether the presented agreement signature is the one on record under its code."""
+        data = load(AgreementVerifyIn, payload)
+        agreement = repository.find_agreement_by_code(self.db, data["code"])
+        if agreement is None:
+            raise NotFound("no signed document has this code", {"code": ["unknown"]})
+        presented = {key: data[key] for key in ("signature", "document_base64")}
+        return self._verdict(agreement.signature, agreement.text.encode("utf-8"), agreement.evidence, presented,
+                             public=True)
+
+    @rpc
+    def verify_report_signature(self, payload):
+        """The coordinator's detached signature over a completion report's PDF: the evidence of a
+        valid signature by a certificate of the organisation's BIN (head, signing right, employee) or
+        the coordinator's own; 403 for another signer, 422 for a signature that does not hold."""
+        principal = self.caller().require(COORDINATOR)
+        data = load(DocumentSignatureIn, payload)
+        if principal.organisation_id != data["organisation_id"]:
+            raise Forbidden("the report is not your organisation's", {"placement_id": ["another organisation"]})
+        content = _decoded(data["document_base64"], "document_base64")
+        try:
+            identity = self.eds.verify_content(data["signature"], content, as_utc(data["signable_since"]))
+        except Unauthenticated as exc:  # the coordinator is signed in: the signature, not they, is refused
+            raise RuleViolation(exc.message, exc.fields)
+        organisation = self.db.get(Organisation, data["organisation_id"])  # as timesheet's placement names it
+        staff = self.db.get(StaffUser, principal.user_id)
+        _refuse_signature(rules.report_signature_problem(identity.role, identity.bin, identity.iin,
+                                                         organisation and organisation.bin, staff and staff.iin),
+                          Forbidden)
+        return identity.evidence
+
+    @rpc
+    def check_kept_signature(self, payload):
+        """A signature kept with its document and evidence, verified again, and compared with what
+        someone presents (timesheet's reports go through here)."""
+        data = load(KeptSignatureIn, payload)
+        return self._verdict(data["signature"], _decoded(data["document_base64"], "document_base64"),
+                             data["evidence"], data["presented"], public=data["public"])
+
+    def _verdict(self, signature, content, evidence, presented, public):
+        signer = evidence["signer"]
+        verdict = {"signer_name": signer["name"], "signer_role": signer["role"], "signer_bin": signer["bin"],
+                   "signer_iin": rules.masked_iin(signer["iin"]) if public else signer["iin"],
+                   "signed_at": dt.datetime.fromisoformat(evidence["signed_at"]),
+                   "document_sha256": evidence["document_sha256"],
+                   "matches_record": True, "valid": True, "reason": None}
+        document = presented.get("document_base64")
+        if eds.signature_bytes(presented["signature"]) != eds.signature_bytes(signature):
+            verdict.update(matches_record=False, reason="the presented signature is not the one on record")
+        elif document is not None and \
+                hashlib.sha256(_decoded(document, "document_base64")).hexdigest() != evidence["document_sha256"]:
+            verdict.update(matches_record=False, reason="the presented document is not the one on record")
+        try:
+            self.eds.verify_again(signature, content, evidence)
+        except (Unauthenticated, ValidationFailed) as exc:
+            verdict.update(valid=False, reason=exc.message)
+        return SignatureVerdictOut().dump(verdict)
+
     def _own_student(self, principal):
         student = find(self.db, Student, principal.user_id)
         if student is None:
@@ -256,7 +360,7 @@ class RegistryService(HealthMixin):
     @rpc
     def apply_organisation(self, payload):
         data = load(OrganisationApply, payload)
-        with self._signed(data) as identity:
+        with self._signed(data) as (identity, _):
             _refuse_signature(rules.application_signature_problem(identity.role, identity.bin, data["bin"]),
                               Forbidden, "bin")
             problem = rules.bin_problem(data["bin"], test=identity.test_ca)
@@ -453,6 +557,28 @@ def _staff_principal(staff, site_id=None):
 
 def _base64(text):
     return base64.b64encode(text.encode("utf-8")).decode()
+
+
+def _decoded(value, field):
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationFailed("not valid base64", {field: ["not valid base64"]})
+
+
+def _text_to_sign(agreement_version=None, agreement_language=None):
+    """How the text to sign is built from a challenge (nonce, time): the sign-in text, or the
+    accession agreement at `agreement_version` with the nonce inside."""
+    if not agreement_version:
+        return rules.challenge_text
+
+    def agreement_text(nonce, issued_at):
+        body = agreements.text(agreement_version, agreement_language)
+        if body is None:
+            raise ValidationFailed("no such version of the accession agreement",
+                                   {"agreement_version": ["unknown version"]})
+        return rules.agreement_signing_text(agreement_version, agreement_language, body, nonce, issued_at)
+    return agreement_text
 
 
 def _refuse_signature(problem, error=Unauthenticated, field="signature"):

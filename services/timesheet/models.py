@@ -1,9 +1,9 @@
 """Timesheet's tables: placements it learned from placement's events, hour entries, attendance,
-completion reports with their history, and the answers kept for idempotent requests."""
+completion reports with their history and signatures, and the answers kept for idempotent requests."""
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, Numeric, String
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, LargeBinary, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from common.outbox import OutboxEventMixin, ProcessedEventMixin
@@ -115,6 +115,26 @@ class Report(Base):
     reviewed_by: Mapped[str | None] = mapped_column(ID)
     reviewer_name: Mapped[str | None] = mapped_column(String(200))
     reason: Mapped[str | None] = mapped_column(TEXT)
+    # The verified signer of the current submission (its evidence in report_signatures).
+    signer_name: Mapped[str | None] = mapped_column(String(200))
+    signer_iin: Mapped[str | None] = mapped_column(String(12))
+    signer_role: Mapped[str | None] = mapped_column(String(32))
+    signer_bin: Mapped[str | None] = mapped_column(String(12))
+    signed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ReportSignature(Base):
+    """One submission of a report as the site signed it: the PDF's exact bytes, the detached CMS over
+    them and the evidence of its verification, kept so it can be verified again later."""
+    __tablename__ = "report_signatures"
+    __table_args__ = (UniqueConstraint("report_id", "submission"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id"), index=True)
+    submission: Mapped[int] = mapped_column(Integer)
+    document: Mapped[bytes] = mapped_column(LargeBinary)
+    signature: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[dict] = mapped_column(JSON)
 
 
 class ReportHistory(Base):

@@ -9,13 +9,14 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from common.contracts import timesheet as contracts
-from common.db import page, serialise
+from common.db import as_utc, page, serialise
 from common.errors import Conflict, NotFound
 from common.ids import new_id
 from common.outbox import record_event, utcnow
 from services.timesheet import rules
 from services.timesheet.models import (
     Attendance, HourEntry, IdempotentRequest, OutboxEvent, Placement, PlacementEnding, Report, ReportHistory,
+    ReportSignature,
 )
 
 CENT = Decimal("0.01")
@@ -318,6 +319,30 @@ def submit_report(session, placement, actor, hours):
     return report
 
 
+def settled_at(session, placement_id, report):
+    """When a placement's report content was last settled: its latest entry or answer, or the
+    review that returned it to the site; a signature dated earlier cannot be over this content."""
+    entries = session.execute(select(func.max(HourEntry.created_at), func.max(HourEntry.answered_at))
+                              .where(HourEntry.placement_id == placement_id)).one()
+    moments = [m for m in (*entries, report and report.reviewed_at) if m is not None]
+    return max(as_utc(m) for m in moments).replace(microsecond=0) if moments else None
+
+
+def add_signature(session, report, document, signature, evidence):
+    """The submission's signed PDF, its CMS and evidence; the verified signer on the report."""
+    signer = evidence["signer"]
+    report.signer_name, report.signer_iin = signer["name"], signer["iin"]
+    report.signer_role, report.signer_bin = signer["role"], signer["bin"]
+    report.signed_at = dt.datetime.fromisoformat(evidence["signed_at"])
+    session.add(ReportSignature(report_id=report.id, submission=report.submissions, document=document,
+                                signature=signature, evidence=evidence))
+
+
+def current_signature(session, report):
+    return session.scalar(select(ReportSignature).where(ReportSignature.report_id == report.id,
+                                                        ReportSignature.submission == report.submissions))
+
+
 def add_history(session, report, action, actor, at, reason=None):
     session.add(ReportHistory(report_id=report.id, action=action, hours=report.hours, reason=reason,
                               actor=actor, at=at))
@@ -402,6 +427,9 @@ def report_view(report, placement, entries=None):
         "hours": report.hours, "submissions": report.submissions, "submitted_at": report.submitted_at,
         "submitted_by": report.submitted_by, "reviewed_at": report.reviewed_at,
         "reviewed_by": report.reviewed_by, "reviewer_name": report.reviewer_name, "reason": report.reason,
+        "signature": None if report.signed_at is None else {
+            "name": report.signer_name, "iin": report.signer_iin, "role": report.signer_role,
+            "bin": report.signer_bin, "signed_at": as_utc(report.signed_at)},
     }
     if entries is not None:
         view["entries"] = [entry_view(e) for e in entries]

@@ -119,12 +119,28 @@ def check_submittable(hours_confirmed, hours_required, open_disputes, report_sta
                             {"placement_id": ["the voucher's hours are not confirmed yet"]})
 
 
-def check_review(report_status, decision, reason):
-    """The Operator reviews a submitted report once; a rejection says why."""
+def same_signature(kept, sent):
+    """Whether two base64 CMS texts are the same signature (line breaks and spaces aside)."""
+    return "".join(kept.split()) == "".join(sent.split())
+
+
+def check_review(report_status, decision, reason, signed=True):
+    """The Operator reviews a submitted report once; a rejection says why; only a report with a
+    verified EDS signature is accepted (one submitted unsigned is rejected, and the site signs it)."""
     if report_status != SUBMITTED:
         raise Conflict(f"the report is {report_status}, not awaiting review", {"status": [report_status]})
     if decision == "reject" and not reason:
         raise RuleViolation("a rejection needs a reason", {"reason": ["required to reject"]})
+    if decision == "accept" and not signed:
+        raise RuleViolation("the report carries no verified EDS signature: reject it for the site to sign",
+                            {"signature": ["missing"]})
+
+
+def check_signed_document(signed_sha256, document_sha256):
+    """The signature was verified over the report's PDF as it stands now, not an earlier one."""
+    if signed_sha256 != document_sha256:
+        raise Conflict("the report changed since it was signed: sign its current PDF",
+                       {"signature": ["over another version of the report"]})
 
 
 def check_not_future(moment, now):

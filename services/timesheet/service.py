@@ -1,5 +1,7 @@
 """Timesheet: hours, confirmations and completion reports (nameko entrypoints only)."""
+import base64
 import datetime as dt
+import hashlib
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -10,13 +12,13 @@ from common.auth import (
 from common.contracts import placement as placement_events
 from common.contracts import timesheet as contracts
 from common.db import Database
-from common.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from common.errors import Conflict, DomainError, Forbidden, NotFound, RuleViolation, ValidationFailed
 from common.outbox import OutboxRelay, handles, utcnow
 from common.rpc import rpc
 from common.service import HealthMixin
 from common.validation import load
 from services.timesheet import repository, rules
-from services.timesheet.documents import report_document
+from services.timesheet.documents import content_key, report_document, signed_document_once
 from services.timesheet.models import Attendance, HourEntry, OutboxEvent, Placement
 
 NATIONAL = (OPERATOR, MINISTRY, ADMIN)
@@ -328,19 +330,65 @@ class TimesheetService(HealthMixin):
     # The completion report and the Operator's review
 
     @rpc
-    def submit_report(self, payload):
+    def report_document(self, placement_id):
+        """The PDF the coordinator signs (detached CMS) to submit a placement's report, with what a
+        signature over it is verified for: the organisation, and when its content was settled."""
+        coordinator = self.caller().require(COORDINATOR)
+        with self.db.begin():
+            placement, entries, confirmed, submission, settled = self._signable(coordinator, placement_id)
+            key, document = signed_document_once(placement, entries, confirmed, submission, settled)
+        return {"document_base64": base64.b64encode(document).decode(), "content_key": key,
+                "organisation_id": placement.organisation_id, "signable_since": settled}
+
+    @rpc
+    def report_submitted_with(self, placement_id, signature):
+        """The report on record when the placement's current submission carries exactly this signature
+        (the same signed report sent again, its first answer lost on the way); None otherwise."""
+        coordinator = self.caller().require(COORDINATOR)
+        with self.db.begin():
+            placement = repository.get_placement(self.db, placement_id)
+            rules.ensure_at_site(placement.site_id, coordinator.site_id)
+            report = repository.report_of(self.db, placement.id)
+            resubmitted = report is not None and report.status != rules.REJECTED
+            kept = repository.current_signature(self.db, report) if resubmitted else None
+            if kept is None or not rules.same_signature(kept.signature, signature):
+                return None
+            return repository.report_view(report, placement, repository.confirmed_entries(self.db, placement.id))
+
+    @rpc
+    def submit_report(self, payload, evidence=None, document=None):
+        """The report goes to the Operator with the coordinator's signature over its PDF (`document`,
+        as `report_document` rendered it), verified by registry (`evidence`, over exactly these
+        bytes); nothing is recorded unless the report's content is still the one rendered."""
         coordinator = self.caller().require(COORDINATOR)
         data = load(contracts.ReportIn, payload)
+        if evidence is None or document is None:
+            raise RuleViolation("a report is submitted with its verified EDS signature",
+                                {"signature": ["not verified"]})
+        pdf = base64.b64decode(document["document_base64"])
         with self.db.begin():
-            placement = repository.get_placement(self.db, data["placement_id"], lock=True)
-            rules.ensure_at_site(placement.site_id, coordinator.site_id)
-            rules.ensure_active(placement.status)
-            _, confirmed, disputes = repository.tally(self.db, placement.id)
-            rules.check_submittable(confirmed, placement.hours_required, disputes,
-                                    repository.report_status(self.db, placement.id))
+            placement, entries, confirmed, submission, settled = \
+                self._signable(coordinator, data["placement_id"], lock=True)
+            rules.check_signed_document(evidence["document_sha256"], hashlib.sha256(pdf).hexdigest())
+            rules.check_signed_document(document["content_key"],
+                                        content_key(placement, entries, confirmed, submission, settled))
             report = repository.submit_report(self.db, placement, coordinator.user_id, confirmed)
-            entries = repository.confirmed_entries(self.db, placement.id)
+            repository.add_signature(self.db, report, pdf, data["signature"], evidence)
             return repository.report_view(report, placement, entries)
+
+    def _signable(self, coordinator, placement_id, lock=False):
+        """The placement whose report the coordinator may submit, its confirmed entries and hours, the
+        submission's number and when its content was settled: what the PDF to sign shows."""
+        placement = repository.get_placement(self.db, placement_id, lock=lock)
+        rules.ensure_at_site(placement.site_id, coordinator.site_id)
+        rules.ensure_active(placement.status)
+        _, confirmed, disputes = repository.tally(self.db, placement.id)
+        report = repository.report_of(self.db, placement.id)
+        rules.check_submittable(confirmed, placement.hours_required, disputes, report and report.status)
+        entries = repository.confirmed_entries(self.db, placement.id)
+        settled = repository.settled_at(self.db, placement.id, report)
+        submission = (report.submissions if report else 0) + 1
+        return placement, entries, confirmed, submission, settled
 
     @rpc
     def review_report(self, report_id, payload):
@@ -349,7 +397,7 @@ class TimesheetService(HealthMixin):
         data = load(contracts.ReviewIn, payload)
         with self.db.begin():
             report = repository.get_report(self.db, report_id)
-            rules.check_review(report.status, data["decision"], data["reason"])
+            rules.check_review(report.status, data["decision"], data["reason"], signed=report.signed_at is not None)
             report = repository.review_report(self.db, report, data["decision"], data["reason"], operator)
             return repository.report_view(report, self.db.get(Placement, report.placement_id))
 
@@ -372,6 +420,16 @@ class TimesheetService(HealthMixin):
         """The report as the PDF the Operator keeps."""
         report, placement = self._visible_report(report_id)
         return report_document(report, placement, repository.confirmed_entries(self.db, placement.id))
+
+    @rpc
+    def report_signature(self, report_id):
+        """The current submission's signed PDF, its CMS and the evidence of its verification."""
+        report, _ = self._visible_report(report_id)
+        kept = repository.current_signature(self.db, report)
+        if kept is None:
+            raise NotFound("the report carries no signature", {"report_id": ["not signed"]})
+        return {"report_id": report.id, "submission": kept.submission, "signature": kept.signature,
+                "document_base64": base64.b64encode(kept.document).decode(), "evidence": kept.evidence}
 
     def _visible_report(self, report_id):
         principal = self.caller()

@@ -18,7 +18,7 @@ from tests.notifications.mailbox import smtp_settings
 from tests.placement import support as placement
 from tests.portal.support import ok
 from tests.registry.pki import bearer, make_user, register_student
-from tests.timesheet.support import days_ago, log, outbox
+from tests.timesheet.support import days_ago, log, outbox, submit_signed
 
 EMAIL = "aizhan.serikova@example.kz"
 OPERATOR_EMAIL = "desk@operator.example.kz"
@@ -59,7 +59,7 @@ def test_one_students_whole_path_mails_them_once_per_event_in_their_language(pla
     assert (known.email, known.language) == (EMAIL, LANGUAGE)
 
     # 2-3. A project found, applied to, the interview booked, the student accepted.
-    site, _, _ = placement.accredit(platform)
+    site, organisation_id, _ = placement.accredit(platform)
     project = placement.publish_project(platform, site, starts_on=days_ago(10))
     [slot_id] = placement.offer_slots(platform, site, project["id"])
     application = placement.apply(platform, student, project["id"])
@@ -93,7 +93,8 @@ def test_one_students_whole_path_mails_them_once_per_event_in_their_language(pla
         dt.date.fromisoformat(days_ago(days)).strftime("%d.%m.%Y") for days, _ in DAYS)
 
     # 5-7. The report accepted, the reward paid through the bank simulator, the credits re-counted.
-    report = ok(platform.http.post("/api/v1/reports", headers=site, json={"placement_id": placement_id}), 201)
+    report = ok(submit_signed(platform, {"placement_id": placement_id, "organisation_id": organisation_id},
+                              headers=site), 201)
     ok(platform.http.post(f"/api/v1/reports/{report['id']}/review", headers=platform.auth("operator"),
                           json={"decision": "accept"}))
     mailed(mailbox, "payout.paid")

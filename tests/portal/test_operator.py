@@ -5,6 +5,7 @@ import datetime as dt
 
 from common.auth import MIO_OFFICER, OPERATOR
 from tests.harness import eventually
+from tests.timesheet.support import submit_signed
 from tests.portal.support import (REGION, apply_organisation, coordinator_headers, ok, place, staff,
                                   student_headers)
 
@@ -28,8 +29,7 @@ def completed_report(platform):
     details = {"iban": "KZ86125KZT5004100100", "iin": "000101500011", "holder_name": "AIGERIM SARSENOVA"}
     ok(platform.http.put("/api/v1/me/payout-details", json=details,
                          headers={**student, **platform.step_up(placement["student_id"], details)}))
-    report = ok(platform.http.post("/api/v1/reports", headers=site, json={"placement_id": placement["placement_id"]}),
-                201)
+    report = ok(submit_signed(platform, placement, headers=site), 201)
     return placement, report
 
 

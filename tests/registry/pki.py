@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.x509.oid import NameOID
 
-from ops.gost_pki import random_iin  # noqa: F401  (tests import it from here)
+from ops.gost_pki import random_bin, random_iin  # noqa: F401  (tests import them from here)
 from tests.registry.gost_pki import INDIVIDUAL, GostKey, GostTestPki, gost_cms
 
 UTC = dt.timezone.utc
@@ -180,6 +180,17 @@ def sign_nonce(user, nonce, detached=False, attributes=True, include_chain=True)
     return base64.b64encode(builder.sign(serialization.Encoding.DER, options)).decode()
 
 
+def sign_document(user, content, **options):
+    """NCALayer's detached signature over a document's bytes (a report's PDF), base64 CMS."""
+    if isinstance(user.key, GostKey):
+        return gost_cms(user, content, detached=True, **options)
+    builder = pkcs7.PKCS7SignatureBuilder().set_data(content).add_signer(user.certificate, user.key, hashes.SHA256())
+    for certificate in user.chain:
+        builder = builder.add_certificate(certificate.certificate)
+    der = builder.sign(serialization.Encoding.DER, [pkcs7.PKCS7Options.Binary, pkcs7.PKCS7Options.DetachedSignature])
+    return base64.b64encode(der).decode()
+
+
 def sign_nonce_with_openssl(user, nonce, detached=False):
     """The same signature made by `openssl cms -sign`, an independent signer."""
     with tempfile.TemporaryDirectory() as folder:
@@ -243,12 +254,17 @@ class Challenge(str):
     data_to_sign: str
 
 
-def challenge(http):
-    response = http.post("/api/v1/auth/challenge")
+def challenge(http, agreement_language=None):
+    """A challenge to sign: the sign-in text, or the accession agreement in `agreement_language`
+    (`.agreement` is then the fields a registration or a joining sign-in sends with it)."""
+    params = {"agreement_language": agreement_language} if agreement_language else None
+    response = http.post("/api/v1/auth/challenge", params=params)
     assert response.status_code == 201, response.text
     answer = response.json()
     nonce = Challenge(answer["nonce"])
     nonce.data_to_sign = answer["data_to_sign"]
+    nonce.agreement = {"agreement_version": answer["agreement_version"],
+                       "agreement_language": answer["agreement_language"]} if agreement_language else {}
     return nonce
 
 
@@ -268,9 +284,9 @@ def bearer(token):
 
 
 def register_student(http, user, university_id, region, **contacts):
-    """Register `user` as a student; returns the HTTP response."""
-    nonce = challenge(http)
+    """Register `user` as a student, signing the accession agreement in Kazakh; returns the HTTP response."""
+    nonce = challenge(http, agreement_language="kk")
     body = {"nonce": nonce, "signature": sign_nonce(user, nonce), "university_id": university_id,
             "region": region, "phone": "+77011234567", "email": "student@example.kz", "language": "kk",
-            **contacts}
+            **nonce.agreement, **contacts}
     return http.post("/api/v1/auth/register", json=body)

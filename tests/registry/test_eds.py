@@ -58,9 +58,9 @@ def test_every_signer_and_form_verifies_and_names_the_person(pki, verify, key_ki
 def test_signature_over_another_nonce_is_refused(pki, verify):
     user = pki.make_user()
     other = "another-nonce-0123456789abcdef"
-    assert "other data than this challenge" in refusal(verify, sign_nonce(user, other))
-    assert "other data than this challenge" in refusal(verify, sign_nonce(user, other, detached=True))
-    assert "other data than this challenge" in refusal(verify, sign_nonce_with_openssl(user, other, detached=True))
+    assert "over another document" in refusal(verify, sign_nonce(user, other))
+    assert "over another document" in refusal(verify, sign_nonce(user, other, detached=True))
+    assert "over another document" in refusal(verify, sign_nonce_with_openssl(user, other, detached=True))
     # without signed attributes a detached signature is over the content itself
     assert "does not verify" in refusal(verify, sign_nonce(user, other, detached=True, attributes=False))
 

@@ -127,7 +127,7 @@ def test_a_swapped_certificate_or_another_text_is_refused(pki, verify):
     user, other = pki.make_user(), pki.make_user()
     assert "does not verify" in refusal(verify, sign(user, certificate=other.certificate))
     assert "does not verify" in refusal(verify, gost_pki.signature_swap_bit(sign(user)))
-    assert "other data than this challenge" in refusal(verify, sign(user, "other text"))
+    assert "over another document" in refusal(verify, sign(user, "other text"))
 
 
 def test_test_iins_pass_only_under_a_ca_marked_as_test(pki, verify):
@@ -152,3 +152,43 @@ def test_a_gost_key_on_another_curve_is_refused(pki):
     with pytest.raises(eds.InvalidSignature, match="unsupported curve"):
         eds.GostVerifier().verify(other_curve, algorithm, signed, b"data")
     eds.GostVerifier().verify(info, algorithm, signed, b"data")  # the same key on paramSetA verifies
+
+
+def test_a_kept_signature_verifies_again_at_its_signing_time_after_expiry_and_revocation(pki):
+    """A detached signature over a document's bytes, verified while the certificate was valid, keeps
+    evidence (digest, chain, the CRL that showed it good); verified again later at the recorded
+    signing time it holds although the certificate has since expired and been revoked, and it fails
+    for other bytes or another certificate."""
+    verifiers = eds.load_verifiers()
+    trust_store = eds.TrustStore.from_files([pki.trust_store_path])
+    now = dt.datetime.now(UTC).replace(microsecond=0)
+    signed_at = now - dt.timedelta(hours=2)
+    user = pki.make_user(usages=gost_pki.LEGAL_EMPLOYEE, bin_="940140000385",
+                         not_before=now - dt.timedelta(hours=3), not_after=now - dt.timedelta(hours=1))
+    document = b"%PDF-1.7 a completion report"
+    pki.write_crls(this_update=now - dt.timedelta(hours=4))  # the CRL that was current at signing
+    signature = gost_pki.gost_cms(user, document, detached=True, signing_time=signed_at)
+    then = eds.verify_signed_content(signature, document, trust_store=trust_store, verifiers=verifiers,
+                                     revocation=eds.CrlFileChecker([pki.crl_path], verifiers),
+                                     issued_at=signed_at - dt.timedelta(minutes=5),
+                                     now=signed_at + dt.timedelta(minutes=1))
+    evidence = then.evidence
+    assert (then.role, then.bin, evidence["signed_at"]) == (rules.ROLE_LEGAL_EMPLOYEE, "940140000385",
+                                                            signed_at.isoformat())
+    assert [link["serial"] for link in evidence["chain"]][0] == then.certificate_serial
+    assert evidence["revocation"][0]["source"] == "crl" and evidence["revocation"][0]["this_update"]
+    pki.revoke(user)
+    # today the certificate is expired and revoked: a new signature is refused, the kept one holds
+    assert "expired" in refusal(eds.verify_signed_content, gost_pki.gost_cms(user, document, detached=True),
+                                document, trust_store=trust_store,
+                                verifiers=verifiers, revocation=eds.NoRevocationCheck(),
+                                issued_at=signed_at, now=now)
+    again = eds.verify_again(signature, document, evidence, trust_store=trust_store, verifiers=verifiers)
+    assert (again.iin, again.signing_time) == (then.iin, signed_at)
+    assert "another document" in refusal(eds.verify_again, signature, document + b" ", evidence,
+                                         trust_store=trust_store, verifiers=verifiers)
+    other = pki.make_user(iin=user.iin, usages=gost_pki.LEGAL_EMPLOYEE, bin_="940140000385",
+                          not_before=now - dt.timedelta(hours=3))
+    swapped = gost_pki.gost_cms(other, document, detached=True, signing_time=signed_at)
+    assert "another certificate" in refusal(eds.verify_again, swapped, document, evidence,
+                                            trust_store=trust_store, verifiers=verifiers)

@@ -6,7 +6,9 @@ import datetime as dt
 import pytest
 
 from tests.registry import nca_pack
-from tests.registry.pki import bearer, challenge, eds_login, register_student, session_config, sign_nonce
+from tests.registry.pki import (bearer, challenge, eds_login, register_student, session_config, sign_document,
+                                sign_nonce)
+from tests.registry.test_signed_documents_api import placed_with_hours, report_pdf_of, signed_report_path, submit
 
 PACK_CURRENT = dt.datetime(2026, 5, 8, tzinfo=dt.timezone.utc) <= dt.datetime.now(dt.timezone.utc) \
     < dt.datetime(2027, 2, 7, tzinfo=dt.timezone.utc)  # the certificates' start, the CRL's next update
@@ -62,3 +64,30 @@ def test_the_nca_test_ceo_applies_and_an_mio_officer_accredits_it(platform):
     employee = apply(platform, nca_pack.person("legal/employee_valid"))
     assert employee.status_code == 401 and "revoked" in employee.json()["error"]["message"], employee.text
     assert apply(platform, nca_pack.person("legal/employee_signright_valid")).status_code == 409
+
+
+def test_with_nca_keys_the_student_joins_the_employee_signs_the_report_and_the_operator_accepts(platform):
+    """NCA's individual registers by signing the accession agreement; NCA's head applies for the
+    test BIN; NCA's employee with signing right signs the completion report of a placement at that
+    organisation's site; the Operator sees the signer and accepts. NCA's revoked head and its
+    individual (not the coordinator) are refused, with nothing recorded."""
+    employee = nca_pack.person("legal/employee_signright_valid")
+    report = signed_report_path(platform, nca_pack.person("individual/valid"), nca_pack.person("legal/head_valid"),
+                                employee, nca_pack.TEST_BIN)
+    assert (report["signature"]["role"], report["signature"]["iin"]) == ("legal_signing_right", employee.iin)
+    agreement = platform.http.get("/api/v1/students/me/agreement",
+                                  headers=bearer(eds_login(platform.http, nca_pack.person("individual/valid"),
+                                                           role="student"))).json()
+    assert agreement["signer_iin"] == "123456789011" and agreement["evidence"]["trust_anchor"] == "test"
+
+    organisation = platform.http.get("/api/v1/organisations", headers=platform.auth("operator")).json()["items"][0]
+    coordinator = platform.auth("coordinator", organisation_id=organisation["id"],
+                                site_id=organisation["sites"][0]["id"], region="KZ-71")
+    placement = placed_with_hours(platform, "d" * 32, organisation)
+    document = report_pdf_of(platform, placement, coordinator)
+    for signer, status, words in ((nca_pack.person("legal/head_revoked"), 422, "revoked"),
+                                  (nca_pack.person("individual/valid"), 403, "coordinator's own")):
+        refused = submit(platform, placement, coordinator, sign_document(signer, document))
+        assert (refused.status_code, words in refused.json()["error"]["message"]) == (status, True), refused.text
+    assert platform.http.get("/api/v1/reports", headers=platform.auth("operator"),
+                             params={"organisation_id": organisation["id"]}).json()["total"] == 1

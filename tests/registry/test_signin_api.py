@@ -20,11 +20,11 @@ def test_student_registers_signs_in_and_edits_only_their_own_profile(platform):
     unis = universities(platform)
     iin = random_iin(dt.date(2004, 3, 15), sex_digit=6)
     user = make_user(iin, "СЕРИКОВА АЙЖАН БОЛАТОВНА", key_kind="ec")  # signed by openssl, an independent signer
-    nonce = challenge(platform.http)
+    nonce = challenge(platform.http, agreement_language="ru")
     response = platform.http.post("/api/v1/auth/register", json={
         "nonce": nonce, "signature": sign_nonce_with_openssl(user, nonce, detached=True),
         "university_id": unis["ENU"]["id"], "region": "KZ-71", "phone": "+77011112233",
-        "email": "aizhan@example.kz", "language": "kk"})
+        "email": "aizhan@example.kz", "language": "kk", **nonce.agreement})
     assert response.status_code == 201, response.text
     body = response.json()
     claims = jwt.decode(body["access_token"], SIGNING_KEY.public_key, algorithms=["EdDSA"])
@@ -88,7 +88,7 @@ def test_every_bad_sign_in_is_refused_with_its_reason(platform):
 
     # a signature over another nonce
     nonce, other = challenge(platform.http), challenge(platform.http)
-    _refused(_login(platform, nonce, sign_nonce(user, other)), 401, "other data than this challenge")
+    _refused(_login(platform, nonce, sign_nonce(user, other)), 401, "over another document")
     # a replayed nonce: the first use wins, the second is refused
     nonce = challenge(platform.http)
     signature = sign_nonce(user, nonce)

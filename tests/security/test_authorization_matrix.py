@@ -21,6 +21,7 @@ from tests.portal.support import ok, wait_until_placement_knows_site
 from tests.registry.gost_pki import LEGAL_HEAD
 from tests.registry.pki import bearer, make_user, random_iin, register_student
 from tests.registry.test_organisations_api import apply
+from tests.timesheet.support import submit_signed
 
 REGION, OTHER_REGION = "KZ-71", "KZ-75"
 HTTP_METHODS = {"get", "put", "post", "patch", "delete"}
@@ -66,6 +67,7 @@ GET /api/v1/payouts/{payout_id}                            200      404   403   
 GET /api/v1/placements                                     200      200   200    200 200 200  200 200  200      403       403        403      403   403  401
 GET /api/v1/placements/counts                              403      403   403    403 403 200  200 200  200      403       403        403      200   403  401
 GET /api/v1/placements/{placement_id}                      200      404   200    404 404 200  404 200  404      403       403        403      403   403  401
+GET /api/v1/placements/{placement_id}/report-document      403      403   409    404 404 403  403 403  403      403       403        403      403   403  401
 GET /api/v1/progress                                       200      200   200    200 200 200  200 200  200      200       403        403      200   200  401
 GET /api/v1/projects                                       200      200   200    200 200 200  200 200  200      403       403        403      403   403  401
 GET /api/v1/projects/{project_id}                          200      200   200    404 404 200  404 200  404      403       403        403      403   403  401
@@ -74,9 +76,12 @@ GET /api/v1/regions                                        200      200   200   
 GET /api/v1/reports                                        200      200   200    200 200 200  200 200  200      200       403        403      200   200  401
 GET /api/v1/reports/{report_id}                            200      404   200    404 404 200  404 200  404      200       403        403      200   200  401
 GET /api/v1/reports/{report_id}/pdf                        200      404   200    404 404 200  404 200  404      200       403        403      200   200  401
+GET /api/v1/reports/{report_id}/signature                  200      404   200    404 404 200  404 200  404      200       403        403      200   200  401
+GET /api/v1/reports/{report_id}/signed-document            200      404   200    404 404 200  404 200  404      200       403        403      200   200  401
 GET /api/v1/sites                                          200      200   200    200 200 200  200 200  200      200       200        200      200   200  401
 GET /api/v1/staff                                          403      403   403    403 403 403  403 403  403      403       403        403      403   200  401
 GET /api/v1/students/me                                    200      404   403    403 403 403  403 403  403      403       403        403      403   403  401
+GET /api/v1/students/me/agreement                          200      404   403    403 403 403  403 403  403      403       403        403      403   403  401
 GET /api/v1/students/me/certificate                        200      422   403    403 403 403  403 403  403      403       403        403      403   403  401
 GET /api/v1/students/me/credits                            200      200   403    403 403 403  403 403  403      403       403        403      403   403  401
 GET /api/v1/students/{student_id}                          200      404   404    404 404 200  404 200  404      200       200        404      200   200  401
@@ -96,6 +101,7 @@ POST /api/v1/auth/login                                    401      401   401   
 POST /api/v1/auth/refresh                                  401      401   401    401 401 401  401 401  401      401       401        401      401   401  401
 POST /api/v1/auth/sign-out                                 200      200   200    200 200 200  200 200  200      200       200        200      200   200  401
 POST /api/v1/auth/register                                 401      401   401    401 401 401  401 401  401      401       401        401      401   401  401
+POST /api/v1/agreements/verify                             404      404   404    404 404 404  404 404  404      404       404        404      404   404  404
 POST /api/v1/hours                                         403      403   409    404 404 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/hours/days                                    403      403   200    200 200 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/hours/{entry_id}/corrections                  403      403   409    404 404 403  403 403  403      403       403        403      403   403  401
@@ -114,6 +120,7 @@ POST /api/v1/projects/{project_id}/slots                   403      403   201   
 POST /api/v1/reconciliations                               403      403   403    403 403 403  403 403  403      201       403        403      403   403  401
 POST /api/v1/reports                                       403      403   409    404 404 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/reports/{report_id}/review                    403      403   403    403 403 403  403 403  403      409       403        403      403   403  401
+POST /api/v1/reports/{report_id}/signature/verify          200      404   200    404 404 200  404 200  404      200       403        403      200   200  401
 POST /api/v1/staff                                         403      403   403    403 403 403  403 403  403      403       403        403      403   201  401
 POST /api/v1/universities                                  403      403   403    403 403 403  403 403  403      403       403        403      403   201  401
 POST /api/v1/me/payout-details/challenge                   201      201   403    403 403 403  403 403  403      403       403        403      403   403  401
@@ -142,7 +149,9 @@ def body_for(key, ids):
     day = (TODAY - dt.timedelta(days=1)).isoformat()
     return {
         "POST /api/v1/auth/register": {"nonce": "0" * 32, "signature": "AAAA", "university_id": ids.get("university_id"),
-                                       "region": REGION},
+                                       "region": REGION, "agreement_version": "2026-1",
+                                       "agreement_language": "kk"},
+        "POST /api/v1/agreements/verify": {"code": "0" * 30, "signature": "AAAA"},
         "POST /api/v1/auth/login": {"nonce": "0" * 32, "signature": "AAAA"},
         "POST /api/v1/auth/refresh": {"refresh_token": "0" * 43},
         "POST /api/v1/demo/sign": {"person": "student", "data_base64": "AAAA"},  # demo mode is off: 404
@@ -178,7 +187,8 @@ def body_for(key, ids):
         "POST /api/v1/attendance": {"placement_id": ids.get("placement_id")},
         "POST /api/v1/attendance/{attendance_id}/check-out": {},
         "POST /api/v1/attendance/{attendance_id}/decision": {"approve": False},
-        "POST /api/v1/reports": {"placement_id": ids.get("placement_id")},
+        "POST /api/v1/reports": {"placement_id": ids.get("placement_id"), "signature": "AAAA"},
+        "POST /api/v1/reports/{report_id}/signature/verify": {"signature": "AAAA"},
         "POST /api/v1/reports/{report_id}/review": {"decision": "accept"},
         "POST /api/v1/credits/requests/{request_id}/confirm": {"discipline": "Pedagogy", "order_number": "12-a"},
         "POST /api/v1/credits/requests/{request_id}/reject": {"reason": "not our student"},
@@ -275,7 +285,8 @@ def build_world(platform):
             "hours": hours, "note": "Homework help"}), 201)
         ok(http.post(f"/api/v1/hours/{entry['id']}/confirm", json={}, headers=student))
         entries.append(entry)
-    report = ok(http.post("/api/v1/reports", json={"placement_id": placement["id"]}, headers=coord), 201)
+    report = ok(submit_signed(platform, {"placement_id": placement["id"], "organisation_id": organisation["id"]},
+                              headers=coord), 201)
     ok(http.post(f"/api/v1/reports/{report['id']}/review", json={"decision": "accept"}, headers=headers["operator"]))
     payout = eventually(lambda: http.get("/api/v1/payouts", headers=student).json().get("items"))[0]
     # the accepted report completes the placement (an event to placement): it can no longer be cancelled

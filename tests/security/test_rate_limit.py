@@ -34,7 +34,8 @@ def test_sign_in_routes_share_a_per_client_bucket_and_answer_429_with_retry_afte
     for path, body in (("/api/v1/auth/challenge", None),
                        ("/api/v1/auth/login", {"nonce": nonces[1], "signature": sign_nonce(person, answers[1])}),
                        ("/api/v1/auth/register", {"nonce": nonces[1], "signature": "AAAA", "university_id": "0" * 32,
-                                                  "region": "KZ-71"})):
+                                                  "region": "KZ-71", "agreement_version": "2026-1",
+                                                  "agreement_language": "ru"})):
         limited = http.post(path, headers=alice, json=body)
         assert limited.status_code == 429, (path, limited.text)
         assert limited.json()["error"]["code"] == "too_many_requests"

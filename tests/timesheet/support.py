@@ -1,4 +1,5 @@
-"""Placements published as placement would, tokens for each party, and looks into timesheet's outbox."""
+"""Placements published as placement would, tokens for each party, reports signed by the site's EDS,
+and looks into timesheet's outbox."""
 import datetime as dt
 import uuid
 
@@ -7,9 +8,13 @@ from sqlalchemy import select
 from common import programme
 from common.auth import COORDINATOR, OPERATOR, STUDENT
 from common.contracts.placement import PLACEMENT_STARTED
+from common.outbox import utcnow
+from services.registry.models import Organisation
 from services.timesheet import rules
 from services.timesheet.models import OutboxEvent, Placement
 from tests.harness import eventually
+from tests.registry.gost_pki import LEGAL_EMPLOYEE
+from tests.registry.pki import make_user, sign_document
 
 TODAY = rules.local_today(dt.datetime.now(dt.timezone.utc))
 
@@ -19,13 +24,14 @@ def days_ago(days):
 
 
 def place(platform, site_id, student_id=None, kind="h20", region="KZ-75",
-          student_name="Айгерім Сәрсенова", organisation_name="Almaty Children's Centre No. 7"):
+          student_name="Айгерім Сәрсенова", organisation_name="Almaty Children's Centre No. 7",
+          organisation_id=None):
     """Publishes `placement.started` and waits until timesheet knows the placement; returns its data."""
     data = {
         "placement_id": uuid.uuid4().hex, "student_id": student_id or uuid.uuid4().hex,
         "student_name": student_name, "university_id": "kaznu", "project_id": uuid.uuid4().hex,
         "project_title": "Homework club", "direction": "tutoring", "site_id": site_id,
-        "site_name": f"Site {site_id}", "organisation_id": f"org-{site_id}",
+        "site_name": f"Site {site_id}", "organisation_id": organisation_id or f"org-{site_id}",
         "organisation_name": organisation_name, "region": region, "voucher_kind": kind,
         "hours_required": programme.voucher(kind).hours,
         "starts_on": TODAY - dt.timedelta(days=30), "ends_on": TODAY + dt.timedelta(days=30),
@@ -83,3 +89,40 @@ def outbox(platform, event_type, **data):
     with platform.session("timesheet") as session:
         rows = session.scalars(select(OutboxEvent).where(OutboxEvent.event_type == event_type.name)).all()
     return [row.envelope for row in rows if all(row.envelope["data"].get(k) == v for k, v in data.items())]
+
+
+def site_signer(platform, placement):
+    """An employee's EDS of the placement's organisation. The organisations of `place` exist only in
+    timesheet's read model, so registry gets a row with a BIN for the organisation's id."""
+    bin_ = str(abs(hash(placement["organisation_id"])) % 10 ** 12).zfill(12)
+    with platform.session("registry") as session, session.begin():
+        if session.get(Organisation, placement["organisation_id"]) is None:
+            now = utcnow()
+            session.add(Organisation(id=placement["organisation_id"], bin=bin_,
+                                     name=placement.get("organisation_name", "Children's Centre"), kind="centre",
+                                     region=placement.get("region", "KZ-71"), address="Abai avenue 1",
+                                     status="accredited", created_at=now, updated_at=now))
+        bin_ = session.get(Organisation, placement["organisation_id"]).bin
+    return make_user(name="СОТРУДНИКОВА ДАНА АСЕТОВНА", usages=LEGAL_EMPLOYEE, bin_=bin_)
+
+
+def report_document(platform, placement, headers=None):
+    """The HTTP response with the report's PDF to sign."""
+    return platform.http.get(f"/api/v1/placements/{placement['placement_id']}/report-document",
+                             headers=headers or coordinator(platform, placement["site_id"]))
+
+
+def submit_signed(platform, placement, signer=None, headers=None, document=None):
+    """The coordinator fetches the report's PDF and submits it signed (detached) by `signer`, by
+    default an employee of the placement's organisation; returns the HTTP response (the PDF's
+    refusal when the report cannot be submitted)."""
+    headers = headers or coordinator(platform, placement["site_id"])
+    if document is None:
+        fetched = report_document(platform, placement, headers)
+        if fetched.status_code != 200:
+            return fetched
+        assert fetched.headers["Content-Type"] == "application/pdf"
+        document = fetched.content
+    signature = sign_document(signer or site_signer(platform, placement), document)
+    return platform.http.post("/api/v1/reports", headers=headers,
+                              json={"placement_id": placement["placement_id"], "signature": signature})

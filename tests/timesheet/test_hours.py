@@ -137,7 +137,8 @@ def test_the_student_confirms_disputes_and_completes_the_voucher_once(platform):
         {"hours_required": 20, "hours_logged": "20.00", "hours_confirmed": "16.00", "open_disputes": 1,
          "voucher_kind": "h20"}
     blocked = error_of(platform.http.post("/api/v1/reports", headers=site,
-                                          json={"placement_id": placement["placement_id"]}), 422)
+                                          json={"placement_id": placement["placement_id"],
+                                                "signature": "AAAA"}), 422)
     assert "disputed" in blocked["message"]
 
     # The site corrects the disputed entry: a new entry with a reason; the original is never edited.

@@ -11,7 +11,7 @@ from common.auth import OPERATOR
 from common.contracts.timesheet import REPORT_ACCEPTED, REPORT_REJECTED, REPORT_SUBMITTED
 from tests.harness import eventually
 from tests.timesheet.support import (
-    TODAY, complete_hours, coordinator, days_ago, error_of, log, operator, outbox, place, student,
+    TODAY, complete_hours, coordinator, days_ago, error_of, log, operator, outbox, place, student, submit_signed,
 )
 
 
@@ -33,8 +33,7 @@ def accepted_reports(platform, container_factory):
 
 
 def submit(platform, placement):
-    return platform.http.post("/api/v1/reports", headers=coordinator(platform, placement["site_id"]),
-                              json={"placement_id": placement["placement_id"]})
+    return submit_signed(platform, placement)
 
 
 def review(platform, report_id, decision, reason=None, headers=None):
@@ -47,7 +46,8 @@ def test_submission_rejection_resubmission_and_exactly_one_acceptance(platform, 
     placement = place(platform, "site-1")
     site = coordinator(platform, "site-1")
     log(platform, site, placement, "8", days_ago(5))  # stays unconfirmed, outside the report
-    early = error_of(submit(platform, placement), 422)
+    early = error_of(platform.http.post("/api/v1/reports", headers=site, json={
+        "placement_id": placement["placement_id"], "signature": "AAAA"}), 422)
     assert "0.00 of 20 hours confirmed" in early["message"]
     complete_hours(platform, placement)
 

@@ -1,7 +1,8 @@
 // The site coordinator: projects and interview slots, applicants, the day's attendance sheet for the
 // whole site, disputed hours, and completion reports.
-import { ApiError, get, post } from "../api.js";
+import { ApiError, api, get, post } from "../api.js";
 import { h, replace, today, uuid } from "../dom.js";
+import { signedDocument } from "../eds.js";
 import { clearErrors, filled, form, showError, succeeded } from "../forms.js";
 import { date, dateTime, number, t, term } from "../i18n.js";
 import {
@@ -278,7 +279,10 @@ function reportAction(item, container) {
     && [null, undefined, "rejected"].includes(item.report_status);
   if (!ready) return "";
   return actionButton(t("report.submit"), async () => {
-    await post("/reports", { placement_id: item.placement_id });
+    // the report's PDF, signed by the organisation's EDS (registry verifies it against the site's BIN)
+    const pdf = await api("GET", `/placements/${item.placement_id}/report-document`, { raw: true });
+    const signature = await signedDocument(await pdf.arrayBuffer(), true);
+    await post("/reports", { placement_id: item.placement_id, signature });
     await reports(container);
   }, { className: "primary submit-report" });
 }

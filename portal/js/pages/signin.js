@@ -62,7 +62,8 @@ async function registrationForm(container, signedIn) {
         options: [["kk", "Қазақша"], ["ru", "Русский"], ["en", "English"]] }],
     submitLabel: t("register.button"),
     submit: async (values) => {
-      const token = await post("/auth/register", { ...(await signedChallenge("person")), ...filled(values) });
+      const token = await post("/auth/register", { ...(await signedChallenge("person", values.language === "kk" ? "kk" : "ru")),
+        ...filled(values) });
       session.set(token);
       signedIn();
     },

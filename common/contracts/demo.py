@@ -22,8 +22,9 @@ class DemoPeople(Contract):
 
 class DemoSignIn(Contract):
     person = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    data_base64 = fields.String(required=True, validate=validate.Length(min=1, max=4096),
-                                metadata={"description": "the challenge's data_base64"})
+    # a challenge's text, or a document as large as a request may carry (a completion report's PDF)
+    data_base64 = fields.String(required=True, validate=validate.Length(min=1, max=1_048_576),
+                                metadata={"description": "the challenge's data_base64, or a document's bytes"})
 
 
 class DemoSignatureOut(Contract):

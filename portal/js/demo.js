@@ -13,9 +13,11 @@ export class DemoSigner {
     this.fallback = fallback;
   }
 
-  // An organisation's application is signed by a head's legal-entity key; anything else by anyone else.
+  // As NCALayer offers keys: an organisation's document (its application, a site's completion report) by
+  // any of its legal-entity keys (a head's, an employee's); a person's signature by anyone but a head.
   candidates(purpose) {
-    return this.people.filter((person) => (purpose === "organisation") === (person.certificate === "head"));
+    return this.people.filter((person) => (purpose === "organisation"
+      ? person.certificate !== "individual" : person.certificate !== "head"));
   }
 
   sign(dataBase64, options = {}) {

@@ -129,6 +129,7 @@ def test_a_newcomer_walks_the_whole_student_path_with_the_demo_people(platform, 
     sign_in_as(portal, "coordinator")
     portal.go("reports")
     portal.click("button.submit-report")
+    portal.click('#demo-signer button.demo-person[data-key="coordinator"]')  # signed with EDS
     portal.wait_gone("button.submit-report")
 
     # the Operator accepts it; the bank pays

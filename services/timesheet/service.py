@@ -13,7 +13,7 @@ from common.auth import (
 from common.contracts import placement as placement_events
 from common.contracts import timesheet as contracts
 from common.db import Database
-from common.errors import Conflict, DomainError, Forbidden, NotFound, RuleViolation, ValidationFailed
+from common.errors import Conflict, Forbidden, NotFound, RuleViolation, ValidationFailed, row_result
 from common.outbox import OutboxRelay, handles, utcnow
 from common.rpc import rpc
 from common.service import HealthMixin
@@ -98,12 +98,8 @@ class TimesheetService(HealthMixin):
 
     def _log_row(self, coordinator, sheet, index, row):
         # Every check of a row runs before its single insert, so a refused row leaves nothing behind.
-        result = {"index": index, "placement_id": row["placement_id"], "entry": None, "error": None}
-        try:
-            entry = self._log(coordinator, sheet, row["placement_id"], row["hours"], row["note"])
-        except DomainError as exc:
-            return {**result, "status": exc.status, "error": exc.to_body()["error"]}
-        return {**result, "status": 201, "entry": repository.entry_view(entry)}
+        return row_result(index, {"placement_id": row["placement_id"]}, "entry", lambda: repository.entry_view(
+            self._log(coordinator, sheet, row["placement_id"], row["hours"], row["note"])), status=201)
 
     def _log(self, coordinator, sheet, placement_id, hours, note, source="coordinator"):
         placement = sheet.placement(placement_id)
@@ -200,12 +196,8 @@ class TimesheetService(HealthMixin):
 
     def _confirm_row(self, sheet, index, entry_id, comment):
         # Every check of a row runs before its change, so a refused row changes nothing.
-        result = {"index": index, "entry_id": entry_id, "entry": None, "error": None}
-        try:
-            entry = self._answer_entry(sheet, entry_id, rules.CONFIRMED, comment)
-        except DomainError as exc:
-            return {**result, "status": exc.status, "error": exc.to_body()["error"]}
-        return {**result, "status": 200, "entry": entry}
+        return row_result(index, {"entry_id": entry_id}, "entry",
+                          lambda: self._answer_entry(sheet, entry_id, rules.CONFIRMED, comment))
 
     def _answer_entry(self, sheet, entry_id, answer, comment):
         entry = sheet.entry(entry_id)
@@ -306,12 +298,8 @@ class TimesheetService(HealthMixin):
         return {"decided": decided, "refused": len(results) - decided, "results": results}
 
     def _decision_row(self, coordinator, index, row):
-        result = {"index": index, "attendance_id": row["attendance_id"], "attendance": None, "error": None}
-        try:
-            attendance = self._decide(coordinator, row["attendance_id"], row["approve"], row["note"])
-        except DomainError as exc:
-            return {**result, "status": exc.status, "error": exc.to_body()["error"]}
-        return {**result, "status": 200, "attendance": attendance}
+        return row_result(index, {"attendance_id": row["attendance_id"]}, "attendance",
+                          lambda: self._decide(coordinator, row["attendance_id"], row["approve"], row["note"]))
 
     def _decide(self, coordinator, attendance_id, approve, note):
         attendance = repository.get_attendance(self.db, attendance_id, lock=True)

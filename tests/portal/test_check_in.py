@@ -77,7 +77,7 @@ def test_the_coordinators_screen_renews_its_code_and_an_old_one_is_refused(platf
     screen = portal.go("check-in")
     assert "«Белгілену» бөлімін ашып" in screen.text
     qr = portal.wait_for("#check-in-qr")
-    portal.wait(lambda _: qr.get_attribute("src").startswith("data:image/svg+xml"))
+    portal.wait(lambda _: (qr.get_attribute("src") or "").startswith("data:image/svg+xml"))  # drawn once fetched
     shown = lambda _: portal.driver.find_element("id", "check-in-short").get_attribute("data-code")  # noqa: E731
     first = portal.wait(shown)
     assert portal.text("#check-in-short") == f"{first[:3]} {first[3:]}"

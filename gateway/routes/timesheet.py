@@ -107,7 +107,7 @@ class TimesheetRoutes:
 
     @route("GET", "/api/v1/attendance/code-sheet",
            summary="A day's check-in codes to print for the site, each good for its own hour (coordinator)",
-           tag=TAG, query=contracts.CodeSheetQuery, response=contracts.CodeSheetOut, errors=(403,))
+           tag=TAG, query=contracts.CodeSheetQuery, response=contracts.CodeSheetOut, errors=(403, 422))
     def check_in_sheet(self, request, query):
         sheet = self.timesheet.check_in_sheet(query)
         return {**sheet, "codes": [with_qr(code) for code in sheet["codes"]]}

@@ -142,6 +142,14 @@ class TimesheetRoutes:
         return self.timesheet.submit_report(body, evidence, {key: document[key] for key in
                                                               ("document_base64", "content_key")})
 
+    @route("POST", "/api/v1/reports/reviews",
+           summary="Accept many reports at once: listed ids, or the unflagged, unsampled ones of a queue "
+                   "filter; each row accepted or refused on its own, flagged and sampled ones refused "
+                   "(Operator)",
+           tag=TAG, body=contracts.BulkReviewIn, response=contracts.BulkReviewOut, errors=(403, 422))
+    def review_reports(self, request, body):
+        return rows_in_language(self.timesheet.review_reports(body), request)
+
     @route("GET", "/api/v1/reports", summary="Completion reports: the Operator's queue", tag=TAG,
            query=contracts.ReportQuery, response=contracts.ReportPage)
     def list_reports(self, request, query):

@@ -482,9 +482,8 @@ class TimesheetService(HealthMixin):
             report = repository.submit_report(self.db, placement, coordinator.user_id, confirmed)
             repository.add_signature(self.db, report, pdf, data["signature"], evidence)
             flags = repository.assess(self.db, report, placement, self._sample_rate())
-            log.info("report assessed", extra={"report_id": report.id, "submission": report.submissions,
-                                               "flags": [item["code"] for item in flags],
-                                               "sampled": report.sampled})
+            log.info("report %s submission %s assessed: flags %s, sampled for manual review: %s", report.id,
+                     report.submissions, ",".join(item["code"] for item in flags) or "none", report.sampled)
             return repository.report_view(report, placement, entries)
 
     def _sample_rate(self):

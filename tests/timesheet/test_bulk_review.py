@@ -49,8 +49,9 @@ def test_queue_by_flag_and_bulk_acceptance_with_mixed_rows(platform):
     assert queue(sort="flags")[0] == backfilled["id"]
     assert error_of(platform.http.get("/api/v1/reports", headers=operator(platform), params={"flag": "odd"}),
                     400)["fields"]["flag"]
-    detail = platform.http.get(f"/api/v1/reports/{backfilled['id']}", headers=operator(platform)).json()
-    assert [item["code"] for item in detail["flags"]] == ["few_logging_days"]
+    detail = platform.http.get(f"/api/v1/reports/{backfilled['id']}",
+                               headers={**operator(platform), "Accept-Language": "ru"}).json()
+    assert detail["flags"] == [{"code": "few_logging_days", "reason": "часы 3 рабочих дней внесены за 1 дн."}]
 
     # A queue filter takes only the routine report: the flagged and the sampled one stay for a look.
     by_filter = platform.http.post("/api/v1/reports/reviews", headers=operator(platform),

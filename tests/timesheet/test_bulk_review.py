@@ -24,6 +24,21 @@ def submitted(platform, placement):
     return response.json()
 
 
+def test_flags_that_read_the_site_at_submission(platform):
+    """At a small site: the signer sharing a student's surname, and the third report completed in the
+    fewest days possible, like the two before it."""
+    kin, other, third = (place(platform, "small-site", student_name=name) for name in (
+        "Сотрудникова Айгерім", "Айгерім Сәрсенова", "Bekzat Omarov"))
+    for placement in (kin, other, third):
+        complete_hours(platform, placement)
+        logged_as_worked(platform, placement)
+    kin, other, third = (submitted(platform, p) for p in (kin, other, third))
+    assert [item["code"] for item in kin["flags"]] == ["same_surname"]  # signed by СОТРУДНИКОВА ДАНА
+    assert other["flags"] == []  # two reports at the site so far: too few to tell
+    assert third["flags"] == [{"code": "minimum_time_site",
+                               "reason": "all 3 reports of the site completed in the minimum number of days"}]
+
+
 def test_queue_by_flag_and_bulk_acceptance_with_mixed_rows(platform):
     routine, backfilled, sampled = (place(platform, f"risk-site-{n}") for n in range(3))
     for placement in (routine, backfilled, sampled):

@@ -160,6 +160,27 @@ CATALOGUE = {
     "not within {n} days of {today}": ("дальше {n} дней от {today}", "{today} күнінен {n} күннен алыс"),
     "check-in codes are shown by a site's coordinator": ("Коды отметки показывает координатор площадки",
                                                          "Белгілену кодтарын алаң үйлестірушісі көрсетеді"),
+    # the Operator's risk-based review (services/timesheet/risk.py)
+    "the report is flagged: review it one by one": ("Отчёт помечен: проверьте его отдельно",
+                                                    "Есеп белгіленген: оны жеке тексеріңіз"),
+    "the report is sampled for manual review: review it one by one": (
+        "Отчёт выбран для ручной проверки: проверьте его отдельно",
+        "Есеп қолмен тексеруге таңдалды: оны жеке тексеріңіз"),
+    "manual review": ("ручная проверка", "қолмен тексеру"),
+    "give report_ids or a filter, not both": ("укажите report_ids или фильтр, но не оба",
+                                              "report_ids немесе сүзгіні көрсетіңіз, екеуін бірге емес"),
+    "the hours of {n} work days were logged on {m} day(s)": (
+        "часы {n} рабочих дней внесены за {m} дн.", "{n} жұмыс күнінің сағаттары {m} күнде енгізілген"),
+    "{n} entries were logged by one coordinator at {at}": (
+        "{n} записей внесены одним координатором в {at}", "{n} жазбаны бір үйлестіруші {at} кезінде енгізген"),
+    "hours of {n} disputed entries were corrected": ("часы {n} оспоренных записей исправлены",
+                                                     "даулы {n} жазбаның сағаттары түзетілген"),
+    "the signer shares the student's surname at a site of {n} placements": (
+        "у подписавшего та же фамилия, что у студента, на площадке из {n} мест",
+        "қол қоюшының тегі студенттікімен бірдей, алаңда {n} орын"),
+    "all {n} reports of the site completed in the minimum number of days": (
+        "все {n} отчётов площадки выполнены за минимальное число дней",
+        "алаңның барлық {n} есебі ең аз күнде орындалған"),
 }
 
 

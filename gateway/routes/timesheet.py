@@ -3,6 +3,7 @@ import base64
 
 from werkzeug.wrappers import Response
 
+from common import messages
 from common.contracts import timesheet as contracts
 from common.contracts.registry import SignatureVerdictOut, SignatureVerifyIn
 from gateway.http import route, rows_in_language
@@ -14,6 +15,14 @@ TAG = "timesheet"
 
 def idempotency_key(request):
     return request.headers.get(IDEMPOTENCY_HEADER)
+
+
+def flags_in_language(reports, request):
+    """Reports with their risk flags' reasons in the language of the request (codes unchanged)."""
+    language = messages.language_of(request.headers.get("Accept-Language"))
+    for report in reports:
+        for item in report.get("flags") or ():
+            item["reason"] = messages.translate(item["reason"], language)
 
 
 class TimesheetRoutes:
@@ -142,15 +151,27 @@ class TimesheetRoutes:
         return self.timesheet.submit_report(body, evidence, {key: document[key] for key in
                                                               ("document_base64", "content_key")})
 
+    @route("POST", "/api/v1/reports/reviews",
+           summary="Accept many reports at once: listed ids, or the unflagged, unsampled ones of a queue "
+                   "filter; each row accepted or refused on its own, flagged and sampled ones refused "
+                   "(Operator)",
+           tag=TAG, body=contracts.BulkReviewIn, response=contracts.BulkReviewOut, errors=(403, 422))
+    def review_reports(self, request, body):
+        return rows_in_language(self.timesheet.review_reports(body), request)
+
     @route("GET", "/api/v1/reports", summary="Completion reports: the Operator's queue", tag=TAG,
            query=contracts.ReportQuery, response=contracts.ReportPage)
     def list_reports(self, request, query):
-        return self.timesheet.list_reports(query)
+        queue = self.timesheet.list_reports(query)
+        flags_in_language(queue["items"], request)
+        return queue
 
     @route("GET", "/api/v1/reports/<report_id>", summary="A completion report with its entries", tag=TAG,
            response=contracts.ReportDetailOut, errors=(404,))
     def get_report(self, request, report_id):
-        return self.timesheet.get_report(report_id)
+        report = self.timesheet.get_report(report_id)
+        flags_in_language([report], request)
+        return report
 
     @route("POST", "/api/v1/reports/<report_id>/review",
            summary="Accept or reject a submitted report with a reason (Operator)", tag=TAG,

@@ -5,9 +5,9 @@ import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import (
-    JSON, BigInteger, Date, DateTime, ForeignKey, Integer, LargeBinary, Numeric, String, Text, UniqueConstraint,
+    JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary, Numeric, String, Text, UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from common.outbox import OutboxEventMixin, ProcessedEventMixin
 
@@ -141,6 +141,21 @@ class Report(Base):
     signer_role: Mapped[str | None] = mapped_column(String(32))
     signer_bin: Mapped[str | None] = mapped_column(String(12))
     signed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Risk flags of the current submission (report_flags), counted here so the queue sorts cheaply;
+    # `sampled`: unflagged, but set aside for manual review by the sample rate.
+    flag_count: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    sampled: Mapped[bool] = mapped_column(Boolean, default=False)
+    flags: Mapped[list["ReportFlag"]] = relationship(order_by="ReportFlag.code", lazy="selectin",
+                                                     cascade="all, delete-orphan")
+
+
+class ReportFlag(Base):
+    """One risk flag of a report's current submission, with why it was raised (services/timesheet/risk.py)."""
+    __tablename__ = "report_flags"
+
+    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
+    reason: Mapped[str] = mapped_column(TEXT)
 
 
 class ReportSignature(Base):

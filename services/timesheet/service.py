@@ -2,6 +2,7 @@
 import base64
 import datetime as dt
 import hashlib
+import logging
 
 from nameko.dependency_providers import Config
 from sqlalchemy import select
@@ -18,11 +19,12 @@ from common.outbox import OutboxRelay, handles, utcnow
 from common.rpc import rpc
 from common.service import HealthMixin
 from common.validation import load
-from services.timesheet import checkin, repository, rules
+from services.timesheet import checkin, repository, risk, rules
 from services.timesheet.documents import content_key, report_document, signed_document_once
 from services.timesheet.models import Attendance, HourEntry, OutboxEvent, Placement
 
 NATIONAL = (OPERATOR, MINISTRY, ADMIN)
+log = logging.getLogger(__name__)
 
 
 def visibility(principal, model):
@@ -479,7 +481,13 @@ class TimesheetService(HealthMixin):
                                         content_key(placement, entries, confirmed, submission, settled))
             report = repository.submit_report(self.db, placement, coordinator.user_id, confirmed)
             repository.add_signature(self.db, report, pdf, data["signature"], evidence)
+            flags = repository.assess(self.db, report, placement, self._sample_rate())
+            log.info("report %s submission %s assessed: flags %s, sampled for manual review: %s", report.id,
+                     report.submissions, ",".join(item["code"] for item in flags) or "none", report.sampled)
             return repository.report_view(report, placement, entries)
+
+    def _sample_rate(self):
+        return risk.check_sample_rate(self.config.get("REVIEW_SAMPLE_RATE", 0))
 
     def _signable(self, coordinator, placement_id, lock=False):
         """The placement whose report the coordinator may submit, its confirmed entries and hours, the
@@ -505,6 +513,34 @@ class TimesheetService(HealthMixin):
             rules.check_review(report.status, data["decision"], data["reason"], signed=report.signed_at is not None)
             report = repository.review_report(self.db, report, data["decision"], data["reason"], operator)
             return repository.report_view(report, self.db.get(Placement, report.placement_id))
+
+    @rpc
+    def review_reports(self, payload):
+        """The Operator accepts many reports at once, each exactly as one by one (its own conditional
+        update, history row and `report.accepted`) or refused on its own: the listed ids, or the
+        unflagged, unsampled ones of a queue filter. A flagged or sampled report is refused: it needs
+        a look one by one."""
+        operator = self.caller().require(OPERATOR)
+        data = load(contracts.BulkReviewIn, payload)
+        with self.db.begin():
+            ids = data["report_ids"] or repository.bulk_acceptable(self.db, data["filter"], data["limit"])
+            # Rows taken in id order (locks always in one order), answered in the order asked.
+            results = sorted((self._accept_row(operator, index, report_id)
+                              for index, report_id in sorted(enumerate(ids), key=lambda pair: pair[1])),
+                             key=lambda result: result["index"])
+        accepted = sum(1 for result in results if result["report"] is not None)
+        return {"accepted": accepted, "refused": len(results) - accepted, "results": results}
+
+    def _accept_row(self, operator, index, report_id):
+        # Every check runs before the report's one conditional update, so a refused row changes nothing.
+        def accept():
+            report = repository.get_report(self.db, report_id)
+            rules.check_review(report.status, "accept", None, signed=report.signed_at is not None)
+            rules.check_bulk_acceptable([item.code for item in report.flags], report.sampled)
+            report = repository.review_report(self.db, report, "accept", None, operator)
+            return repository.report_view(report, self.db.get(Placement, report.placement_id))
+
+        return row_result(index, {"report_id": report_id}, "report", accept)
 
     @rpc
     def list_reports(self, query=None):

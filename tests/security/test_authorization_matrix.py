@@ -128,6 +128,7 @@ POST /api/v1/projects/{project_id}/applications            422      201   403   
 POST /api/v1/projects/{project_id}/slots                   403      403   201    404 404 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/reconciliations                               403      403   403    403 403 403  403 403  403      201       403        403      403   403  401
 POST /api/v1/reports                                       403      403   409    404 404 403  403 403  403      403       403        403      403   403  401
+POST /api/v1/reports/reviews                               403      403   403    403 403 403  403 403  403      200       403        403      403   403  401
 POST /api/v1/reports/{report_id}/review                    403      403   403    403 403 403  403 403  403      409       403        403      403   403  401
 POST /api/v1/reports/{report_id}/signature/verify          200      404   200    404 404 200  404 200  404      200       403        403      200   200  401
 POST /api/v1/staff                                         403      403   403    403 403 403  403 403  403      403       403        403      403   201  401
@@ -205,6 +206,7 @@ def body_for(key, ids):
         "POST /api/v1/reports": {"placement_id": ids.get("placement_id"), "signature": "AAAA"},
         "POST /api/v1/reports/{report_id}/signature/verify": {"signature": "AAAA"},
         "POST /api/v1/reports/{report_id}/review": {"decision": "accept"},
+        "POST /api/v1/reports/reviews": {"report_ids": [ids.get("report_id")]},
         "POST /api/v1/credits/requests/{request_id}/confirm": {"discipline": "Pedagogy", "order_number": "12-a"},
         "POST /api/v1/credits/requests/{request_id}/reject": {"reason": "not our student"},
         "PUT /api/v1/me/payout-details": PAYOUT_DETAILS,

@@ -51,6 +51,13 @@ class Conflict(DomainError):
 
 
 @deserialize_to_instance
+class Gone(DomainError):
+    """What was good for a while (a signing link) and no longer is."""
+    status = 410
+    code = "gone"
+
+
+@deserialize_to_instance
 class RuleViolation(DomainError):
     """A well-formed request that the programme's rules refuse."""
     status = 422
@@ -67,3 +74,15 @@ class TooManyRequests(DomainError):
 class ServiceUnavailable(DomainError):
     status = 503
     code = "service_unavailable"
+
+
+def row_result(index, keys, item_name, act, status=200):
+    """One row of a request made of many: `act()`'s answer under `item_name` with `status`, or the
+    domain error it raised (the row refused, as a single request would have been), beside the row's
+    `index` and identifying `keys`."""
+    result = {"index": index, **keys, item_name: None, "error": None}
+    try:
+        item = act()
+    except DomainError as exc:
+        return {**result, "status": exc.status, "error": exc.to_body()["error"]}
+    return {**result, "status": status, item_name: item}

@@ -3,7 +3,8 @@
 `DEPLOYMENT` is `production` unless set to `local` (`./platform start` and the tests set it). In
 production a process refuses to start when a secret it holds (the bank's webhook secret, the SMTP
 password, the passwords in its broker and database URLs) is a documented default or shorter than
-`MIN_SECRET_BYTES`, when it connects to the broker as another user than its own, or when the bank's
+`MIN_SECRET_BYTES` (timesheet's key for check-in codes also when unset), when it connects to the
+broker as another user than its own, or when the bank's
 address (`BANK_URL`) is not HTTPS. Keys are checked in every deployment: without the registry's public key no
 process starts (common.auth).
 """
@@ -20,6 +21,8 @@ MIN_SECRET_BYTES = 32
 DOCUMENTED_DEFAULTS = frozenset({"local-development-secret", "sandbox-bank-secret", "guest", "postgres",
                                  "change-me", "secret", "password"})
 SECRET_SETTINGS = ("BANK_AUTH", "SMTP_PASSWORD")
+# Secrets a service cannot work without: unset is refused as well as weak.
+REQUIRED_SECRETS = {"timesheet": ("CHECKIN_CODE_KEY",)}
 URL_SETTINGS = ("AMQP_URI", "DATABASE_URL")
 
 
@@ -50,6 +53,12 @@ def secret_problems(config, service=None):
             continue  # no mail login, or a bank that authenticates otherwise
         if value is not None and weak_secret(str(value)):
             problems.append(f"{name} {weak_secret(str(value))}")
+    for name in REQUIRED_SECRETS.get(service, ()):
+        value = str(config.get(name) or "")
+        if not value:
+            problems.append(f"{name} is not set")
+        elif weak_secret(value):
+            problems.append(f"{name} {weak_secret(value)}")
     bank = config.get("BANK_URL")
     if bank is not None and not str(bank).startswith("https://"):
         problems.append("BANK_URL must be an https:// address")

@@ -20,7 +20,7 @@ ERROR_SCHEMA = {
     }},
 }
 ERROR_STATUSES = {400: "Invalid request", 401: "Not authenticated", 403: "Not allowed", 404: "Not found",
-                  409: "Conflict with the current state", 413: "Body too large",
+                  409: "Conflict with the current state", 410: "No longer valid (expired)", 413: "Body too large",
                   415: "Unsupported media type", 422: "Refused by the programme's rules",
                   429: "Too many requests", 503: "A service is unavailable"}
 

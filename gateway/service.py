@@ -9,6 +9,7 @@ from common.settings import SafeSettings
 from gateway.routes.coverage import CoverageRoutes
 from gateway.routes.credits import CreditsRoutes
 from gateway.routes.demo import DemoRoutes
+from gateway.routes.egov_mobile import EgovMobileRoutes
 from gateway.routes.notifications import NotificationsRoutes
 from gateway.routes.payments import PaymentsRoutes
 from gateway.routes.placement import PlacementRoutes
@@ -22,7 +23,8 @@ from gateway.rpc import TimedRpc
 
 
 class GatewayService(SystemRoutes, ReferenceRoutes, CreditsRoutes, RegistryRoutes, TimesheetRoutes, PaymentsRoutes,
-                     NotificationsRoutes, CoverageRoutes, PlacementRoutes, PortalRoutes, StepUpRoutes, DemoRoutes):
+                     NotificationsRoutes, CoverageRoutes, PlacementRoutes, PortalRoutes, StepUpRoutes, DemoRoutes,
+                     EgovMobileRoutes):
     name = "gateway"
 
     config = Config()

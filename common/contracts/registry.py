@@ -172,6 +172,90 @@ class AgreementVerifyIn(SignatureVerifyIn):
     code = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{30}$"))
 
 
+# Signing with eGov Mobile by QR (docs/eds.md, "eGov Mobile"): the portal's signing session, and the
+# app's API 1 and API 2 as eGov Mobile's QR signing (SmartBridge NITEC-S-5096) names their fields.
+
+MOBILE_PURPOSES = ("login", "register", "report")
+MOBILE_STATUSES = ("waiting", "signed", "expired")
+MOBILE_CMS_MAX = 1_000_000  # base64 of a report's PDF with its CMS, well inside the gateway's 1 MB body
+
+
+class MobileSigningIn(Contract):
+    purpose = fields.String(required=True, validate=validate.OneOf(MOBILE_PURPOSES), metadata={
+        "description": "login; register (the accession agreement, with agreement_language); report (with "
+                       "placement_id, the coordinator signed in)"})
+    agreement_language = fields.String(validate=validate.OneOf(AGREEMENT_LANGUAGES), load_default=None)
+    placement_id = id_field(load_default=None)
+
+
+class MobileSigningStart(MobileSigningIn):
+    """What registry needs to open a session: for a report, its PDF as timesheet renders it."""
+    document_base64 = fields.String(load_default=None)
+    organisation_id = fields.String(load_default=None)
+    signable_since = fields.DateTime(load_default=None)
+
+
+class MobileSigningOut(Contract):
+    id = fields.String(required=True, metadata={"description": "the session, polled by the portal only"})
+    purpose = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(MOBILE_STATUSES))
+    expires_at = fields.DateTime(required=True)
+    nonce = fields.String(allow_none=True, load_default=None)
+    agreement_version = fields.String(allow_none=True, load_default=None)
+    agreement_language = fields.String(allow_none=True, load_default=None)
+    placement_id = fields.String(allow_none=True, load_default=None)
+    signature = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "once signed: the CMS the app sent, for /auth/login, /auth/register or /reports"})
+    signer_name = fields.String(allow_none=True, load_default=None)
+    qr_content = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "at the start: the QR's text, mobileSign: and the service link (API 1)"})
+    qr_svg = fields.String(allow_none=True, load_default=None, metadata={"description": "the QR drawn as SVG"})
+    app_link = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "at the start: the cross-app link that opens eGov Mobile on this phone"})
+    business_app_link = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "a report: the same for eGov Business (a company's keys)"})
+
+
+class EgovOrganisation(Contract):
+    nameRu = fields.String(required=True)
+    nameKz = fields.String(required=True)
+    nameEn = fields.String(required=True)
+    bin = fields.String(required=True)
+
+
+class EgovDocumentAuth(Contract):
+    uri = fields.String(required=True, metadata={"description": "API 2"})
+    auth_type = fields.String(required=True, validate=validate.Equal("Token"))
+    auth_token = fields.String(required=True, metadata={"description": "a one-time bearer for API 2"})
+
+
+class EgovApi1Out(Contract):
+    description = fields.String(required=True)
+    expiry_date = fields.DateTime(required=True)
+    organisation = fields.Nested(EgovOrganisation, required=True)
+    document = fields.Nested(EgovDocumentAuth, required=True)
+
+
+class EgovMeta(Contract):
+    name = fields.String(required=True, validate=validate.Length(max=200))
+    value = fields.String(required=True, validate=validate.Length(max=1000))
+
+
+class EgovDocument(Contract):
+    id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    nameRu = fields.String(required=True, validate=validate.Length(max=500))
+    nameKz = fields.String(required=True, validate=validate.Length(max=500))
+    nameEn = fields.String(required=True, validate=validate.Length(max=500))
+    meta = fields.List(fields.Nested(EgovMeta), load_default=list, validate=validate.Length(max=20))
+    documentCms = fields.String(required=True, validate=validate.Length(min=1, max=MOBILE_CMS_MAX), metadata={
+        "description": "API 2 GET: base64 of the bytes to sign; PUT: the CMS over them, attached or detached"})
+
+
+class EgovDocuments(Contract):
+    signMethod = fields.String(required=True)
+    documentsToSign = fields.List(fields.Nested(EgovDocument), required=True, validate=validate.Length(min=1, max=10))
+
+
 class SignedOut(Contract):
     signed_out = fields.Boolean(required=True, metadata={"description": "the refresh tokens are revoked"})
 

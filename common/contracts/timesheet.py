@@ -1,5 +1,5 @@
 """Timesheet's events (hours reaching the voucher, the completion report's life) and RPC payloads."""
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from common.contracts.base import (Contract, EventType, PageQuery, direction_field, page_of, region_field,
                                    text_field, voucher_kind_field)
@@ -79,7 +79,11 @@ REPORT_REJECTED = EventType(SOURCE, "report.rejected", ReportRejected)
 ENTRY_STATUSES = ("pending", "confirmed", "disputed")
 ENTRY_SOURCES = ("coordinator", "attendance")
 ATTENDANCE_STATUSES = ("open", "awaiting", "approved", "declined")
+CODE_ACTIONS = ("check_in", "check_out")
 REPORT_STATUSES = ("submitted", "accepted", "rejected")
+# services/timesheet/risk.py raises these; what each means is in docs/api.md.
+RISK_FLAGS = ("few_logging_days", "same_minute", "corrected_after_dispute", "same_surname", "minimum_time_site")
+MAX_BULK_REVIEW = 500
 
 
 def note_field(**kwargs):
@@ -209,6 +213,7 @@ class AttendanceDecisionIn(Contract):
 class AttendanceQuery(PageQuery):
     status = fields.String(validate=validate.OneOf(ATTENDANCE_STATUSES))
     placement_id = text_field(1, 64)
+    work_date = fields.Date(metadata={"description": "check-ins of this day (Asia/Almaty)"})
 
 
 class AttendanceOut(Contract):
@@ -221,9 +226,67 @@ class AttendanceOut(Contract):
     status = fields.String()
     entry_id = fields.String(allow_none=True)
     note = fields.String(allow_none=True)
+    student_name = fields.String()
+    checked_in_with = fields.String(allow_none=True, metadata={
+        "description": "screen or sheet: the site's code the check-in was made with; null: the time the student gave"})
+    checked_out_with = fields.String(allow_none=True)
 
 
 AttendancePage = page_of(AttendanceOut)
+
+
+class CodeCheckInIn(Contract):
+    """A check-in or check-out with the site's code: scanned from its QR code or typed."""
+    code = text_field(1, 300, required=True, metadata={
+        "description": "the QR code's text (SV1.…) or its six-character short code"})
+    action = fields.String(required=True, validate=validate.OneOf(CODE_ACTIONS))
+
+
+class CheckInCodeOut(Contract):
+    """One of the site's check-in codes: its QR text, short code and when it is taken."""
+    site_id = fields.String()
+    kind = fields.String(metadata={"description": "screen (renewed every window) or sheet (printed)"})
+    window_seconds = fields.Integer()
+    valid_from = fields.DateTime()
+    valid_until = fields.DateTime(metadata={"description": "the end of its own window"})
+    accepted_until = fields.DateTime(metadata={"description": "the end of its window of grace"})
+    value = fields.String(metadata={"description": "the text the QR code carries"})
+    short_code = fields.String()
+    qr_svg = fields.String(metadata={"description": "the QR code as an SVG document"})
+
+
+class CodeSheetQuery(Contract):
+    date = fields.Date(metadata={"description": "default: today (Asia/Almaty)"})
+
+
+class CodeSheetOut(Contract):
+    site_id = fields.String()
+    date = fields.Date()
+    window_seconds = fields.Integer()
+    codes = fields.List(fields.Nested(CheckInCodeOut))
+
+
+class AttendanceDecisionRow(AttendanceDecisionIn):
+    attendance_id = text_field(1, 64, required=True)
+
+
+class AttendanceDecisionsIn(Contract):
+    """A day's check-ins approved (or declined) at once; each row decided or refused on its own."""
+    rows = fields.List(fields.Nested(AttendanceDecisionRow), required=True, validate=validate.Length(min=1, max=500))
+
+
+class AttendanceDecisionResult(Contract):
+    index = fields.Integer()
+    attendance_id = fields.String()
+    status = fields.Integer(metadata={"description": "200 when decided, else the 4xx the row got"})
+    attendance = fields.Nested(AttendanceOut, allow_none=True)
+    error = fields.Dict(allow_none=True, metadata={"description": "the error body: code, message, fields"})
+
+
+class AttendanceDecisionsOut(Contract):
+    decided = fields.Integer()
+    refused = fields.Integer()
+    results = fields.List(fields.Nested(AttendanceDecisionResult))
 
 
 class ProgressQuery(PageQuery):
@@ -264,13 +327,35 @@ class ReviewIn(Contract):
     reason = note_field(load_default=None)
 
 
-class ReportQuery(PageQuery):
-    status = fields.String(validate=validate.OneOf(REPORT_STATUSES))
+class ReportFilter(Contract):
+    """Which reports: the queue's filter, and the one bulk acceptance takes."""
     region = region_field()
     organisation_id = text_field(1, 64)
     site_id = text_field(1, 64)
     submitted_from = fields.Date()
     submitted_to = fields.Date()
+
+
+class ReportQuery(PageQuery, ReportFilter):
+    status = fields.String(validate=validate.OneOf(REPORT_STATUSES))
+    flag = fields.String(validate=validate.OneOf(RISK_FLAGS), metadata={"description": "reports with this flag"})
+    flagged = fields.Boolean(metadata={"description": "true: reports with any flag; false: with none"})
+    sort = fields.String(load_default="submitted", validate=validate.OneOf(("submitted", "flags")),
+                         metadata={"description": "submitted: oldest first; flags: the most flags first"})
+
+
+class BulkReviewIn(Contract):
+    """Reports accepted at once: the listed ids, or up to `limit` of the unflagged, unsampled submitted
+    reports of `filter` (oldest first). Each row accepted or refused on its own."""
+    report_ids = fields.List(text_field(1, 64), validate=validate.Length(min=1, max=MAX_BULK_REVIEW),
+                             load_default=None)
+    filter = fields.Nested(ReportFilter, load_default=None)
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=MAX_BULK_REVIEW))
+
+    @validates_schema
+    def one_selection(self, data, **kwargs):
+        if (data.get("report_ids") is None) == (data.get("filter") is None):
+            raise ValidationError("give report_ids or a filter, not both", "report_ids")
 
 
 class ReportSignerOut(Contract):
@@ -280,6 +365,11 @@ class ReportSignerOut(Contract):
     role = fields.String(metadata={"description": "legal_head, legal_signing_right, legal_employee or individual"})
     bin = fields.String(allow_none=True)
     signed_at = fields.DateTime()
+
+
+class ReportFlagOut(Contract):
+    code = fields.String(metadata={"description": ", ".join(RISK_FLAGS)})
+    reason = fields.String()
 
 
 class ReportOut(Contract):
@@ -307,6 +397,8 @@ class ReportOut(Contract):
     reviewer_name = fields.String(allow_none=True)
     reason = fields.String(allow_none=True, metadata={"description": "why it was last rejected"})
     signature = fields.Nested(ReportSignerOut, allow_none=True)
+    flags = fields.List(fields.Nested(ReportFlagOut), metadata={"description": "risk flags: review one by one"})
+    sampled = fields.Boolean(metadata={"description": "unflagged, but set aside for manual review"})
 
 
 class ReportDetailOut(ReportOut):
@@ -314,6 +406,20 @@ class ReportDetailOut(ReportOut):
 
 
 ReportPage = page_of(ReportOut)
+
+
+class BulkReviewResult(Contract):
+    index = fields.Integer()
+    report_id = fields.String()
+    status = fields.Integer(metadata={"description": "200 when accepted, else the 4xx the row got"})
+    report = fields.Nested(ReportOut, allow_none=True)
+    error = fields.Dict(allow_none=True, metadata={"description": "the error body: code, message, fields"})
+
+
+class BulkReviewOut(Contract):
+    accepted = fields.Integer()
+    refused = fields.Integer()
+    results = fields.List(fields.Nested(BulkReviewResult))
 
 
 class ReportSignatureOut(Contract):

@@ -3,9 +3,11 @@ import base64
 
 from werkzeug.wrappers import Response
 
+from common import messages
 from common.contracts import timesheet as contracts
 from common.contracts.registry import SignatureVerdictOut, SignatureVerifyIn
 from gateway.http import route, rows_in_language
+from gateway.qr import qr_svg
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 TAG = "timesheet"
@@ -13,6 +15,14 @@ TAG = "timesheet"
 
 def idempotency_key(request):
     return request.headers.get(IDEMPOTENCY_HEADER)
+
+
+def flags_in_language(reports, request):
+    """Reports with their risk flags' reasons in the language of the request (codes unchanged)."""
+    language = messages.language_of(request.headers.get("Accept-Language"))
+    for report in reports:
+        for item in report.get("flags") or ():
+            item["reason"] = messages.translate(item["reason"], language)
 
 
 class TimesheetRoutes:
@@ -90,6 +100,33 @@ class TimesheetRoutes:
     def list_attendance(self, request, query):
         return self.timesheet.list_attendance(query)
 
+    @route("POST", "/api/v1/attendance/decisions",
+           summary="Approve check-ins as entries, or decline them, many at once; each row decided or "
+                   "refused on its own (coordinator)",
+           tag=TAG, body=contracts.AttendanceDecisionsIn, response=contracts.AttendanceDecisionsOut)
+    def decide_attendance_many(self, request, body):
+        return rows_in_language(self.timesheet.decide_attendance_many(body), request)
+
+    @route("GET", "/api/v1/attendance/code",
+           summary="The site's check-in code for its door screen: a QR code renewed every window, and its "
+                   "short code (coordinator)",
+           tag=TAG, response=contracts.CheckInCodeOut, errors=(403,))
+    def check_in_code(self, request):
+        return with_qr(self.timesheet.check_in_code())
+
+    @route("GET", "/api/v1/attendance/code-sheet",
+           summary="A day's check-in codes to print for the site, each good for its own hour (coordinator)",
+           tag=TAG, query=contracts.CodeSheetQuery, response=contracts.CodeSheetOut, errors=(403, 422))
+    def check_in_sheet(self, request, query):
+        sheet = self.timesheet.check_in_sheet(query)
+        return {**sheet, "codes": [with_qr(code) for code in sheet["codes"]]}
+
+    @route("POST", "/api/v1/attendance/by-code",
+           summary="Check in or out at the server's time with the site's code, scanned or typed (student)",
+           tag=TAG, body=contracts.CodeCheckInIn, response=contracts.AttendanceOut, errors=(404, 409, 422))
+    def check_in_by_code(self, request, body):
+        return self.timesheet.check_in_by_code(body)
+
     @route("GET", "/api/v1/placements/<placement_id>/report-document",
            summary="The completion report's PDF the coordinator signs by EDS (detached) to submit it", tag=TAG,
            errors=(404, 409, 422), produces="application/pdf")
@@ -114,15 +151,27 @@ class TimesheetRoutes:
         return self.timesheet.submit_report(body, evidence, {key: document[key] for key in
                                                               ("document_base64", "content_key")})
 
+    @route("POST", "/api/v1/reports/reviews",
+           summary="Accept many reports at once: listed ids, or the unflagged, unsampled ones of a queue "
+                   "filter; each row accepted or refused on its own, flagged and sampled ones refused "
+                   "(Operator)",
+           tag=TAG, body=contracts.BulkReviewIn, response=contracts.BulkReviewOut, errors=(403, 422))
+    def review_reports(self, request, body):
+        return rows_in_language(self.timesheet.review_reports(body), request)
+
     @route("GET", "/api/v1/reports", summary="Completion reports: the Operator's queue", tag=TAG,
            query=contracts.ReportQuery, response=contracts.ReportPage)
     def list_reports(self, request, query):
-        return self.timesheet.list_reports(query)
+        queue = self.timesheet.list_reports(query)
+        flags_in_language(queue["items"], request)
+        return queue
 
     @route("GET", "/api/v1/reports/<report_id>", summary="A completion report with its entries", tag=TAG,
            response=contracts.ReportDetailOut, errors=(404,))
     def get_report(self, request, report_id):
-        return self.timesheet.get_report(report_id)
+        report = self.timesheet.get_report(report_id)
+        flags_in_language([report], request)
+        return report
 
     @route("POST", "/api/v1/reports/<report_id>/review",
            summary="Accept or reject a submitted report with a reason (Operator)", tag=TAG,
@@ -159,6 +208,11 @@ class TimesheetRoutes:
         return self.registry.check_kept_signature({
             "signature": kept["signature"], "document_base64": kept["document_base64"],
             "evidence": kept["evidence"], "presented": body})
+
+
+def with_qr(code):
+    """The code with its QR code drawn as SVG."""
+    return {**code, "qr_svg": qr_svg(code["value"])}
 
 
 def pdf(document_base64, filename):

@@ -101,3 +101,9 @@ export function dateTime(value) {
   const parts = almaty(value);
   return `${spelled(parts)}, ${parts.hour}:${parts.minute}`;
 }
+
+export function time(value) {
+  if (!value) return "—";
+  const parts = almaty(value);
+  return `${parts.hour}:${parts.minute}`;
+}

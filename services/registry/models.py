@@ -2,7 +2,8 @@
 signed, staff users, organisations and their sites, the audit log, and its outbox."""
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text,
+                        UniqueConstraint, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from common.outbox import OutboxEventMixin, ProcessedEventMixin
@@ -186,3 +187,28 @@ class RefreshToken(Base):
     issued_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class MobileSigning(Base):
+    """A document to sign with eGov Mobile by QR: the exact bytes, what they are for, and the CMS the
+    app sent back. The link in the QR and the app's token are kept as SHA-256 digests; the portal polls
+    by `id`, which only it holds. Signed once, until `expires_at` (rules.mobile_signing_status)."""
+    __tablename__ = "mobile_signings"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    link_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    token_digest: Mapped[str | None] = mapped_column(String(64))
+    purpose: Mapped[str] = mapped_column(String(16))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    nonce: Mapped[str | None] = mapped_column(String(64))  # sign-in and registration: the challenge's
+    agreement_version: Mapped[str | None] = mapped_column(String(32))
+    agreement_language: Mapped[str | None] = mapped_column(String(2))
+    placement_id: Mapped[str | None] = mapped_column(String(32))  # a report: its placement, organisation, coordinator
+    organisation_id: Mapped[str | None] = mapped_column(String(32))
+    staff_id: Mapped[str | None] = mapped_column(String(32))
+    signable_since: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    signed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    signature: Mapped[str | None] = mapped_column(Text)
+    signer_name: Mapped[str | None] = mapped_column(String(200))

@@ -13,8 +13,8 @@ from common.errors import Unauthenticated
 from common.ids import new_id
 from common.outbox import record_event, utcnow
 from services.registry import rules
-from services.registry.models import (AgreementSignature, AuditEntry, LoginChallenge, Organisation, OutboxEvent,
-                                      RefreshToken, Region, Site, SiteDirection, StaffUser, Student, University)
+from services.registry.models import (AgreementSignature, AuditEntry, LoginChallenge, MobileSigning, Organisation,
+                                      OutboxEvent, RefreshToken, Region, Site, SiteDirection, StaffUser, Student, University)
 
 
 def seed_reference_data(session):
@@ -155,6 +155,48 @@ def revoke_refresh_tokens(session, account_id):
 
 def forget_expired_refresh_tokens(session, older_than):
     session.execute(delete(RefreshToken).where(RefreshToken.expires_at < older_than))
+
+
+# Signing with eGov Mobile
+
+def add_mobile_signing(session, ttl_seconds, **fields):
+    """A new signing session and the key of its link (only the key's digest is stored)."""
+    link_key = secrets.token_urlsafe(32)
+    now = utcnow()
+    signing = MobileSigning(id=new_id(), link_digest=_digest(link_key), created_at=now,
+                            expires_at=now + dt.timedelta(seconds=ttl_seconds), **fields)
+    session.add(signing)
+    return signing, link_key
+
+
+def find_mobile_signing_by_link(session, link_key):
+    return session.scalars(select(MobileSigning).where(MobileSigning.link_digest == _digest(link_key))).first()
+
+
+def give_mobile_token(signing):
+    """A fresh one-time token for the app's API 2 calls (the last one given is the one that counts)."""
+    token = secrets.token_urlsafe(32)
+    signing.token_digest = _digest(token)
+    return token
+
+
+def holds_mobile_token(signing, token):
+    return bool(token) and signing.token_digest is not None and secrets.compare_digest(
+        signing.token_digest, _digest(token))
+
+
+def keep_mobile_signature(session, signing, signature, signer_name):
+    """Keep the app's signature, once, before the session expires; False when another answer came
+    first or the time ran out (one conditional UPDATE: two PUTs racing cannot both win)."""
+    now = utcnow()
+    kept = session.execute(update(MobileSigning).where(
+        MobileSigning.id == signing.id, MobileSigning.signed_at.is_(None), MobileSigning.expires_at > now,
+    ).values(signed_at=now, signature=signature, signer_name=signer_name)).rowcount
+    return kept == 1
+
+
+def forget_expired_mobile_signings(session, older_than):
+    session.execute(delete(MobileSigning).where(MobileSigning.expires_at < older_than))
 
 
 # Students

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from common import kalkan
 from common.auth import (ADMIN, COORDINATOR, MINISTRY, MIO_OFFICER, NVS_OFFICER, OPERATOR, REGIONAL_OFFICERS,
                          REGISTRAR, SCOPE_KEYS, STUDENT)
-from common.contracts.registry import ORGANISATION_STATUSES, STAFF_ROLES
+from common.contracts.registry import MOBILE_PURPOSES, MOBILE_STATUSES, ORGANISATION_STATUSES, STAFF_ROLES
 from common.iin import FIRST_WEIGHTS, SECOND_WEIGHTS, check_digit  # noqa: F401 (used by the tests and the season)
 from common.iin import birth_date as _birth_date
 from common.iin import has_valid_check_digit as _has_valid_check_digit
@@ -285,3 +285,57 @@ def may_see_student(principal, student_id, region, university_id):
     return principal.has(*NATIONAL_ROLES) \
         or (principal.has(REGISTRAR) and principal.university_id == university_id) \
         or (principal.has(*REGIONAL_OFFICERS) and principal.region == region)
+
+
+# Signing with eGov Mobile by QR (docs/eds.md, "eGov Mobile"): a signing session the portal opens for
+# one document, which the app fetches (API 1, then API 2 with a one-time token) and answers once.
+
+MOBILE_LOGIN, MOBILE_REGISTER, MOBILE_REPORT = MOBILE_PURPOSES
+MOBILE_WAITING, MOBILE_SIGNED, MOBILE_EXPIRED = MOBILE_STATUSES
+MOBILE_SIGN_METHOD = "CMS"
+
+# What the app shows: the request's description, then the document's name (ru, kk, en).
+MOBILE_DESCRIPTIONS = {
+    MOBILE_LOGIN: ("Вход на платформу «Студенческий ваучер»", "«Студенттік ваучер» платформасына кіру",
+                   "Sign-in to the Student Voucher platform"),
+    MOBILE_REGISTER: ("Договор присоединения к программе «Студенческий ваучер»",
+                      "«Студенттік ваучер» бағдарламасына қосылу шарты",
+                      "Accession agreement of the Student Voucher programme"),
+    MOBILE_REPORT: ("Отчёт площадки о завершении часов студента", "Алаңның студент сағаттарын аяқтау туралы есебі",
+                    "The site's completion report of a student's hours"),
+}
+
+
+def mobile_signing_status(signed_at, expires_at, now):
+    """Where a signing session stands: signed once its document came back, expired after its time."""
+    if signed_at is not None:
+        return MOBILE_SIGNED
+    return MOBILE_EXPIRED if now >= expires_at else MOBILE_WAITING
+
+
+def mobile_signing_problem(status):
+    """Why the app may no longer fetch or answer a session in `status`, as (field, reason), or None:
+    a link is good for one signature, until it expires."""
+    if status == MOBILE_SIGNED:
+        return "link", "this signing link was already used: a link signs once, start again in the portal"
+    if status == MOBILE_EXPIRED:
+        return "expiry_date", "this signing link has expired: start again in the portal"
+    return None
+
+
+def mobile_answer_problem(answer, document_id):
+    """Why the app's PUT does not answer the one document it was given, as (field, reason), or None."""
+    if answer["signMethod"] != MOBILE_SIGN_METHOD:
+        return "signMethod", f"the document is signed as {MOBILE_SIGN_METHOD}"
+    documents = answer["documentsToSign"]
+    if len(documents) != 1 or documents[0]["id"] != document_id:
+        return "documentsToSign", f"answer the one document given, id {document_id}"
+    return None
+
+
+def mobile_signer_problem(purpose, role):
+    """Why a certificate of `role` may not sign a session of `purpose`, or None: a person signs in and
+    registers with their own key (a company's report is checked as any report, report_signature_problem)."""
+    if purpose in (MOBILE_LOGIN, MOBILE_REGISTER) and role != ROLE_INDIVIDUAL:
+        return "a person signs in and registers with their personal (individual) EDS, not an organisation's"
+    return None

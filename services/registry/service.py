@@ -13,24 +13,27 @@ from nameko.timer import timer
 from common.auth import (ADMIN, COORDINATOR, REGISTRAR, SCOPE_KEYS, STEP_UP_TTL_SECONDS, STUDENT, Caller, Principal,
                          TokenSigner, canonical_json)
 from common.contracts.registry import (AgreementOut, AgreementVerifyIn, AuditPage, AuditQuery, ChallengeOut,
-                                       ChallengeQuery, DocumentSignatureIn, KeptSignatureIn, LoginIn,
+                                       ChallengeQuery, DocumentSignatureIn, EgovApi1Out, EgovDocuments,
+                                       KeptSignatureIn, LoginIn, MobileSigningOut, MobileSigningStart,
                                        OrganisationApply, OrganisationOut, OrganisationPage, OrganisationQuery,
                                        ReasonIn, RefreshIn, RegionOut, RegisterIn, SignatureVerdictOut, SiteIn,
                                        SiteOut, SitePage, SiteQuery, StaffIn, StaffOut, StaffPage, StaffPatch,
                                        StaffQuery, StepUpIn, StepUpOut, StudentOut, StudentPatch, TokenOut,
                                        UniversityIn, UniversityOut)
 from common.db import Database, as_utc, find
-from common.errors import Conflict, Forbidden, NotFound, RuleViolation, Unauthenticated, ValidationFailed
+from common.errors import Conflict, Forbidden, Gone, NotFound, RuleViolation, Unauthenticated, ValidationFailed
 from common.outbox import OutboxRelay, utcnow
 from common.rpc import rpc
 from common.service import HealthMixin
 from common.validation import load
 from services.registry import agreements, eds, repository, rules
 from services.registry.dependencies import EdsSignIn
-from services.registry.models import Organisation, OutboxEvent, StaffUser, Student, University
+from services.registry.models import MobileSigning, Organisation, OutboxEvent, StaffUser, Student, University
 from services.registry.repository import snapshot
 
 DEFAULT_CHALLENGE_TTL_SECONDS = 300
+DEFAULT_MOBILE_TTL_SECONDS = 300
+MOBILE_FINISH_SECONDS = 120  # a mobile sign-in's nonce outlives its link: the portal signs in after the app
 DEFAULT_REFRESH_TTL_SECONDS = 8 * 3600  # a working day: then sign in with EDS again
 MAX_REFRESH_TTL_SECONDS = 30 * 24 * 3600
 
@@ -88,6 +91,7 @@ class RegistryService(HealthMixin):
         with self.db.begin():
             repository.forget_expired_challenges(self.db, utcnow() - dt.timedelta(days=1))
             repository.forget_expired_refresh_tokens(self.db, utcnow() - dt.timedelta(days=1))
+            repository.forget_expired_mobile_signings(self.db, utcnow() - dt.timedelta(days=1))
 
     @rpc
     def login(self, payload):
@@ -311,16 +315,22 @@ class RegistryService(HealthMixin):
         if principal.organisation_id != data["organisation_id"]:
             raise Forbidden("the report is not your organisation's", {"placement_id": ["another organisation"]})
         content = _decoded(data["document_base64"], "document_base64")
+        return self._report_signer(data["signature"], content, as_utc(data["signable_since"]),
+                                   data["organisation_id"], principal.user_id).evidence
+
+    def _report_signer(self, signature, content, signable_since, organisation_id, staff_id):
+        """The identity of a valid signature over a report's PDF by one who may sign it for the
+        organisation and its coordinator `staff_id`."""
         try:
-            identity = self.eds.verify_content(data["signature"], content, as_utc(data["signable_since"]))
+            identity = self.eds.verify_content(signature, content, signable_since)
         except Unauthenticated as exc:  # the coordinator is signed in: the signature, not they, is refused
             raise RuleViolation(exc.message, exc.fields)
-        organisation = self.db.get(Organisation, data["organisation_id"])  # as timesheet's placement names it
-        staff = self.db.get(StaffUser, principal.user_id)
+        organisation = self.db.get(Organisation, organisation_id)  # as timesheet's placement names it
+        staff = self.db.get(StaffUser, staff_id)
         _refuse_signature(rules.report_signature_problem(identity.role, identity.bin, identity.iin,
                                                          organisation and organisation.bin, staff and staff.iin),
                           Forbidden)
-        return identity.evidence
+        return identity
 
     @rpc
     def check_kept_signature(self, payload):
@@ -348,6 +358,130 @@ class RegistryService(HealthMixin):
         except (Unauthenticated, ValidationFailed) as exc:
             verdict.update(valid=False, reason=exc.message)
         return SignatureVerdictOut().dump(verdict)
+
+    # Signing with eGov Mobile by QR (docs/eds.md, "eGov Mobile"): the portal opens a session for one
+    # document, the app fetches it (API 1, API 2) and answers its CMS once; the portal polls and then
+    # signs in, registers or submits the report with that CMS as with NCALayer's (the same checks).
+
+    @rpc
+    def start_mobile_signing(self, payload):
+        """A session for the sign-in text or the accession agreement, with a new challenge's nonce
+        inside, or for a report's PDF (its organisation's coordinator); with its link's key, once."""
+        data = load(MobileSigningStart, payload)
+        ttl = int(self.config.get("EGOV_MOBILE_TTL_SECONDS") or DEFAULT_MOBILE_TTL_SECONDS)
+        with self.db.begin():
+            if data["purpose"] == rules.MOBILE_REPORT:
+                document = self._report_to_sign(data)
+            else:
+                document = self._challenge_to_sign(data, ttl)
+            signing, link_key = repository.add_mobile_signing(self.db, ttl, purpose=data["purpose"], **document)
+        return self._mobile_out(signing) | {"link_key": link_key}  # the gateway makes it the QR, and drops it
+
+    def _challenge_to_sign(self, data, ttl):
+        language = data["agreement_language"]
+        if data["purpose"] == rules.MOBILE_REGISTER and not language:
+            raise ValidationFailed("a student registers by signing the accession agreement in ru or kk",
+                                   {"agreement_language": ["required to register"]})
+        challenge = repository.create_challenge(self.db, ttl + MOBILE_FINISH_SECONDS)
+        issued_at = as_utc(challenge.created_at)
+        version = agreements.CURRENT if language else None
+        text = _text_to_sign(version, language)(challenge.nonce, issued_at)
+        return {"content": text.encode("utf-8"), "nonce": challenge.nonce, "agreement_version": version,
+                "agreement_language": language, "signable_since": issued_at}
+
+    def _report_to_sign(self, data):
+        principal = self.caller().require(COORDINATOR)
+        if not data["placement_id"] or not data["document_base64"]:
+            raise ValidationFailed("a report is signed for its placement", {"placement_id": ["required"]})
+        if principal.organisation_id != data["organisation_id"]:
+            raise Forbidden("the report is not your organisation's", {"placement_id": ["another organisation"]})
+        return {"content": _decoded(data["document_base64"], "document_base64"),
+                "placement_id": data["placement_id"], "organisation_id": data["organisation_id"],
+                "staff_id": principal.user_id, "signable_since": as_utc(data["signable_since"])}
+
+    @rpc
+    def get_mobile_signing(self, signing_id):
+        """The portal's poll: the session's state, and once signed the CMS to continue with."""
+        signing = find(self.db, MobileSigning, signing_id)
+        if signing is None:
+            raise NotFound("no such signing session", {"id": ["unknown"]})
+        return self._mobile_out(signing)
+
+    @rpc
+    def describe_mobile_signing(self, link_key):
+        """API 1: what the app shows, and a new one-time token for API 2 (the gateway adds its URI)."""
+        with self.db.begin():
+            signing = self._open_mobile_signing(link_key)
+            token = repository.give_mobile_token(signing)
+        organisation = {key: str(self.config.get(f"EGOV_MOBILE_ORGANISATION_{key.upper()}") or "")
+                        for key in ("nameRu", "nameKz", "nameEn", "bin")}
+        organisation["bin"] = organisation["bin"].zfill(12) if organisation["bin"] else ""  # YAML reads it as a number
+        return EgovApi1Out().dump({
+            "description": " / ".join(rules.MOBILE_DESCRIPTIONS[signing.purpose]),
+            "expiry_date": as_utc(signing.expires_at), "organisation": organisation,
+            "document": {"uri": "", "auth_type": "Token", "auth_token": token}})
+
+    @rpc
+    def mobile_documents(self, link_key, token):
+        """API 2 GET: the one document, its bytes to sign in `documentCms` (base64)."""
+        signing = self._open_mobile_signing(link_key, token)
+        return EgovDocuments().dump({"signMethod": rules.MOBILE_SIGN_METHOD, "documentsToSign": [
+            _mobile_document(signing, base64.b64encode(signing.content).decode())]})
+
+    @rpc
+    def sign_mobile_documents(self, link_key, token, payload):
+        """API 2 PUT: the app's CMS over exactly the bytes given, verified as NCALayer's would be and kept
+        once; refused with nothing kept when the link is used or expired, or the signature does not hold."""
+        answer = load(EgovDocuments, payload)
+        signature = answer["documentsToSign"][0]["documentCms"]
+        with self.db.begin():
+            signing = self._open_mobile_signing(link_key, token)
+            problem = rules.mobile_answer_problem(answer, _mobile_document_id(signing))
+            if problem:
+                raise ValidationFailed(problem[1], {problem[0]: [problem[1]]})
+            identity = self._mobile_signer(signing, signature)
+            if not repository.keep_mobile_signature(self.db, signing, signature, identity.full_name):
+                self.db.refresh(signing)
+                self._open_mobile_signing(link_key)  # raises: another answer came first, or the time ran out
+        return EgovDocuments().dump({"signMethod": rules.MOBILE_SIGN_METHOD, "documentsToSign": [
+            _mobile_document(signing, signature)]})
+
+    def _open_mobile_signing(self, link_key, token=None):
+        """The session of a link the app may still use (and, with `token`, that token's)."""
+        signing = repository.find_mobile_signing_by_link(self.db, link_key)
+        if signing is None:
+            raise NotFound("no such signing link", {"link": ["unknown signing link"]})
+        if token is not None and not repository.holds_mobile_token(signing, token):
+            reason = "the token is not this link's: fetch the link again"
+            raise Unauthenticated(reason, {"Authorization": [reason]})
+        problem = rules.mobile_signing_problem(
+            rules.mobile_signing_status(signing.signed_at, as_utc(signing.expires_at), utcnow()))
+        if problem:
+            raise (Gone if problem[0] == "expiry_date" else Conflict)(problem[1], {problem[0]: [problem[1]]})
+        return signing
+
+    def _mobile_signer(self, signing, signature):
+        """The identity of the app's signature, by the checks its purpose has without eGov Mobile."""
+        try:
+            if signing.purpose == rules.MOBILE_REPORT:
+                return self._report_signer(signature, signing.content, as_utc(signing.signable_since),
+                                           signing.organisation_id, signing.staff_id)
+            identity = self.eds.verify_content(signature, signing.content, as_utc(signing.signable_since))
+        except (Unauthenticated, RuleViolation) as exc:
+            raise _cms_refused(RuleViolation, exc.message)
+        except (ValidationFailed, Forbidden) as exc:
+            raise _cms_refused(type(exc), exc.message)
+        problem = rules.mobile_signer_problem(signing.purpose, identity.role)
+        if problem:
+            raise _cms_refused(Forbidden, problem)
+        return identity
+
+    def _mobile_out(self, signing):
+        return MobileSigningOut().dump({
+            "id": signing.id, "purpose": signing.purpose, "expires_at": as_utc(signing.expires_at),
+            "status": rules.mobile_signing_status(signing.signed_at, as_utc(signing.expires_at), utcnow()),
+            **{key: getattr(signing, key) for key in ("nonce", "agreement_version", "agreement_language",
+                                                      "placement_id", "signature", "signer_name")}})
 
     def _own_student(self, principal):
         student = find(self.db, Student, principal.user_id)
@@ -579,6 +713,29 @@ def _text_to_sign(agreement_version=None, agreement_language=None):
                                    {"agreement_version": ["unknown version"]})
         return rules.agreement_signing_text(agreement_version, agreement_language, body, nonce, issued_at)
     return agreement_text
+
+
+def _mobile_document_id(signing):
+    return {rules.MOBILE_LOGIN: "sign-in", rules.MOBILE_REGISTER: f"agreement-{signing.agreement_version}",
+            rules.MOBILE_REPORT: f"report-{signing.placement_id}"}[signing.purpose]
+
+
+def _mobile_document(signing, document_cms):
+    """The document as API 2 carries it; `meta` says what binds it (nonce, agreement, the PDF's digest)."""
+    names = rules.MOBILE_DESCRIPTIONS[signing.purpose]
+    if signing.purpose == rules.MOBILE_REPORT:
+        meta = {"placement": signing.placement_id, "SHA-256": hashlib.sha256(signing.content).hexdigest()}
+    else:
+        meta = {"nonce": signing.nonce, "agreement": signing.agreement_version,
+                "language": signing.agreement_language}
+    return {"id": _mobile_document_id(signing), "nameRu": names[0], "nameKz": names[1], "nameEn": names[2],
+            "meta": [{"name": name, "value": value} for name, value in meta.items() if value],
+            "documentCms": document_cms}
+
+
+def _cms_refused(error, reason):
+    """The app's CMS refused: the reason on documentsToSign[0].documentCms, nested as marshmallow names it."""
+    return error(reason, {"documentsToSign": {"0": {"documentCms": [reason]}}})
 
 
 def _refuse_signature(problem, error=Unauthenticated, field="signature"):

@@ -1,10 +1,13 @@
-"""Timesheet's tables: placements it learned from placement's events, hour entries, attendance,
-completion reports with their history and signatures, and the answers kept for idempotent requests."""
+"""Timesheet's tables: placements it learned from placement's events, hour entries, attendance and
+the check-in codes used for it, completion reports with their history and signatures, and the answers
+kept for idempotent requests."""
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, LargeBinary, Numeric, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import (
+    JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary, Numeric, String, Text, UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from common.outbox import OutboxEventMixin, ProcessedEventMixin
 
@@ -98,6 +101,23 @@ class Attendance(Base):
     note: Mapped[str | None] = mapped_column(TEXT)
     decided_by: Mapped[str | None] = mapped_column(ID)
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # The site's code each end was made with (screen or sheet); None: the time the student reported.
+    checked_in_with: Mapped[str | None] = mapped_column(String(16))
+    checked_out_with: Mapped[str | None] = mapped_column(String(16))
+
+
+class CheckInCodeUse(Base):
+    """A site's check-in code used by a student for one action: the same code serves them once for
+    check-in and once for check-out, a second scan records nothing."""
+    __tablename__ = "check_in_code_uses"
+
+    student_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    action: Mapped[str] = mapped_column(String(16), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    site_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    window: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    attendance_id: Mapped[str] = mapped_column(ForeignKey("attendance.id"))
+    used_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Report(Base):
@@ -121,6 +141,21 @@ class Report(Base):
     signer_role: Mapped[str | None] = mapped_column(String(32))
     signer_bin: Mapped[str | None] = mapped_column(String(12))
     signed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Risk flags of the current submission (report_flags), counted here so the queue sorts cheaply;
+    # `sampled`: unflagged, but set aside for manual review by the sample rate.
+    flag_count: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    sampled: Mapped[bool] = mapped_column(Boolean, default=False)
+    flags: Mapped[list["ReportFlag"]] = relationship(order_by="ReportFlag.code", lazy="selectin",
+                                                     cascade="all, delete-orphan")
+
+
+class ReportFlag(Base):
+    """One risk flag of a report's current submission, with why it was raised (services/timesheet/risk.py)."""
+    __tablename__ = "report_flags"
+
+    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
+    reason: Mapped[str] = mapped_column(TEXT)
 
 
 class ReportSignature(Base):

@@ -13,10 +13,10 @@ from common.db import as_utc, page, serialise
 from common.errors import Conflict, NotFound
 from common.ids import new_id
 from common.outbox import record_event, utcnow
-from services.timesheet import rules
+from services.timesheet import risk, rules
 from services.timesheet.models import (
-    Attendance, HourEntry, IdempotentRequest, OutboxEvent, Placement, PlacementEnding, Report, ReportHistory,
-    ReportSignature,
+    Attendance, CheckInCodeUse, HourEntry, IdempotentRequest, OutboxEvent, Placement, PlacementEnding, Report,
+    ReportFlag, ReportHistory, ReportSignature,
 )
 
 CENT = Decimal("0.01")
@@ -273,9 +273,21 @@ def progress_view(placement, counts, report):
 
 # Attendance
 
-def open_attendance(session, student_id):
-    return session.scalar(select(Attendance).where(
-        Attendance.student_id == student_id, Attendance.status == rules.OPEN))
+def open_attendance(session, student_id, since=None):
+    """The student's attendance not checked out yet (checked in at `since` or later, if given)."""
+    query = select(Attendance).where(Attendance.student_id == student_id, Attendance.status == rules.OPEN)
+    if since is not None:
+        query = query.where(Attendance.checked_in_at >= since)
+    return session.scalar(query.order_by(Attendance.checked_in_at.desc()).limit(1))
+
+
+def code_used(session, student_id, action, code):
+    return session.get(CheckInCodeUse, (student_id, action, code.kind, code.site_id, code.window)) is not None
+
+
+def record_code_use(session, student_id, action, code, attendance_id, at):
+    session.add(CheckInCodeUse(student_id=student_id, action=action, kind=code.kind, site_id=code.site_id,
+                               window=code.window, attendance_id=attendance_id, used_at=at))
 
 
 def get_attendance(session, attendance_id, lock=False):
@@ -291,6 +303,10 @@ def list_attendance(session, filters, limit, offset, scope):
     for name in ("placement_id", "status"):
         if filters.get(name):
             query = query.where(getattr(Attendance, name) == filters[name])
+    if filters.get("work_date"):
+        start = day_start(filters["work_date"])
+        query = query.where(Attendance.checked_in_at >= start,
+                            Attendance.checked_in_at < start + dt.timedelta(days=1))
     return page(session, query.order_by(Attendance.checked_in_at), limit, offset)
 
 
@@ -336,6 +352,35 @@ def add_signature(session, report, document, signature, evidence):
     report.signed_at = dt.datetime.fromisoformat(evidence["signed_at"])
     session.add(ReportSignature(report_id=report.id, submission=report.submissions, document=document,
                                 signature=signature, evidence=evidence))
+
+
+def assess(session, report, placement, sample_rate):
+    """The risk flags of the report's current submission (its entries, its signer, its site), stored
+    with it; an unflagged one may be sampled for manual review."""
+    entries = session.scalars(select(HourEntry).where(HourEntry.placement_id == placement.id)).all()
+    site_placements = session.scalar(select(func.count()).select_from(Placement)
+                                     .where(Placement.site_id == placement.site_id))
+    found = risk.flags_of(entries, placement.student_name, report.signer_name, site_placements,
+                          [(placement.hours_required, risk.days_worked(entries)), *site_reports(session, placement)])
+    report.flags = [ReportFlag(code=item["code"], reason=item["reason"]) for item in found]
+    report.flag_count = len(found)
+    report.sampled = not found and risk.sampled(report.id, report.submissions, sample_rate)
+    session.flush()
+    return found
+
+
+def site_reports(session, placement):
+    """(hours required, days worked) for every other report of the placement's site under review or
+    accepted."""
+    net = (select(HourEntry.placement_id, HourEntry.work_date)
+           .join(Report, Report.placement_id == HourEntry.placement_id)
+           .where(HourEntry.site_id == placement.site_id, HourEntry.placement_id != placement.id,
+                  Report.status.in_(rules.FROZEN))
+           .group_by(HourEntry.placement_id, HourEntry.work_date).having(func.sum(HourEntry.hours) > 0)
+           .subquery())
+    days = select(net.c.placement_id, func.count().label("days")).group_by(net.c.placement_id).subquery()
+    return session.execute(select(Placement.hours_required, days.c.days)
+                           .join(days, days.c.placement_id == Placement.id)).all()
 
 
 def current_signature(session, report):
@@ -393,8 +438,14 @@ def accepted_event(report, placement):
     }
 
 
-def list_reports(session, filters, limit, offset, scope):
+def report_query(filters, scope):
+    """The reports (with their placements) of the Operator's queue filter."""
     query = select(Report, Placement).join(Placement, Placement.id == Report.placement_id).where(*scope)
+    if filters.get("flag"):
+        query = query.where(select(ReportFlag.code).where(ReportFlag.report_id == Report.id,
+                                                          ReportFlag.code == filters["flag"]).exists())
+    if filters.get("flagged") is not None:
+        query = query.where(Report.flag_count > 0 if filters["flagged"] else Report.flag_count == 0)
     if filters.get("status"):
         query = query.where(Report.status == filters["status"])
     for name in ("region", "organisation_id", "site_id"):
@@ -404,8 +455,24 @@ def list_reports(session, filters, limit, offset, scope):
         query = query.where(Report.submitted_at >= day_start(filters["submitted_from"]))
     if filters.get("submitted_to"):
         query = query.where(Report.submitted_at < day_start(filters["submitted_to"]) + dt.timedelta(days=1))
-    rows, total = page(session, query.order_by(Report.submitted_at, Report.id), limit, offset, rows=True)
+    return query
+
+
+def list_reports(session, filters, limit, offset, scope):
+    order = (Report.submitted_at, Report.id)
+    if filters.get("sort") == "flags":  # the most flags first
+        order = (Report.flag_count.desc(), *order)
+    rows, total = page(session, report_query(filters, scope).order_by(*order), limit, offset, rows=True)
     return [report_view(report, placement) for report, placement in rows], total
+
+
+def bulk_acceptable(session, filters, limit):
+    """The ids of the submitted reports of a queue filter that bulk acceptance takes: unflagged and not
+    sampled, oldest first."""
+    query = report_query({**filters, "status": rules.SUBMITTED, "flagged": False}, []).where(
+        Report.sampled.is_(False))
+    return session.scalars(query.with_only_columns(Report.id).order_by(Report.submitted_at, Report.id)
+                           .limit(limit)).all()
 
 
 def day_start(day):
@@ -430,6 +497,8 @@ def report_view(report, placement, entries=None):
         "signature": None if report.signed_at is None else {
             "name": report.signer_name, "iin": report.signer_iin, "role": report.signer_role,
             "bin": report.signer_bin, "signed_at": as_utc(report.signed_at)},
+        "flags": [{"code": item.code, "reason": item.reason} for item in report.flags],
+        "sampled": report.sampled,
     }
     if entries is not None:
         view["entries"] = [entry_view(e) for e in entries]
@@ -444,10 +513,11 @@ def entry_view(entry):
         "corrects_id", "reason", "status", "student_comment", "resolution", "created_by", "created_at")}
 
 
-def attendance_view(attendance):
-    return {column: getattr(attendance, column) for column in (
+def attendance_view(session, attendance):
+    view = {column: getattr(attendance, column) for column in (
         "id", "placement_id", "student_id", "site_id", "checked_in_at", "checked_out_at", "status",
-        "entry_id", "note")}
+        "entry_id", "note", "checked_in_with", "checked_out_with")}
+    return {**view, "student_name": session.get(Placement, attendance.placement_id).student_name}
 
 
 # Idempotency-Key

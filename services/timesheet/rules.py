@@ -136,6 +136,15 @@ def check_review(report_status, decision, reason, signed=True):
                             {"signature": ["missing"]})
 
 
+def check_bulk_acceptable(flag_codes, sampled):
+    """Bulk acceptance takes only routine reports: a flagged or sampled one is reviewed one by one."""
+    if flag_codes:
+        raise RuleViolation("the report is flagged: review it one by one", {"flags": list(flag_codes)})
+    if sampled:
+        raise RuleViolation("the report is sampled for manual review: review it one by one",
+                            {"sampled": ["manual review"]})
+
+
 def check_signed_document(signed_sha256, document_sha256):
     """The signature was verified over the report's PDF as it stands now, not an earlier one."""
     if signed_sha256 != document_sha256:

@@ -2,7 +2,9 @@
 import base64
 import datetime as dt
 import hashlib
+import logging
 
+from nameko.dependency_providers import Config
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -12,16 +14,17 @@ from common.auth import (
 from common.contracts import placement as placement_events
 from common.contracts import timesheet as contracts
 from common.db import Database
-from common.errors import Conflict, DomainError, Forbidden, NotFound, RuleViolation, ValidationFailed
+from common.errors import Conflict, Forbidden, NotFound, RuleViolation, ValidationFailed, row_result
 from common.outbox import OutboxRelay, handles, utcnow
 from common.rpc import rpc
 from common.service import HealthMixin
 from common.validation import load
-from services.timesheet import repository, rules
+from services.timesheet import checkin, repository, risk, rules
 from services.timesheet.documents import content_key, report_document, signed_document_once
 from services.timesheet.models import Attendance, HourEntry, OutboxEvent, Placement
 
 NATIONAL = (OPERATOR, MINISTRY, ADMIN)
+log = logging.getLogger(__name__)
 
 
 def visibility(principal, model):
@@ -53,6 +56,7 @@ class TimesheetService(HealthMixin):
     db = Database()
     caller = Caller()
     outbox = OutboxRelay(OutboxEvent)
+    config = Config()
 
     # Placements, from placement's events
 
@@ -96,12 +100,8 @@ class TimesheetService(HealthMixin):
 
     def _log_row(self, coordinator, sheet, index, row):
         # Every check of a row runs before its single insert, so a refused row leaves nothing behind.
-        result = {"index": index, "placement_id": row["placement_id"], "entry": None, "error": None}
-        try:
-            entry = self._log(coordinator, sheet, row["placement_id"], row["hours"], row["note"])
-        except DomainError as exc:
-            return {**result, "status": exc.status, "error": exc.to_body()["error"]}
-        return {**result, "status": 201, "entry": repository.entry_view(entry)}
+        return row_result(index, {"placement_id": row["placement_id"]}, "entry", lambda: repository.entry_view(
+            self._log(coordinator, sheet, row["placement_id"], row["hours"], row["note"])), status=201)
 
     def _log(self, coordinator, sheet, placement_id, hours, note, source="coordinator"):
         placement = sheet.placement(placement_id)
@@ -198,12 +198,8 @@ class TimesheetService(HealthMixin):
 
     def _confirm_row(self, sheet, index, entry_id, comment):
         # Every check of a row runs before its change, so a refused row changes nothing.
-        result = {"index": index, "entry_id": entry_id, "entry": None, "error": None}
-        try:
-            entry = self._answer_entry(sheet, entry_id, rules.CONFIRMED, comment)
-        except DomainError as exc:
-            return {**result, "status": exc.status, "error": exc.to_body()["error"]}
-        return {**result, "status": 200, "entry": entry}
+        return row_result(index, {"entry_id": entry_id}, "entry",
+                          lambda: self._answer_entry(sheet, entry_id, rules.CONFIRMED, comment))
 
     def _answer_entry(self, sheet, entry_id, answer, comment):
         entry = sheet.entry(entry_id)
@@ -266,7 +262,7 @@ class TimesheetService(HealthMixin):
                                     student_id=student.user_id, site_id=placement.site_id,
                                     checked_in_at=at, status=rules.OPEN)
             self.db.add(attendance)
-            return repository.attendance_view(attendance)
+            return repository.attendance_view(self.db, attendance)
 
     @rpc
     def check_out(self, attendance_id, payload):
@@ -282,7 +278,7 @@ class TimesheetService(HealthMixin):
                 raise Conflict("already checked out", {"status": [attendance.status]})
             rules.interval_hours(as_utc(attendance.checked_in_at), at, now)
             attendance.checked_out_at, attendance.status = at, rules.AWAITING
-            return repository.attendance_view(attendance)
+            return repository.attendance_view(self.db, attendance)
 
     @rpc
     def decide_attendance(self, attendance_id, payload):
@@ -290,17 +286,34 @@ class TimesheetService(HealthMixin):
         coordinator = self.caller().require(COORDINATOR)
         data = load(contracts.AttendanceDecisionIn, payload)
         with self.db.begin():
-            attendance = repository.get_attendance(self.db, attendance_id, lock=True)
-            if attendance.site_id != coordinator.site_id:
-                raise NotFound("no such attendance", {"attendance_id": ["unknown"]})
-            if attendance.status != rules.AWAITING:
-                raise Conflict(f"the attendance is {attendance.status}", {"status": [attendance.status]})
-            if data["approve"]:
-                attendance.entry_id = self._entry_from(attendance, coordinator, data["note"]).id
-            attendance.status = rules.APPROVED if data["approve"] else rules.DECLINED
-            attendance.note, attendance.decided_by, attendance.decided_at = \
-                data["note"], coordinator.user_id, utcnow()
-            return repository.attendance_view(attendance)
+            return self._decide(coordinator, attendance_id, data["approve"], data["note"])
+
+    @rpc
+    def decide_attendance_many(self, payload):
+        """A day's check-ins decided at once: each row approved, declined or refused on its own (a
+        refused row changes nothing), the daily cap counting the rows approved before it."""
+        coordinator = self.caller().require(COORDINATOR)
+        data = load(contracts.AttendanceDecisionsIn, payload)
+        with self.db.begin():
+            results = [self._decision_row(coordinator, index, row) for index, row in enumerate(data["rows"])]
+        decided = sum(1 for result in results if result["attendance"] is not None)
+        return {"decided": decided, "refused": len(results) - decided, "results": results}
+
+    def _decision_row(self, coordinator, index, row):
+        return row_result(index, {"attendance_id": row["attendance_id"]}, "attendance",
+                          lambda: self._decide(coordinator, row["attendance_id"], row["approve"], row["note"]))
+
+    def _decide(self, coordinator, attendance_id, approve, note):
+        attendance = repository.get_attendance(self.db, attendance_id, lock=True)
+        if attendance.site_id != coordinator.site_id:
+            raise NotFound("no such attendance", {"attendance_id": ["unknown"]})
+        if attendance.status != rules.AWAITING:
+            raise Conflict(f"the attendance is {attendance.status}", {"status": [attendance.status]})
+        if approve:
+            attendance.entry_id = self._entry_from(attendance, coordinator, note).id
+        attendance.status = rules.APPROVED if approve else rules.DECLINED
+        attendance.note, attendance.decided_by, attendance.decided_at = note, coordinator.user_id, utcnow()
+        return repository.attendance_view(self.db, attendance)
 
     def _entry_from(self, attendance, coordinator, note):
         checked_in, checked_out = as_utc(attendance.checked_in_at), as_utc(attendance.checked_out_at)
@@ -319,7 +332,101 @@ class TimesheetService(HealthMixin):
         filters = load(contracts.AttendanceQuery, query)
         items, total = repository.list_attendance(self.db, filters, filters["limit"], filters["offset"],
                                                   visibility(principal, Attendance))
-        return {"items": [repository.attendance_view(a) for a in items], "total": total}
+        return {"items": [repository.attendance_view(self.db, a) for a in items], "total": total}
+
+    # Check-in and check-out with the site's code (a QR code at the door, or its short code typed)
+
+    def _code_settings(self):
+        return checkin.CodeSettings.from_config(self.config)
+
+    def _code_view(self, settings, code):
+        seconds = settings.windows[code.kind]
+        start = checkin.window_start(code.window, seconds)
+        return {"site_id": code.site_id, "kind": code.kind, "window_seconds": seconds, "valid_from": start,
+                "valid_until": start + dt.timedelta(seconds=seconds),
+                "accepted_until": start + dt.timedelta(seconds=2 * seconds),
+                "value": checkin.scanned_value(settings.key, code),
+                "short_code": checkin.short_code(settings.key, code)}
+
+    def _coordinators_site(self):
+        coordinator = self.caller().require(COORDINATOR)
+        if not coordinator.site_id:
+            raise Forbidden("check-in codes are shown by a site's coordinator", {"site_id": ["no site"]})
+        return coordinator.site_id
+
+    @rpc
+    def check_in_code(self):
+        """The code the site's screen shows now; it changes every window."""
+        site_id, settings = self._coordinators_site(), self._code_settings()
+        seconds = settings.windows[checkin.SCREEN]
+        return self._code_view(settings, checkin.Code(checkin.SCREEN, site_id, checkin.window_of(utcnow(), seconds)))
+
+    @rpc
+    def check_in_sheet(self, query=None):
+        """A day's printed codes for the site, each good for its own (longer) window only."""
+        site_id, settings = self._coordinators_site(), self._code_settings()
+        today = rules.local_today(utcnow())
+        day = load(contracts.CodeSheetQuery, query).get("date") or today
+        checkin.check_sheet_day(day, today)
+        seconds = settings.windows[checkin.SHEET]
+        return {"site_id": site_id, "date": day, "window_seconds": seconds,
+                "codes": [self._code_view(settings, checkin.Code(checkin.SHEET, site_id, window))
+                          for window in checkin.day_windows(day, seconds, rules.LOCAL_TIME)]}
+
+    @rpc
+    def check_in_by_code(self, payload):
+        """Check-in or check-out at the server's time with the site's code, for a student placed there;
+        the same code serves a student once for each."""
+        student = self.caller().require(STUDENT)
+        data = load(contracts.CodeCheckInIn, payload)
+        settings, now, action = self._code_settings(), utcnow(), data["action"]
+        try:
+            with self.db.begin():
+                placements = repository.lock_placements_of(self.db, [student.user_id]).values()
+                code = self._read_code(settings, data["code"], placements, now)
+                placement = checkin.placement_at(code.site_id, placements, rules.ACTIVE)
+                checkin.check_not_replayed(repository.code_used(self.db, student.user_id, action, code), action)
+                if action == checkin.CHECK_IN:
+                    attendance = self._code_check_in(student, placement, code, now)
+                else:
+                    attendance = self._code_check_out(student, code, now)
+                repository.record_code_use(self.db, student.user_id, action, code, attendance.id, now)
+                return repository.attendance_view(self.db, attendance)
+        except IntegrityError:  # the same scan, sent twice at once, committed first
+            checkin.check_not_replayed(True, action)
+
+    def _read_code(self, settings, text, placements, now):
+        if checkin.is_short(text):
+            sites = {placement.site_id for placement in placements if placement.status == rules.ACTIVE}
+            return checkin.match_short(settings.key, text, sites, now, settings.windows)
+        code = checkin.read_scanned(settings.key, text)
+        checkin.check_window(code, now, settings.windows[code.kind])
+        return code
+
+    def _code_check_in(self, student, placement, code, now):
+        rules.ensure_not_frozen(repository.report_status(self.db, placement.id))
+        today = rules.local_today(now)
+        rules.check_work_date(today, placement.starts_on, placement.ends_on, today)
+        if repository.open_attendance(self.db, student.user_id, since=repository.day_start(today)):
+            raise Conflict("you are already checked in", {"code": ["check out first"]})
+        attendance = Attendance(id=repository.new_id(), placement_id=placement.id, student_id=student.user_id,
+                                site_id=placement.site_id, checked_in_at=now, status=rules.OPEN,
+                                checked_in_with=code.kind)
+        self.db.add(attendance)
+        self.db.flush()  # the code's use refers to the attendance
+        return attendance
+
+    def _code_check_out(self, student, code, now):
+        # Only today's check-in: one left open on an earlier day (no check-out) never becomes hours.
+        today = repository.day_start(rules.local_today(now))
+        attendance = repository.open_attendance(self.db, student.user_id, since=today)
+        if attendance is None:
+            raise Conflict("you are not checked in", {"code": ["check in first"]})
+        if attendance.site_id != code.site_id:
+            raise RuleViolation("you checked in at another site", {"code": ["another site's code"]})
+        rules.interval_hours(as_utc(attendance.checked_in_at), now, now)
+        attendance.checked_out_at, attendance.status, attendance.checked_out_with = now, rules.AWAITING, code.kind
+        return attendance
 
     def _students_placement(self, student, placement_id):
         placement = self.db.get(Placement, placement_id)
@@ -374,7 +481,13 @@ class TimesheetService(HealthMixin):
                                         content_key(placement, entries, confirmed, submission, settled))
             report = repository.submit_report(self.db, placement, coordinator.user_id, confirmed)
             repository.add_signature(self.db, report, pdf, data["signature"], evidence)
+            flags = repository.assess(self.db, report, placement, self._sample_rate())
+            log.info("report %s submission %s assessed: flags %s, sampled for manual review: %s", report.id,
+                     report.submissions, ",".join(item["code"] for item in flags) or "none", report.sampled)
             return repository.report_view(report, placement, entries)
+
+    def _sample_rate(self):
+        return risk.check_sample_rate(self.config.get("REVIEW_SAMPLE_RATE", 0))
 
     def _signable(self, coordinator, placement_id, lock=False):
         """The placement whose report the coordinator may submit, its confirmed entries and hours, the
@@ -400,6 +513,34 @@ class TimesheetService(HealthMixin):
             rules.check_review(report.status, data["decision"], data["reason"], signed=report.signed_at is not None)
             report = repository.review_report(self.db, report, data["decision"], data["reason"], operator)
             return repository.report_view(report, self.db.get(Placement, report.placement_id))
+
+    @rpc
+    def review_reports(self, payload):
+        """The Operator accepts many reports at once, each exactly as one by one (its own conditional
+        update, history row and `report.accepted`) or refused on its own: the listed ids, or the
+        unflagged, unsampled ones of a queue filter. A flagged or sampled report is refused: it needs
+        a look one by one."""
+        operator = self.caller().require(OPERATOR)
+        data = load(contracts.BulkReviewIn, payload)
+        with self.db.begin():
+            ids = data["report_ids"] or repository.bulk_acceptable(self.db, data["filter"], data["limit"])
+            # Rows taken in id order (locks always in one order), answered in the order asked.
+            results = sorted((self._accept_row(operator, index, report_id)
+                              for index, report_id in sorted(enumerate(ids), key=lambda pair: pair[1])),
+                             key=lambda result: result["index"])
+        accepted = sum(1 for result in results if result["report"] is not None)
+        return {"accepted": accepted, "refused": len(results) - accepted, "results": results}
+
+    def _accept_row(self, operator, index, report_id):
+        # Every check runs before the report's one conditional update, so a refused row changes nothing.
+        def accept():
+            report = repository.get_report(self.db, report_id)
+            rules.check_review(report.status, "accept", None, signed=report.signed_at is not None)
+            rules.check_bulk_acceptable([item.code for item in report.flags], report.sampled)
+            report = repository.review_report(self.db, report, "accept", None, operator)
+            return repository.report_view(report, self.db.get(Placement, report.placement_id))
+
+        return row_result(index, {"report_id": report_id}, "report", accept)
 
     @rpc
     def list_reports(self, query=None):

@@ -1,11 +1,14 @@
-"""A small season through the whole platform, so the benchmark never rots: 300 students from EDS
-registration to payout and credits, checked at the end (correctness only, never speed)."""
+"""A small season through the whole platform, so the benchmark never rots: 80 students from EDS
+registration to payout and credits, checked at the end (correctness only, never speed; the fault runs
+in tests/reliability take the same driver through hundreds of students)."""
 import sys
 
 import pytest
 
 from bench.season.driver import Season
 from tests.harness import SIGNING_KEY
+
+STUDENTS = 80
 
 
 @pytest.fixture
@@ -15,12 +18,12 @@ def service_overrides():
     return {"gateway": {"RPC_TIMEOUT_SECONDS": 120}}
 
 
-def test_a_season_of_300_students_pays_and_credits_each_once(platform):
-    season = Season(platform.base_url, SIGNING_KEY, students=300, clients=8, progress=sys.stderr, seed=9,
+def test_a_small_season_pays_and_credits_each_once(platform):
+    season = Season(platform.base_url, SIGNING_KEY, students=STUDENTS, clients=8, progress=sys.stderr, seed=9,
                     timeout=300)
     report = season.run()
     print(report.text())
     assert report.ok, report.problems[:10]
     phases = {phase.name: phase for phase in report.phases}
-    assert len(phases["EDS registration"].latencies_ms) == 2 * 300
+    assert len(phases["EDS registration"].latencies_ms) == 2 * STUDENTS
     assert sum(phase.errors for phase in report.phases) == 0

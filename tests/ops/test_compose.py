@@ -21,7 +21,8 @@ SECRETS = {"RABBITMQ_PASSWORD": "s", "POSTGRES_PASSWORD": "s", **SERVICE_SECRETS
            "AUTH_SIGNING_KEY_FILE": "var/auth/signing-key.pem", "TLS_CERTIFICATE_FILE": "tls.pem",
            "TLS_KEY_FILE": "tls.key", "REGION": "kz-75", "REGION_PUBLIC_PORT": "8075", "REGION_POSTGRES_PASSWORD": "s",
            "AUTH_REGIONAL_KEYS": "KZ-75=/run/secrets/regional-keys/kz-75.pem", "AUTH_REGIONAL_KEYS_DIR": "regions",
-           "REGION_SIGNING_KEY_FILE": "kz-75.pem"}
+           "REGION_SIGNING_KEY_FILE": "kz-75.pem", "CHECKIN_CODE_KEY": "s",
+           "EGOV_MOBILE_ORGANISATION_BIN": "050540004455", "EGOV_MOBILE_BASE_URL": "https://voucher.example.kz"}
 SETTING = re.compile(r"\$\{([A-Z][A-Z0-9_]*)[:}]")
 DEMO_SETTINGS = {"DEMO_MODE", "DEMO_MODE_FORCE", "DEMO_FOLDER"}  # a local run's (./platform start), never production's
 
@@ -59,7 +60,7 @@ def test_compose_files_are_valid():
         assert checked.returncode == 0, f"{name}: {checked.stderr}"
     # A deployment that forgot a secret, a key or the bank's address is refused, naming it.
     for forgotten in ("AUTH_SIGNING_KEY_FILE", "RABBITMQ_PAYMENTS_PASSWORD", "PAYMENTS_DB_PASSWORD", "BANK_URL",
-                      "TLS_KEY_FILE"):
+                      "TLS_KEY_FILE", "CHECKIN_CODE_KEY", "EGOV_MOBILE_ORGANISATION_BIN", "EGOV_MOBILE_BASE_URL"):
         refused = run_compose(NATIONAL, {**{k: v for k, v in SECRETS.items() if k != forgotten}, **env})
         assert refused.returncode != 0 and forgotten in refused.stderr, forgotten
     refused = run_compose(REGIONAL, {**{k: v for k, v in SECRETS.items() if k != "REGION_SIGNING_KEY_FILE"}, **env})

@@ -40,6 +40,8 @@ def test_operator_accepts_a_report_and_sees_its_payout_paid(platform, portal):
     portal.open("ru").sign_in(operator)
     row = portal.wait_for(f'#report-queue tr[data-id="{report["id"]}"]')
     assert "Айгерім Сәрсенова" in row.text and "20 / 20" in row.text
+    # its hours were all logged today: flagged, with the reason in the page's language
+    assert "внесены за 1 дн." in row.find_element("css selector", 'li[data-flag="few_logging_days"]').text
     portal.click("button.link", "Часы", within=row)
     portal.wait(lambda _: len(row.find_elements("css selector", "td tbody tr")) == 3)  # the entries, inside the row
     portal.screenshot("operator-report-queue")

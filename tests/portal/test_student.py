@@ -1,12 +1,17 @@
 """A student in the browser: from EDS sign-in (first registration) to a booked interview, after the
 region's MIO officer accredited the organisation in the same portal; then the student's bell tells of
-the interview in Kazakh and is cleared by marking its notifications read."""
+the interview in Kazakh and is cleared by marking its notifications read. A student registered before
+the accession agreement existed signs it at the next sign-in."""
+from sqlalchemy import delete, select
+
 from common.auth import COORDINATOR, MIO_OFFICER
+from services.registry import agreements
+from services.registry.models import AgreementSignature
 from tests.harness import eventually
 from tests.portal.browser import PHONE
 from tests.portal.support import (REGION, apply_organisation, ok, publish_project, signed_in, staff,
                                   wait_until_placement_knows_site)
-from tests.registry.pki import make_user
+from tests.registry.pki import make_user, register_student
 
 
 def test_officer_accredits_then_a_student_registers_finds_a_project_and_books_an_interview(platform, portal):
@@ -111,3 +116,22 @@ def test_officer_accredits_then_a_student_registers_finds_a_project_and_books_an
     portal.wait(lambda _: not panel.find_elements("css selector", "li.unread"))
     assert len(portal.driver.find_elements("css selector", "#notifications li.read")) == 2
     assert ok(platform.http.get("/api/v1/notifications/unread-count", headers=me))["unread"] == 0
+
+
+def test_a_student_registered_before_the_agreement_signs_it_at_the_next_sign_in(platform, portal):
+    student = make_user(name="ОМАРОВА ЖАНАР")
+    university = ok(platform.http.get("/api/v1/universities", params={"region": REGION}))[0]["id"]
+    student_id = ok(register_student(platform.http, student, university, REGION), 201)["user_id"]
+    with platform.session("registry") as session, session.begin():  # as registered before agreements existed
+        session.execute(delete(AgreementSignature).where(AgreementSignature.student_id == student_id))
+
+    portal.open("ru")
+    portal.click("#eds-sign-in")
+    portal.sign_pending(student)
+    portal.wait_for(".hero .form-status", f"договор присоединения к программе (редакция {agreements.CURRENT})")
+    portal.click("#sign-agreement")
+    portal.sign_pending(student)
+    portal.wait_for("#sign-out")
+    with platform.session("registry") as session:
+        signed = session.scalars(select(AgreementSignature).where(AgreementSignature.student_id == student_id)).all()
+    assert [(row.version, row.language) for row in signed] == [(agreements.CURRENT, "ru")]

@@ -6,8 +6,10 @@ import datetime as dt
 import pytest
 
 from tests.registry import nca_pack
+from tests.registry.egov_mobile import EgovMobile
 from tests.registry.pki import (bearer, challenge, eds_login, register_student, session_config, sign_document,
                                 sign_nonce)
+from tests.registry.test_egov_mobile_api import poll, registration, start
 from tests.registry.test_signed_documents_api import placed_with_hours, report_pdf_of, signed_report_path, submit
 
 PACK_CURRENT = dt.datetime(2026, 5, 8, tzinfo=dt.timezone.utc) <= dt.datetime.now(dt.timezone.utc) \
@@ -91,3 +93,23 @@ def test_with_nca_keys_the_student_joins_the_employee_signs_the_report_and_the_o
         assert (refused.status_code, words in refused.json()["error"]["message"]) == (status, True), refused.text
     assert platform.http.get("/api/v1/reports", headers=platform.auth("operator"),
                              params={"organisation_id": organisation["id"]}).json()["total"] == 1
+
+
+def test_with_nca_keys_in_the_phone_the_individual_registers_and_signs_in(platform):
+    """eGov Mobile's QR signing (tests/registry/egov_mobile.py) with NCA's individual; its head's key,
+    a company's, is refused for a person's sign-in."""
+    http, person = platform.http, nca_pack.person("individual/valid")
+    signing = start(http, "register", agreement_language="ru")
+    assert EgovMobile(person).sign(signing["qr_content"]).status_code == 200
+    signed = poll(http, signing)
+    registered = http.post("/api/v1/auth/register", json={
+        **{key: signed[key] for key in ("nonce", "signature", "agreement_version", "agreement_language")},
+        **registration(http)})
+    assert registered.status_code == 201 and registered.json()["name"] == "ТЕСТОВ ТЕСТ ТЕСТОВИЧ", registered.text
+    login = start(http, "login")
+    head = EgovMobile(nca_pack.person("legal/head_valid")).sign(login["qr_content"])
+    assert head.status_code == 403 and "personal" in head.json()["error"]["message"], head.text
+    assert EgovMobile(person, detached=True).sign(login["qr_content"]).status_code == 200
+    signed = poll(http, login)
+    token = http.post("/api/v1/auth/login", json={"nonce": signed["nonce"], "signature": signed["signature"]})
+    assert token.status_code == 200 and token.json()["user_id"] == registered.json()["user_id"], token.text

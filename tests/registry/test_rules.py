@@ -143,3 +143,27 @@ def test_test_identities_need_only_twelve_digits():
     assert rules.iin_problem("123456789011") and rules.iin_problem("123456789011", test=True) is None
     assert rules.bin_problem("123456789021") and rules.bin_problem("123456789021", test=True) is None
     assert rules.person_from_iin("123456789011", test=True).birth_date is None
+
+
+def test_a_mobile_signing_is_answered_once_before_it_expires():
+    now = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.timezone.utc)
+    later = now + dt.timedelta(minutes=5)
+    assert rules.mobile_signing_status(None, later, now) == "waiting"
+    assert rules.mobile_signing_status(None, now, now) == "expired"  # its last instant is gone
+    assert rules.mobile_signing_status(now, now - dt.timedelta(seconds=1), later) == "signed"  # signed in time
+    assert rules.mobile_signing_problem("waiting") is None
+    assert rules.mobile_signing_problem("signed")[0] == "link"
+    assert rules.mobile_signing_problem("expired")[0] == "expiry_date"
+
+
+def test_the_app_answers_the_one_document_it_was_given_as_cms_with_a_key_that_may_sign_it():
+    answer = {"signMethod": "CMS", "documentsToSign": [{"id": "sign-in"}]}
+    assert rules.mobile_answer_problem(answer, "sign-in") is None
+    assert rules.mobile_answer_problem({**answer, "signMethod": "XML"}, "sign-in")[0] == "signMethod"
+    assert rules.mobile_answer_problem(answer, "report-1")[0] == "documentsToSign"
+    two = {**answer, "documentsToSign": [{"id": "sign-in"}, {"id": "sign-in"}]}
+    assert rules.mobile_answer_problem(two, "sign-in")[0] == "documentsToSign"
+    for purpose in ("login", "register"):
+        assert rules.mobile_signer_problem(purpose, rules.ROLE_INDIVIDUAL) is None
+        assert "personal" in rules.mobile_signer_problem(purpose, rules.ROLE_LEGAL_HEAD)
+    assert rules.mobile_signer_problem("report", rules.ROLE_LEGAL_EMPLOYEE) is None  # as any report, by BIN

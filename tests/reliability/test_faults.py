@@ -1,7 +1,7 @@
 """Nothing lost, nothing doubled while the platform breaks under load.
 
-Four hundred students (`FAULT_TEST_STUDENTS`; it runs the same with 1,000) go through the whole path
-(bench/season's driver, over HTTP) against the platform run as OS processes, two copies of each
+240 students (`FAULT_TEST_STUDENTS`; it runs the same with 1,000) go through the whole path (bench/season's
+driver, over HTTP) against the platform run as OS processes, two copies of each
 service competing for the same queues, on a RabbitMQ of the test's own. While the Operator accepts
 their reports, in turn: both payments processes are SIGKILLed (their supervisors start them again),
 then both credits processes, then both timesheet processes right after a review is committed, then
@@ -41,7 +41,7 @@ from tests.processes import SERVICES, BrokerNode, ServiceProcesses
 from tests.registry.pki import session_config
 
 # Enough that every fault lands mid-review with work queued on both sides of it; more only adds minutes.
-STUDENTS = int(os.environ.get("FAULT_TEST_STUDENTS", 400))
+STUDENTS = int(os.environ.get("FAULT_TEST_STUDENTS", 240))
 COPIES = 2
 CLIENTS = int(os.environ.get("FAULT_TEST_CLIENTS", 24))
 OUTBOXES = {"registry": RegistryOutbox, "placement": PlacementOutbox, "timesheet": TimesheetOutbox,

@@ -27,7 +27,7 @@ from tests.processes import BrokerNode
 from tests.reliability.test_faults import (COPIES, assert_nothing_lost_or_doubled,  # noqa: F401
                                            fault_databases, run_platform)
 
-STUDENTS = int(os.environ.get("FAULT_SHUFFLE_STUDENTS", 120))
+STUDENTS = int(os.environ.get("FAULT_SHUFFLE_STUDENTS", 80))
 # Fewer clients than the fault run: the point is the order of events, not load (on two shared cores,
 # 24 clients made EDS registrations wait past the gateway's deadline).
 CLIENTS = 8

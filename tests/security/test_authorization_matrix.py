@@ -39,6 +39,8 @@ endpoint                                               student student2 coord co
 GET /api/v1/applications                                   200      200   200    200 200 200  200 200  200      403       403        403      403   403  401
 GET /api/v1/applications/{application_id}                  200      404   200    404 404 200  404 200  404      403       403        403      403   403  401
 GET /api/v1/attendance                                     200      200   200    200 200 403  403 403  403      200       403        403      200   200  401
+GET /api/v1/attendance/code                                403      403   200    200 403 403  403 403  403      403       403        403      403   403  401
+GET /api/v1/attendance/code-sheet                          403      403   200    200 403 403  403 403  403      403       403        403      403   403  401
 GET /api/v1/audit                                          403      403   403    403 403 403  403 403  403      403       403        403      403   200  401
 GET /api/v1/bank                                           403      403   403    403 403 403  403 403  403      200       403        403      403   403  401
 GET /api/v1/certificates/{code}                            404      404   404    404 404 404  404 404  404      404       404        404      404   404  404
@@ -94,6 +96,8 @@ POST /api/v1/applications/{application_id}/outcome         403      403   422   
 POST /api/v1/attendance                                    409      404   403    403 403 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/attendance/{attendance_id}/check-out          404      404   403    403 403 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/attendance/{attendance_id}/decision           403      403   404    404 404 403  403 403  403      403       403        403      403   403  401
+POST /api/v1/attendance/by-code                            422      422   403    403 403 403  403 403  403      403       403        403      403   403  401
+POST /api/v1/attendance/decisions                          403      403   200    200 200 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/demo/people                                   404      404   404    404 404 404  404 404  404      404       404        404      404   404  404
 POST /api/v1/demo/sign                                     404      404   404    404 404 404  404 404  404      404       404        404      404   404  404
 POST /api/v1/auth/challenge                                201      201   201    201 201 201  201 201  201      201       201        201      201   201  201
@@ -102,6 +106,11 @@ POST /api/v1/auth/refresh                                  401      401   401   
 POST /api/v1/auth/sign-out                                 200      200   200    200 200 200  200 200  200      200       200        200      200   200  401
 POST /api/v1/auth/register                                 401      401   401    401 401 401  401 401  401      401       401        401      401   401  401
 POST /api/v1/agreements/verify                             404      404   404    404 404 404  404 404  404      404       404        404      404   404  404
+POST /api/v1/egov-mobile/signings                          201      201   201    201 201 201  201 201  201      201       201        201      201   201  201
+GET /api/v1/egov-mobile/signings/{signing_id}              404      404   404    404 404 404  404 404  404      404       404        404      404   404  404
+GET /api/v1/egov-mobile/links/{link_key}                   404      404   404    404 404 404  404 404  404      404       404        404      404   404  404
+GET /api/v1/egov-mobile/links/{link_key}/documents         404      404   404    404 404 404  404 404  404      404       404        404      404   404  404
+PUT /api/v1/egov-mobile/links/{link_key}/documents         404      404   404    404 404 404  404 404  404      404       404        404      404   404  404
 POST /api/v1/hours                                         403      403   409    404 404 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/hours/days                                    403      403   200    200 200 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/hours/{entry_id}/corrections                  403      403   409    404 404 403  403 403  403      403       403        403      403   403  401
@@ -119,6 +128,7 @@ POST /api/v1/projects/{project_id}/applications            422      201   403   
 POST /api/v1/projects/{project_id}/slots                   403      403   201    404 404 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/reconciliations                               403      403   403    403 403 403  403 403  403      201       403        403      403   403  401
 POST /api/v1/reports                                       403      403   409    404 404 403  403 403  403      403       403        403      403   403  401
+POST /api/v1/reports/reviews                               403      403   403    403 403 403  403 403  403      200       403        403      403   403  401
 POST /api/v1/reports/{report_id}/review                    403      403   403    403 403 403  403 403  403      409       403        403      403   403  401
 POST /api/v1/reports/{report_id}/signature/verify          200      404   200    404 404 200  404 200  404      200       403        403      200   200  401
 POST /api/v1/staff                                         403      403   403    403 403 403  403 403  403      403       403        403      403   201  401
@@ -153,6 +163,10 @@ def body_for(key, ids):
                                        "agreement_language": "kk"},
         "POST /api/v1/agreements/verify": {"code": "0" * 30, "signature": "AAAA"},
         "POST /api/v1/auth/login": {"nonce": "0" * 32, "signature": "AAAA"},
+        "POST /api/v1/egov-mobile/signings": {"purpose": "login"},
+        "PUT /api/v1/egov-mobile/links/{link_key}/documents": {"signMethod": "CMS", "documentsToSign": [{
+            "id": "sign-in", "nameRu": "Вход", "nameKz": "Кіру", "nameEn": "Sign-in", "meta": [],
+            "documentCms": "AAAA"}]},
         "POST /api/v1/auth/refresh": {"refresh_token": "0" * 43},
         "POST /api/v1/demo/sign": {"person": "student", "data_base64": "AAAA"},  # demo mode is off: 404
         "PATCH /api/v1/students/me": {"language": "kk"},
@@ -187,9 +201,12 @@ def body_for(key, ids):
         "POST /api/v1/attendance": {"placement_id": ids.get("placement_id")},
         "POST /api/v1/attendance/{attendance_id}/check-out": {},
         "POST /api/v1/attendance/{attendance_id}/decision": {"approve": False},
+        "POST /api/v1/attendance/by-code": {"code": "ABC234", "action": "check_in"},
+        "POST /api/v1/attendance/decisions": {"rows": [{"attendance_id": ids.get("attendance_id"), "approve": False}]},
         "POST /api/v1/reports": {"placement_id": ids.get("placement_id"), "signature": "AAAA"},
         "POST /api/v1/reports/{report_id}/signature/verify": {"signature": "AAAA"},
         "POST /api/v1/reports/{report_id}/review": {"decision": "accept"},
+        "POST /api/v1/reports/reviews": {"report_ids": [ids.get("report_id")]},
         "POST /api/v1/credits/requests/{request_id}/confirm": {"discipline": "Pedagogy", "order_number": "12-a"},
         "POST /api/v1/credits/requests/{request_id}/reject": {"reason": "not our student"},
         "PUT /api/v1/me/payout-details": PAYOUT_DETAILS,
@@ -301,7 +318,7 @@ def build_world(platform):
            "report_id": report["id"], "payout_id": payout["id"], "request_id": recount["id"],
            "notification_id": notification["id"], "staff_id": staff["id"], "student_id": student_id,
            "attendance_id": uuid.uuid4().hex, "university_id": university_id, "code": "0" * 16,
-           "site_id": site_id}
+           "site_id": site_id, "signing_id": uuid.uuid4().hex, "link_key": "0" * 43}
     return headers, ids
 
 

@@ -3,11 +3,13 @@
 import { ApiError, api, get, post } from "../api.js";
 import { h, replace, today, uuid } from "../dom.js";
 import { signedDocument } from "../eds.js";
+import { mobileSigned } from "../egov-mobile.js";
 import { clearErrors, filled, form, showError, succeeded } from "../forms.js";
 import { date, dateTime, number, t, term } from "../i18n.js";
 import {
   actionButton, directionNames, directionOptions, notice, pagedList, progressBar, section, status, table, voucherOptions,
 } from "../components.js";
+import { checkIns, checkInScreen } from "./check-in.js";
 
 const IDEMPOTENCY_HEADER = "Idempotency-Key";
 
@@ -278,17 +280,24 @@ function reportAction(item, container) {
   const ready = Number(item.hours_confirmed) >= item.hours_required && !item.open_disputes
     && [null, undefined, "rejected"].includes(item.report_status);
   if (!ready) return "";
-  return actionButton(t("report.submit"), async () => {
+  return [actionButton(t("report.submit"), async () => {
     // the report's PDF, signed by the organisation's EDS (registry verifies it against the site's BIN)
     const pdf = await api("GET", `/placements/${item.placement_id}/report-document`, { raw: true });
     const signature = await signedDocument(await pdf.arrayBuffer(), true);
     await post("/reports", { placement_id: item.placement_id, signature });
     await reports(container);
-  }, { className: "primary submit-report" });
+  }, { className: "primary submit-report" }), actionButton(t("egov.submitReport"), async () => {
+    // the same PDF, signed in eGov Mobile or eGov Business by QR, then submitted as above
+    const { signature } = await mobileSigned("report", { placement_id: item.placement_id });
+    await post("/reports", { placement_id: item.placement_id, signature });
+    await reports(container);
+  }, { className: "secondary submit-report-egov" })];
 }
 
 export default [
   { path: "attendance", title: "nav.attendance", render: attendance },
+  { path: "check-in", title: "nav.checkInScreen", render: checkInScreen },
+  { path: "check-ins", title: "nav.checkIns", render: checkIns },
   { path: "projects", title: "nav.siteProjects", render: projects },
   { path: "applicants", title: "nav.applicants", render: applicants },
   { path: "disputes", title: "nav.disputes", render: disputes },

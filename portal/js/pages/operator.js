@@ -7,14 +7,27 @@ import { form, succeeded } from "../forms.js";
 import { date, dateTime, money, number, t, term } from "../i18n.js";
 import { actionButton, directionNames, notice, pagedList, regionNames, section, status, table } from "../components.js";
 
+const RISK_FLAGS = ["few_logging_days", "same_minute", "corrected_after_dispute", "same_surname", "minimum_time_site"];
+
 async function reports(container) {
   const list = h("div", { id: "report-queue" });
   const filter = h("select", { id: "report-status", onchange: () => load() },
     ["submitted", "accepted", "rejected"].map((value) => h("option", { value }, term("report", value))));
+  // Risk flags: any, flagged, unflagged, or one flag; flagged reports are reviewed one by one.
+  const flags = h("select", { id: "report-flags", onchange: () => load() },
+    [["", t("filter.any")], ["true", t("report.flagged")], ["false", t("report.unflagged")],
+      ...RISK_FLAGS.map((code) => [code, term("riskFlag", code)])]
+      .map(([value, text]) => h("option", { value }, text)));
+  const flagQuery = () => (RISK_FLAGS.includes(flags.value) ? { flag: flags.value } : { flagged: flags.value });
+  const outcome = h("div", { id: "bulk-outcome" });
   const directions = await directionNames();
   const regions = await regionNames();
-  const load = () => pagedList(list, (offset) => get("/reports", { status: filter.value, limit: 20, offset }),
-    (items) => table([
+  let shown = [];
+  const load = () => pagedList(list, (offset) => get("/reports", {
+    status: filter.value, ...flagQuery(), sort: "flags", limit: 20, offset }),
+  (items) => {
+    shown = items;
+    return table([
       { label: "field.student", value: (item) => item.student_name },
       { label: "field.site", value: (item) => [item.organisation_name, h("br"), h("small", { class: "muted" },
         `${item.site_name} · ${regions[item.region] || item.region}`)] },
@@ -24,9 +37,23 @@ async function reports(container) {
       { label: "field.submitted", value: (item) => dateTime(item.submitted_at) },
       { label: "field.status", value: (item) => [status("report", item.status),
         item.reason ? h("small", { class: "muted" }, ` ${item.reason}`) : null] },
+      { label: "report.flags", value: (item) => h("ul", { class: "flags" },
+        (item.flags || []).map((flag) => h("li", { "data-flag": flag.code }, flag.reason)),
+        item.sampled ? h("li", { "data-flag": "sampled" }, t("report.sampled")) : null) },
       { label: "common.actions", value: (item) => reviewActions(item, load) },
-    ], items, { rowKey: (item) => item.id, empty: "report.none" }));
-  replace(container, h("label", { class: "filter" }, t("field.status"), " ", filter), list);
+    ], items, { rowKey: (item) => item.id, empty: "report.none" });
+  });
+  // Accepts the routine reports on screen in one request; the answer counts the refused rows.
+  const acceptShown = actionButton(t("report.acceptUnflagged"), async () => {
+    const ids = shown.filter((item) => item.status === "submitted" && !item.flags.length && !item.sampled)
+      .map((item) => item.id);
+    if (!ids.length) return replace(outcome, notice(t("report.noneUnflagged")));
+    const answer = await post("/reports/reviews", { report_ids: ids });
+    replace(outcome, notice(t("report.bulkAccepted", { accepted: answer.accepted, refused: answer.refused })));
+    await load();
+  }, { className: "primary", id: "accept-unflagged" });
+  replace(container, h("label", { class: "filter" }, t("field.status"), " ", filter),
+    h("label", { class: "filter" }, t("report.flags"), " ", flags), acceptShown, outcome, list);
   await load();
 }
 

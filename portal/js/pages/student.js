@@ -8,6 +8,7 @@ import {
   section, status, table, voucherNames, voucherOptions,
 } from "../components.js";
 import { signedChange } from "../step-up.js";
+import { studentCheckIn } from "./check-in.js";
 
 const PAGE = 10;
 
@@ -254,6 +255,7 @@ export default [
   { path: "projects", title: "nav.projects", render: projects },
   { path: "applications", title: "nav.applications", render: applications },
   { path: "hours", title: "nav.hours", render: hours },
+  { path: "check-in", title: "nav.checkIn", render: studentCheckIn },
   { path: "payouts", title: "nav.payouts", render: payouts },
   { path: "credits", title: "nav.credits", render: credits },
   { path: "profile", title: "nav.profile", render: profile },

@@ -6,6 +6,7 @@ from werkzeug.wrappers import Response
 from common import messages
 from common.contracts import timesheet as contracts
 from common.contracts.registry import SignatureVerdictOut, SignatureVerifyIn
+from common.errors import Conflict
 from gateway.http import route, rows_in_language
 from gateway.qr import qr_svg
 
@@ -139,9 +140,17 @@ class TimesheetRoutes:
            tag=TAG, body=contracts.ReportIn, response=contracts.ReportDetailOut, status=201,
            errors=(400, 403, 404, 409, 422))
     def submit_report(self, request, body):
-        on_record = self.timesheet.report_submitted_with(body["placement_id"], body["signature"])
-        if on_record is not None:  # sent again after its answer was lost: the report it made
+        try:
+            return self._submit_signed_report(body)
+        except Conflict:
+            # the same signed report sent again (its answer lost, or while it was still on its way):
+            # the report it made, once that submission has committed
+            on_record = self.timesheet.report_submitted_with(body["placement_id"], body["signature"])
+            if on_record is None:
+                raise
             return on_record
+
+    def _submit_signed_report(self, body):
         # timesheet renders the PDF, registry (which holds the trust store) verifies the signature
         # over it, timesheet keeps it with the report if the PDF is still the same
         document = self.timesheet.report_document(body["placement_id"])

@@ -3,19 +3,17 @@
 `Database` is a small dependency provider: one engine per container, one session per worker,
 closed when the worker ends. Each service declares its models on its own `DeclarativeBase`.
 """
-import datetime as dt
 import hashlib
 
 import eventlet.patcher
 from nameko.extensions import DependencyProvider
-from sqlalchemy import create_engine, event, func, select, text
+from sqlalchemy import CheckConstraint, create_engine, event, func, select, text
 from sqlalchemy.orm import sessionmaker
 
+from common.context import CONTEXT_DATA_KEY
 from common.ids import is_id
 
 DATABASE_URL_KEY = "DATABASE_URL"
-# session.info key holding the worker's context data (request id), read by `common.outbox`.
-CONTEXT_DATA_KEY = "context_data"
 
 if eventlet.patcher.is_monkey_patched("socket"):
     # psycopg2 waits in C; this makes it yield to other green threads instead.
@@ -45,11 +43,12 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.close()
 
 
-def as_utc(moment):
-    """A stored instant with its time zone: SQLite hands back UTC instants without one."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.timezone.utc)
-    return moment
+def states_check(states, column="status"):
+    """The table constraint keeping `column` to the values of `states` (a `common.domain.State`), for
+    a model's `__table_args__`; the service's migration adds the same constraint."""
+    values = ", ".join(f"'{state.value}'" for state in states)
+    name = "".join("_" + c.lower() if c.isupper() and i else c.lower() for i, c in enumerate(states.__name__))
+    return CheckConstraint(f"{column} IN ({values})", name=f"{column}_is_{name}")
 
 
 def find(session, model, id_, lock=False):

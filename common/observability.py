@@ -22,8 +22,8 @@ from nameko.timer import Timer
 from nameko.web.handlers import HttpRequestHandler
 
 from common import logs, metrics
+from common.context import REQUEST_ID
 from common.errors import DomainError
-from common.outbox import REQUEST_ID
 
 log = logging.getLogger("student_voucher.access")
 METRICS_PORT_ENV = "METRICS_PORT"

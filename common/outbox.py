@@ -29,17 +29,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from common import metrics
+from common.clock import utcnow
+from common.context import REQUEST_ID, request_id_of
 from common.contracts.base import occurred_at
-from common.db import CONTEXT_DATA_KEY, DATABASE_URL_KEY, make_engine
+from common.db import DATABASE_URL_KEY, make_engine
 from common.delivery import ReliableEventHandler
 
 log = logging.getLogger(__name__)
-REQUEST_ID = "request_id"
 DIALECT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
-
-
-def utcnow():
-    return dt.datetime.now(dt.timezone.utc)
 
 
 class OutboxEventMixin:
@@ -67,7 +64,7 @@ def record_event(session, outbox_model, event_type, data, request_id=None):
 
     The event carries `request_id`, by default the request id of the worker that owns `session`."""
     if request_id is None:
-        request_id = session.info.get(CONTEXT_DATA_KEY, {}).get(REQUEST_ID)
+        request_id = request_id_of(session)
     event_id = uuid.uuid4().hex
     now = utcnow()
     envelope = {

@@ -21,10 +21,10 @@ from werkzeug.wrappers import Request, Response
 
 from common import messages
 from common.auth import CONTEXT_KEY, read_token, verifying_keys
+from common.context import REQUEST_ID
 from common.contracts.base import shared
 from common.errors import DomainError, ServiceUnavailable, ValidationFailed
 from common.errors import NotFound as NoSuchRecord
-from common.outbox import REQUEST_ID
 from common.validation import load
 
 log = logging.getLogger(__name__)
@@ -150,6 +150,8 @@ class RouteSpec:
     public: bool = False
     errors: tuple = field(default_factory=tuple)
     produces: str = JSON_TYPE
+    dumped: bool = False
+    handler: object = None  # the route's own function, before `route` wraps it
 
 
 ROUTES = []
@@ -192,14 +194,20 @@ def shaped(schema, answer):
 
 
 def route(method, path, *, summary, tag, body=None, query=None, response=None, many=False, status=200,
-          public=False, errors=(), produces=JSON_TYPE):
+          public=False, errors=(), produces=JSON_TYPE, dumped=False):
     """Declare a gateway route: an HTTP entrypoint whose handler gets validated `body`/`query`
-    and returns data shaped by `response` (or a werkzeug Response as it is)."""
+    and returns data shaped by `response` (or a werkzeug Response as it is).
+
+    `dumped=True`: the service answers already dumped through `response` (its own contract, dumped
+    once where the answer is made), so the gateway passes the answer on as it comes, neither loading
+    nor dumping it again; `response` still documents it in the OpenAPI document."""
     spec = RouteSpec(method, path, summary, tag, body, query, response, many, status, public, errors,
-                     produces)
+                     produces, dumped)
     ROUTES.append(spec)
 
     def decorate(handler):
+        spec.handler = handler
+
         @functools.wraps(handler)
         def entrypoint(self, request, **path_values):
             if not public:
@@ -214,7 +222,7 @@ def route(method, path, *, summary, tag, body=None, query=None, response=None, m
             result = handler(self, request, **kwargs)
             if isinstance(result, Response):
                 return result
-            if response is not None:
+            if response is not None and not dumped:
                 result = shaped(shared(response, many), result)
             return Response(json.dumps(result, ensure_ascii=False), status=status, mimetype=JSON_TYPE)
 

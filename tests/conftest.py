@@ -138,18 +138,24 @@ def platform(rabbit_config, web_config, service_databases, container_factory, ba
 
 
 @pytest.fixture
-def consumers(database_factory):
-    """`consumers(ServiceClass)`: the service's event consumers on a fresh database of its own, without
-    a broker (`tests/consumers.py`)."""
-    from tests.consumers import Consumers
+def interface(database_factory):
+    """`interface(ServiceClass)`: the service's entrypoints and consumers, each call a nameko worker of
+    its own, on a fresh database of the service's, without a broker (`tests/interface.py`)."""
+    from tests.interface import Interface
     made = []
 
     def make(service_cls):
         url = database_factory.create(service_cls.name)
-        made.append((Consumers(service_cls, url), url))
+        made.append((Interface(service_cls, url), url))
         return made[-1][0]
 
     yield make
-    for consumers_, url in made:
-        consumers_.close()
+    for interface_, url in made:
+        interface_.close()
         database_factory.drop(url)
+
+
+@pytest.fixture
+def consumers(interface):
+    """`consumers(ServiceClass)`: the same, for tests of the service's event consumers (`tests/consumers.py`)."""
+    return interface

@@ -40,8 +40,8 @@ class Consumers:
 
     def __init__(self, service_cls, database_url):
         self.engine = make_engine(database_url)
-        self.session = Session(self.engine, expire_on_commit=False)
-        self.service = worker_factory(service_cls, db=self.session)
+        self.worker_session = Session(self.engine, expire_on_commit=False)
+        self.service = worker_factory(service_cls, db=self.worker_session)
         self.by_event = {}
         for name in dir(service_cls):
             for entrypoint in getattr(getattr(service_cls, name), ENTRYPOINT_EXTENSIONS_ATTR, ()):
@@ -51,12 +51,12 @@ class Consumers:
     def deliver(self, *envelopes):
         for one in envelopes:
             self.by_event[one["event_type"]](one)
-            self.session.expunge_all()  # each delivery is a worker of its own, with nothing cached
+            self.worker_session.expunge_all()  # each delivery is a worker of its own, with nothing cached
 
     def read(self):
         """A session for assertions."""
         return Session(self.engine)
 
     def close(self):
-        self.session.close()
+        self.worker_session.close()
         self.engine.dispose()

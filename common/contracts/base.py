@@ -28,6 +28,12 @@ def shared(schema_cls, many=False):
     return schema_cls(many=many)
 
 
+def values_of(contract_cls, record, **given):
+    """The values of `contract_cls`'s fields read from `record`'s attributes, but for those `given`:
+    a payload built from the one declaration of its fields, not from a list of names beside it."""
+    return {name: given[name] if name in given else getattr(record, name) for name in contract_cls._declared_fields}
+
+
 @dataclass(frozen=True)
 class EventType:
     source: str

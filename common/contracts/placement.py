@@ -1,17 +1,64 @@
 """Placement's RPC payloads and the events it publishes: projects, applications, interviews, placements."""
+import enum
+
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from common.contracts.base import (ONE_LINE, Contract, EventType, PageQuery, direction_field, page_of, region_field,
                                    text_field, voucher_kind_field)
+from common.domain import State
 
 SOURCE = "placement"
 
 LANGUAGES = ("kk", "ru")
-PROJECT_STATUSES = ("open", "paused", "closed")
-APPLICATION_STATUSES = ("applied", "waitlisted", "offered", "accepted", "rejected", "no_show", "withdrawn",
-                        "superseded")
-OUTCOMES = ("accepted", "rejected", "no_show")
-PLACEMENT_STATUSES = ("active", "completed", "withdrawn", "cancelled")
+
+
+# States, declared once: the contracts take their values, placement's rules their transitions, its
+# tables a CHECK constraint of their values.
+
+class OrganisationStatus(State):
+    """Registry's word on an organisation, as its events tell placement."""
+    PENDING = "pending"
+    ACCREDITED = "accredited"
+    SUSPENDED = "suspended"
+    REJECTED = "rejected"
+
+
+class ProjectStatus(State):
+    OPEN = "open"
+    PAUSED = "paused"
+    CLOSED = "closed"
+    TRANSITIONS = enum.nonmember({OPEN: {PAUSED, CLOSED}, PAUSED: {OPEN, CLOSED}, CLOSED: set()})
+
+
+class ApplicationStatus(State):
+    APPLIED = "applied"
+    WAITLISTED = "waitlisted"
+    OFFERED = "offered"  # a place freed for it from the waitlist is reserved for it
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    NO_SHOW = "no_show"
+    WITHDRAWN = "withdrawn"
+    SUPERSEDED = "superseded"  # the student was placed with this voucher kind elsewhere
+    TRANSITIONS = enum.nonmember({
+        APPLIED: {ACCEPTED, REJECTED, NO_SHOW, WITHDRAWN, SUPERSEDED},
+        WAITLISTED: {OFFERED, WITHDRAWN, SUPERSEDED},
+        OFFERED: {ACCEPTED, REJECTED, NO_SHOW, WITHDRAWN, SUPERSEDED},
+    })
+
+
+class PlacementStatus(State):
+    ACTIVE = "active"
+    # The report was accepted (timesheet's `report.accepted`): the voucher is earned and the placement over.
+    COMPLETED = "completed"
+    WITHDRAWN = "withdrawn"
+    CANCELLED = "cancelled"
+    TRANSITIONS = enum.nonmember({ACTIVE: {COMPLETED, WITHDRAWN, CANCELLED}})
+
+
+PROJECT_STATUSES = tuple(ProjectStatus)
+APPLICATION_STATUSES = tuple(ApplicationStatus)
+OUTCOMES = (ApplicationStatus.ACCEPTED, ApplicationStatus.REJECTED, ApplicationStatus.NO_SHOW)
+PLACEMENT_STATUSES = tuple(PlacementStatus)
 PROJECT_SORTS = ("starts_on", "-starts_on", "free_places", "-free_places", "created_at", "-created_at",
                  "title")
 
@@ -169,22 +216,26 @@ class PlacementEndIn(Contract):
     reason = text_field(3, 1000, multiline=True, required=True)
 
 
-class PlacementOut(Contract):
+class PlacementFacts(Contract):
+    """What a placement is, declared once: its API answer and its `placement.started` event both carry these."""
+    student_id = fields.String(required=True)
+    student_name = fields.String(required=True)
+    university_id = fields.String(required=True)
+    project_id = fields.String(required=True)
+    project_title = fields.String(required=True)
+    direction = direction_field(required=True)
+    site_id = fields.String(required=True)
+    organisation_id = fields.String(required=True)
+    region = region_field(required=True)
+    voucher_kind = voucher_kind_field(required=True)
+    hours_required = fields.Integer(required=True)
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+
+
+class PlacementOut(PlacementFacts):
     id = fields.String()
     application_id = fields.String()
-    student_id = fields.String()
-    student_name = fields.String()
-    university_id = fields.String()
-    project_id = fields.String()
-    project_title = fields.String()
-    direction = fields.String()
-    site_id = fields.String()
-    organisation_id = fields.String()
-    region = fields.String()
-    voucher_kind = fields.String()
-    hours_required = fields.Integer()
-    starts_on = fields.Date()
-    ends_on = fields.Date()
     status = fields.String()
     end_reason = fields.String(allow_none=True)
     created_at = fields.DateTime()
@@ -212,23 +263,10 @@ class PlacementCounts(Contract):
 
 # Events
 
-class PlacementStarted(Contract):
+class PlacementStarted(PlacementFacts):
     placement_id = fields.String(required=True)
-    student_id = fields.String(required=True)
-    student_name = fields.String(required=True)
-    university_id = fields.String(required=True)
-    project_id = fields.String(required=True)
-    project_title = fields.String(required=True)
-    direction = direction_field(required=True)
-    site_id = fields.String(required=True)
     site_name = fields.String(required=True)
-    organisation_id = fields.String(required=True)
     organisation_name = fields.String(required=True)
-    region = region_field(required=True)
-    voucher_kind = voucher_kind_field(required=True)
-    hours_required = fields.Integer(required=True)
-    starts_on = fields.Date(required=True)
-    ends_on = fields.Date(required=True)
 
 
 class PlacementEnded(Contract):

@@ -1,8 +1,13 @@
-"""Placement: projects and their search, applications, interviews, placements and their counts."""
+"""Placement: projects and their search, applications, interviews, placements and their counts.
+
+Placement dumps every answer through its contract itself: these routes pass them on as they come."""
+import functools
+
 from common.contracts import placement as contracts
-from gateway.http import route
+from gateway.http import route as gateway_route
 
 TAG = "placement"
+route = functools.partial(gateway_route, dumped=True)
 
 
 class PlacementRoutes:

@@ -2,6 +2,7 @@
 only). Figures by region × direction and by ISO week, against the annual target, and as CSV or XLSX."""
 
 from common.auth import Caller
+from common.clock import utcnow
 from common.contracts import credits as credit_events
 from common.contracts import payments as payment_events
 from common.contracts import placement as placement_events
@@ -9,7 +10,7 @@ from common.contracts import registry as registry_events
 from common.contracts import timesheet as timesheet_events
 from common.contracts.coverage import CoverageFile, CoverageQuery
 from common.db import Database
-from common.outbox import handles, utcnow
+from common.outbox import handles
 from common.rpc import rpc
 from common.service import HealthMixin
 from common.validation import load

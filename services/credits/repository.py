@@ -4,10 +4,11 @@ import secrets
 
 from sqlalchemy import select
 
+from common.clock import as_utc, utcnow
 from common.contracts import credits as contract
-from common.db import as_utc, find, page
+from common.db import find, page
 from common.ids import new_id
-from common.outbox import record_event, utcnow
+from common.outbox import record_event
 from services.credits import rules
 from services.credits.models import Certificate, OutboxEvent, Payout, RecountRequest, Student, University
 

@@ -24,8 +24,8 @@ from email.utils import formatdate
 from nameko.extensions import DependencyProvider
 from sqlalchemy.orm import sessionmaker
 
+from common.clock import utcnow
 from common.db import DATABASE_URL_KEY, make_engine
-from common.outbox import utcnow
 from services.notifications import repository, rules
 
 log = logging.getLogger(__name__)

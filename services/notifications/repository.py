@@ -4,9 +4,9 @@ import datetime as dt
 
 from sqlalchemy import and_, false, func, or_, select, update
 
-from common.db import as_utc, page
+from common.clock import as_utc, utcnow
+from common.db import page
 from common.ids import new_id
-from common.outbox import utcnow
 from services.notifications import rules
 from services.notifications.models import Contact, Mail, Notification
 

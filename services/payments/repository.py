@@ -5,10 +5,11 @@ from decimal import Decimal
 from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from common.clock import utcnow
 from common.contracts import payments as contracts
 from common.db import find, page
 from common.ids import new_id
-from common.outbox import record_event, utcnow
+from common.outbox import record_event
 from services.payments import iso20022, rules
 from services.payments.bank import DUPLICATE
 from services.payments.models import (BankFile, BankMessage, BankStatement, LedgerEntry, OutboxEvent, Payout,

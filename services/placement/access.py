@@ -66,3 +66,9 @@ def own_record(principal, record, what):
     if record is None or record.student_id != principal.user_id:
         raise NotFound(f"no such {what}")
     return record
+
+
+def found(record, what):
+    if record is None:
+        raise NotFound(f"no such {what}")
+    return record

@@ -5,6 +5,8 @@ import datetime as dt
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from common.contracts.placement import ApplicationStatus, OrganisationStatus, PlacementStatus, ProjectStatus
+from common.db import states_check
 from common.outbox import OutboxEventMixin, ProcessedEventMixin
 
 
@@ -23,11 +25,12 @@ class ProcessedEvent(ProcessedEventMixin, Base):
 class Organisation(Base):
     """Read model fed by registry's organisation events: may its sites publish projects?"""
     __tablename__ = "organisations"
+    __table_args__ = (states_check(OrganisationStatus),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     region: Mapped[str | None] = mapped_column(String(8))
-    status: Mapped[str] = mapped_column(String(16))  # pending | accredited | suspended | rejected
+    status: Mapped[str] = mapped_column(String(16))
     # When registry recorded the event that set `status`, and its id: an older event never overwrites it.
     status_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     status_event_id: Mapped[str | None] = mapped_column(String(32))
@@ -49,7 +52,8 @@ class Site(Base):
 
 class Project(Base):
     __tablename__ = "projects"
-    __table_args__ = (CheckConstraint("places_held >= 0 AND places_held <= places", name="places_held_in_range"),)
+    __table_args__ = (CheckConstraint("places_held >= 0 AND places_held <= places", name="places_held_in_range"),
+                      states_check(ProjectStatus))
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), index=True)
@@ -78,6 +82,7 @@ class Project(Base):
 
 class Application(Base):
     __tablename__ = "applications"
+    __table_args__ = (states_check(ApplicationStatus),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), index=True)
@@ -115,6 +120,7 @@ class Placement(Base):
         # Backstop of the voucher rule: one placement per student and voucher kind unless it ended early.
         Index("uq_placements_student_voucher", "student_id", "voucher_kind", unique=True,
               postgresql_where=text("status = 'active'"), sqlite_where=text("status = 'active'")),
+        states_check(PlacementStatus),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)

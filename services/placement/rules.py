@@ -11,22 +11,18 @@ place is reserved for that student, who books an interview like any applicant; a
 the reserved place.
 """
 from common import programme
+from common.contracts.placement import ApplicationStatus, OrganisationStatus, PlacementStatus, ProjectStatus
 from common.errors import Conflict, RuleViolation
 
-ORGANISATION_ACCREDITED = "accredited"
 
-OPEN, PAUSED, CLOSED = "open", "paused", "closed"
-PROJECT_TRANSITIONS = {OPEN: {PAUSED, CLOSED}, PAUSED: {OPEN, CLOSED}, CLOSED: set()}
+ORGANISATION_ACCREDITED = OrganisationStatus.ACCREDITED
+OPEN, PAUSED, CLOSED = ProjectStatus
+APPLIED, WAITLISTED, OFFERED, ACCEPTED, REJECTED, NO_SHOW, WITHDRAWN, SUPERSEDED = ApplicationStatus
 
-APPLIED, WAITLISTED, OFFERED = "applied", "waitlisted", "offered"
-ACCEPTED, REJECTED, NO_SHOW = "accepted", "rejected", "no_show"
-WITHDRAWN, SUPERSEDED = "withdrawn", "superseded"
 IN_PROGRESS = (APPLIED, WAITLISTED, OFFERED)  # an application still waiting for its outcome
 INTERVIEWABLE = (APPLIED, OFFERED)  # may book an interview and be decided
 
-PLACEMENT_ACTIVE, PLACEMENT_WITHDRAWN, PLACEMENT_CANCELLED = "active", "withdrawn", "cancelled"
-# The report was accepted (timesheet's `report.accepted`): the voucher is earned and the placement over.
-PLACEMENT_COMPLETED = "completed"
+PLACEMENT_ACTIVE, PLACEMENT_COMPLETED, PLACEMENT_WITHDRAWN, PLACEMENT_CANCELLED = PlacementStatus
 # A voucher is held while its placement runs and once it is earned; one that ended early frees it.
 HOLDS_VOUCHER = (PLACEMENT_ACTIVE, PLACEMENT_COMPLETED)
 
@@ -60,8 +56,7 @@ def check_publishable(organisation_status, site_directions, site_online, directi
 
 
 def check_project_transition(current, new):
-    if new not in PROJECT_TRANSITIONS[current]:
-        raise RuleViolation(f"a {current} project cannot become {new}", {"status": [f"not allowed from {current}"]})
+    ProjectStatus.check_transition(current, new, "project")
 
 
 def held_voucher_kinds(placements, year):

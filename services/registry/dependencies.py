@@ -14,7 +14,7 @@ import datetime as dt
 
 from nameko.extensions import DependencyProvider
 
-from common.outbox import utcnow
+from common.clock import utcnow
 from services.registry import eds
 
 

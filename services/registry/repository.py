@@ -7,11 +7,12 @@ from sqlalchemy import delete, or_, select, update
 
 from common import programme
 from common.auth import ADMIN, COORDINATOR, REGIONAL_OFFICERS, Principal
+from common.clock import utcnow
 from common.contracts import registry as events
 from common.db import page
 from common.errors import Unauthenticated
 from common.ids import new_id
-from common.outbox import record_event, utcnow
+from common.outbox import record_event
 from services.registry import rules
 from services.registry.models import (AgreementSignature, AuditEntry, LoginChallenge, MobileSigning, Organisation,
                                       OutboxEvent, RefreshToken, Region, Site, SiteDirection, StaffUser, Student, University)

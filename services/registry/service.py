@@ -12,6 +12,7 @@ from nameko.timer import timer
 
 from common.auth import (ADMIN, COORDINATOR, REGISTRAR, SCOPE_KEYS, STEP_UP_TTL_SECONDS, STUDENT, Caller, Principal,
                          TokenSigner, canonical_json)
+from common.clock import as_utc, utcnow
 from common.contracts.registry import (AgreementOut, AgreementVerifyIn, AuditPage, AuditQuery, ChallengeOut,
                                        ChallengeQuery, DocumentSignatureIn, EgovApi1Out, EgovDocuments,
                                        KeptSignatureIn, LoginIn, MobileSigningOut, MobileSigningStart,
@@ -20,9 +21,9 @@ from common.contracts.registry import (AgreementOut, AgreementVerifyIn, AuditPag
                                        SiteOut, SitePage, SiteQuery, StaffIn, StaffOut, StaffPage, StaffPatch,
                                        StaffQuery, StepUpIn, StepUpOut, StudentOut, StudentPatch, TokenOut,
                                        UniversityIn, UniversityOut)
-from common.db import Database, as_utc, find
+from common.db import Database, find
 from common.errors import Conflict, Forbidden, Gone, NotFound, RuleViolation, Unauthenticated, ValidationFailed
-from common.outbox import OutboxRelay, utcnow
+from common.outbox import OutboxRelay
 from common.rpc import rpc
 from common.service import HealthMixin
 from common.validation import load

@@ -8,11 +8,12 @@ from decimal import Decimal
 from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from common.clock import as_utc, utcnow
 from common.contracts import timesheet as contracts
-from common.db import as_utc, page, serialise
+from common.db import page, serialise
 from common.errors import Conflict, NotFound
 from common.ids import new_id
-from common.outbox import record_event, utcnow
+from common.outbox import record_event
 from services.timesheet import risk, rules
 from services.timesheet.models import (
     Attendance, CheckInCodeUse, HourEntry, IdempotentRequest, OutboxEvent, Placement, PlacementEnding, Report,

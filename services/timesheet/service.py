@@ -11,11 +11,12 @@ from sqlalchemy.exc import IntegrityError
 from common.auth import (
     ADMIN, COORDINATOR, MINISTRY, MIO_OFFICER, NVS_OFFICER, OPERATOR, STUDENT, Caller,
 )
+from common.clock import as_utc, utcnow
 from common.contracts import placement as placement_events
 from common.contracts import timesheet as contracts
 from common.db import Database
 from common.errors import Conflict, Forbidden, NotFound, RuleViolation, ValidationFailed, row_result
-from common.outbox import OutboxRelay, handles, utcnow
+from common.outbox import OutboxRelay, handles
 from common.rpc import rpc
 from common.service import HealthMixin
 from common.validation import load
@@ -38,16 +39,6 @@ def visibility(principal, model):
     if principal.has(MIO_OFFICER, NVS_OFFICER) and hasattr(model, "region"):
         return [model.region == principal.region]
     raise Forbidden("timesheets are open to students, their sites and the Operator")
-
-
-def as_utc(moment):
-    """SQLite hands back naive UTC datetimes; PostgreSQL and clients aware ones. All as aware UTC."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.timezone.utc)
-    try:
-        return moment.astimezone(dt.timezone.utc)
-    except OverflowError:
-        raise ValidationFailed("the time is out of range", {"at": ["out of range"]})
 
 
 class TimesheetService(HealthMixin):

@@ -32,56 +32,56 @@ def free_places(platform, headers, project_id):
     return platform.http.get(f"/api/v1/projects/{project_id}", headers=headers).json()["free_places"]
 
 
-def test_a_freed_place_is_offered_to_the_first_on_the_waitlist(platform):
-    site_coordinator, _, _ = accredit(platform)
-    project = publish_project(platform, site_coordinator, places=1)
-    anar, bota, chingiz, dias = (student(platform, name=n) for n in ("Anar", "Bota", "Chingiz", "Dias"))
-    [on_anar] = interviewed(platform, site_coordinator, project["id"], [anar])
-    placement_id = decide(platform, site_coordinator, on_anar["id"], "accepted").json()["placement_id"]
+def test_a_freed_place_is_offered_to_the_first_on_the_waitlist(service):
+    site_coordinator, _, _ = accredit(service)
+    project = publish_project(service, site_coordinator, places=1)
+    anar, bota, chingiz, dias = (student(service, name=n) for n in ("Anar", "Bota", "Chingiz", "Dias"))
+    [on_anar] = interviewed(service, site_coordinator, project["id"], [anar])
+    placement_id = decide(service, site_coordinator, on_anar["id"], "accepted").json()["placement_id"]
 
     # The project is full: the next applicants wait in line.
-    on_bota, on_chingiz = apply(platform, bota, project["id"]), apply(platform, chingiz, project["id"])
+    on_bota, on_chingiz = apply(service, bota, project["id"]), apply(service, chingiz, project["id"])
     assert (on_bota["status"], on_bota["waitlist_position"]) == ("waitlisted", 1)
     assert (on_chingiz["status"], on_chingiz["waitlist_position"]) == ("waitlisted", 2)
-    [slot_id] = offer_slots(platform, site_coordinator, project["id"])
-    waiting = platform.http.post(f"/api/v1/applications/{on_bota['id']}/interview", json={"slot_id": slot_id},
+    [slot_id] = offer_slots(service, site_coordinator, project["id"])
+    waiting = service.http.post(f"/api/v1/applications/{on_bota['id']}/interview", json={"slot_id": slot_id},
                                  headers=bota)
     assert waiting.status_code == 422
-    assert offers_to(platform, on_bota) == offers_to(platform, on_chingiz) == []  # waiting students cannot book
+    assert offers_to(service, on_bota) == offers_to(service, on_chingiz) == []  # waiting students cannot book
 
     # Anar leaves: the place is offered to Bota and reserved for her; Chingiz moves up.
-    left = platform.http.post(f"/api/v1/placements/{placement_id}/withdraw", json={"reason": "Exams"}, headers=anar)
+    left = service.http.post(f"/api/v1/placements/{placement_id}/withdraw", json={"reason": "Exams"}, headers=anar)
     assert left.status_code == 200, left.text
-    assert status_of(platform, bota, on_bota["id"])["status"] == "offered"
-    assert status_of(platform, chingiz, on_chingiz["id"])["waitlist_position"] == 1
-    assert free_places(platform, site_coordinator, project["id"]) == 0
-    assert apply(platform, dias, project["id"])["status"] == "waitlisted"
-    assert offers_to(platform, on_bota) == [slot_time(platform, site_coordinator, project["id"], slot_id)]
+    assert status_of(service, bota, on_bota["id"])["status"] == "offered"
+    assert status_of(service, chingiz, on_chingiz["id"])["waitlist_position"] == 1
+    assert free_places(service, site_coordinator, project["id"]) == 0
+    assert apply(service, dias, project["id"])["status"] == "waitlisted"
+    assert offers_to(service, on_bota) == [slot_time(service, site_coordinator, project["id"], slot_id)]
 
     # Bota does not come to her interview: the place goes to Chingiz.
-    book(platform, bota, on_bota["id"], slot_id)
-    assert decide(platform, site_coordinator, on_bota["id"], "no_show").json()["status"] == "no_show"
-    assert status_of(platform, chingiz, on_chingiz["id"])["status"] == "offered"
-    [no_show] = outbox(platform, APPLICATION_DECIDED, application_id=on_bota["id"])
+    book(service, bota, on_bota["id"], slot_id)
+    assert decide(service, site_coordinator, on_bota["id"], "no_show").json()["status"] == "no_show"
+    assert status_of(service, chingiz, on_chingiz["id"])["status"] == "offered"
+    [no_show] = outbox(service, APPLICATION_DECIDED, application_id=on_bota["id"])
     assert (no_show["outcome"], no_show["reason"], no_show["placement_id"]) == ("no_show", None, None)
-    assert offers_to(platform, on_chingiz) == [None]  # the place is his; no slot is free yet
+    assert offers_to(service, on_chingiz) == [None]  # the place is his; no slot is free yet
 
     # Chingiz withdraws before any interview: the place goes to Dias, who is accepted on it.
-    assert platform.http.post(f"/api/v1/applications/{on_chingiz['id']}/withdraw", headers=chingiz).status_code == 200
-    on_dias = platform.http.get("/api/v1/applications", headers=dias).json()["items"][0]
+    assert service.http.post(f"/api/v1/applications/{on_chingiz['id']}/withdraw", headers=chingiz).status_code == 200
+    on_dias = service.http.get("/api/v1/applications", headers=dias).json()["items"][0]
     assert on_dias["status"] == "offered"
-    [slot_id] = offer_slots(platform, site_coordinator, project["id"])
-    assert offers_to(platform, on_dias) == [None, slot_time(platform, site_coordinator, project["id"], slot_id)]
-    book(platform, dias, on_dias["id"], slot_id)
-    dias_placement = decide(platform, site_coordinator, on_dias["id"], "accepted").json()["placement_id"]
-    assert free_places(platform, site_coordinator, project["id"]) == 0
+    [slot_id] = offer_slots(service, site_coordinator, project["id"])
+    assert offers_to(service, on_dias) == [None, slot_time(service, site_coordinator, project["id"], slot_id)]
+    book(service, dias, on_dias["id"], slot_id)
+    dias_placement = decide(service, site_coordinator, on_dias["id"], "accepted").json()["placement_id"]
+    assert free_places(service, site_coordinator, project["id"]) == 0
 
     # The coordinator cancels Dias's placement (she never came to work): with nobody waiting, the place is free.
-    cancelled = platform.http.post(f"/api/v1/placements/{dias_placement}/cancel", headers=site_coordinator,
+    cancelled = service.http.post(f"/api/v1/placements/{dias_placement}/cancel", headers=site_coordinator,
                                    json={"reason": "Did not come in the first two weeks"})
     assert cancelled.json()["status"] == "cancelled"
-    assert free_places(platform, site_coordinator, project["id"]) == 1
-    with platform.session("placement") as session:
+    assert free_places(service, site_coordinator, project["id"]) == 1
+    with service.session("placement") as session:
         events = session.scalars(select(OutboxEvent.envelope).where(
             OutboxEvent.event_type == PLACEMENT_WITHDRAWN.name).order_by(OutboxEvent.created_at)).all()
     assert [(e["data"]["placement_id"], e["data"]["reason"]) for e in events] == \

@@ -5,8 +5,9 @@ import uuid
 
 from sqlalchemy import func, select, update
 
+from common.clock import utcnow
 from common.contracts.registry import UNIVERSITY_ADDED
-from common.outbox import PROCESSED_EVENTS, prune, utcnow
+from common.outbox import PROCESSED_EVENTS, prune
 from services.credits.models import OutboxEvent, ProcessedEvent, University
 from services.credits.service import CreditsService
 from tests.consumers import at, envelope

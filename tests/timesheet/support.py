@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from common import programme
 from common.auth import COORDINATOR, OPERATOR, STUDENT
+from common.clock import utcnow
 from common.contracts.placement import PLACEMENT_STARTED
-from common.outbox import utcnow
 from services.registry.models import Organisation
 from services.timesheet import rules
 from services.timesheet.models import OutboxEvent, Placement

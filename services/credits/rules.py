@@ -208,7 +208,7 @@ def read_decisions(text, max_rows=MAX_DECISIONS_FILE_ROWS):
     delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
     decisions, problems, skipped, first_rows = [], {}, 0, {}
     try:
-        lines = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        lines = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
         header = [name.strip().lower() for name in next(lines, [])]
         missing = [name for name in ("request_id",) + DECISION_COLUMNS if name not in header]
         if missing:
@@ -219,6 +219,8 @@ def read_decisions(text, max_rows=MAX_DECISIONS_FILE_ROWS):
                 raise ValidationFailed(f"the file has more than {max_rows} rows: split it",
                                        {"file": [f"more than {max_rows} rows"]})
             values = {name: cells[i].strip() for i, name in enumerate(header) if i < len(cells)}
+            if not any(values.values()):  # an empty line, as spreadsheets leave at the end
+                continue
             if not any(values.get(name) for name in DECISION_COLUMNS):
                 skipped += 1
                 continue

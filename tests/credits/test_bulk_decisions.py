@@ -58,7 +58,7 @@ def test_bulk_confirmation_and_the_csv_round_trip_apply_each_decision_once(platf
     placements = [accept_report(platform, student_id, university, "h20", name=name)
                   for student_id, name in zip(students, NAMES)]
     second = accept_report(platform, students[0], university, "h50", name=NAMES[0])  # 2 + 5 for the first student
-    elsewhere = accept_report(platform, new_id(), other, "h20")
+    accept_report(platform, new_id(), other, "h20")  # another university's
     ids = {placement: item["id"] for placement, item in by_placement(wait_for_queue(platform, university, 6)).items()}
     a, b, c, d, e = (ids[placement] for placement in placements)
     elsewhere_id = wait_for_queue(platform, other, 1)["items"][0]["id"]

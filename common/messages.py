@@ -181,6 +181,27 @@ CATALOGUE = {
     "all {n} reports of the site completed in the minimum number of days": (
         "все {n} отчётов площадки выполнены за минимальное число дней",
         "алаңның барлық {n} есебі ең аз күнде орындалған"),
+    # credits: the registrar's decisions, many at once and by CSV
+    "no such re-count request": ("Нет такой заявки на перезачёт", "Мұндай қайта есептеу өтінімі жоқ"),
+    "this request is already {status}": ("Заявка уже в статусе {status}", "Өтінім әлдеқашан {status} күйінде"),
+    "give it for the request or once for all": ("укажите для заявки или один раз для всех",
+                                                "өтінім үшін немесе барлығына бір рет көрсетіңіз"),
+    "required to confirm": ("обязательно при подтверждении", "растағанда міндетті"),
+    "decided again: also on row {n}": ("решение повторяется: уже в строке {n}", "шешім қайталанады: {n}-жолда да бар"),
+    "{n} row(s) of the file are wrong: nothing was applied": (
+        "Ошибки в строках файла: {n}; ничего не применено", "Файл жолдарындағы қателер: {n}; ештеңе қолданылмады"),
+    "the file is not a CSV of the re-count queue: its header row lacks columns": (
+        "Файл — не CSV очереди перезачёта: в строке заголовков нет нужных столбцов",
+        "Файл қайта есептеу кезегінің CSV-і емес: тақырып жолында қажетті бағандар жоқ"),
+    "missing columns: {names}": ("нет столбцов: {names}", "бағандар жоқ: {names}"),
+    "the file has more than {n} rows: split it": ("В файле больше {n} строк: разделите его",
+                                                  "Файлда {n} жолдан көп: оны бөліңіз"),
+    "more than {n} rows": ("больше {n} строк", "{n} жолдан көп"),
+    "the file is not a readable CSV": ("Файл не читается как CSV", "Файл CSV ретінде оқылмайды"),
+    "the file is not UTF-8 text: save it as CSV UTF-8": (
+        "Файл не в кодировке UTF-8: сохраните его как «CSV UTF-8»", "Файл UTF-8 кодтауында емес: оны «CSV UTF-8» ретінде сақтаңыз"),
+    "not UTF-8": ("не UTF-8", "UTF-8 емес"),
+    "the body must be text/csv": ("тело запроса должно быть text/csv", "сұраныс денесі text/csv болуы керек"),
 }
 
 

@@ -436,6 +436,8 @@ class UniversityAdded(Contract):
 
 class StudentRegistered(Contract):
     student_id = fields.String(required=True)
+    iin = fields.String(load_default=None, allow_none=True,
+                        metadata={"description": "for the registrar's CSV of re-counts (credits)"})
     full_name = fields.String(required=True)
     university_id = fields.String(required=True)
     region = region_field(required=True)

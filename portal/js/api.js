@@ -67,13 +67,14 @@ function renewed(current) {
   return renewing;
 }
 
-// `raw` answers the fetch Response itself (for files); otherwise the parsed JSON body.
-export async function api(method, path, { body, query, headers = {}, raw = false } = {}) {
+// `raw` answers the fetch Response itself (for files); otherwise the parsed JSON body. A `contentType`
+// sends `body` (a file) as it is instead of as JSON.
+export async function api(method, path, { body, query, headers = {}, raw = false, contentType } = {}) {
   let current = session.get();
   const request = { method, headers: { Accept: "application/json", "Accept-Language": lang(), ...headers } };
   if (body !== undefined) {
-    request.headers["Content-Type"] = "application/json";
-    request.body = JSON.stringify(body);
+    request.headers["Content-Type"] = contentType || "application/json";
+    request.body = contentType ? body : JSON.stringify(body);
   }
   const send = () => {
     if (current) request.headers.Authorization = `Bearer ${current.token}`;

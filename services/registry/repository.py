@@ -215,7 +215,7 @@ def add_student(session, identity, person, data):
                       certificate_serial=identity.certificate_serial, created_at=now, updated_at=now)
     session.add(student)
     record_event(session, OutboxEvent, events.STUDENT_REGISTERED, {
-        "student_id": student.id, "full_name": student.full_name, "university_id": student.university_id,
+        "student_id": student.id, "iin": student.iin, "full_name": student.full_name, "university_id": student.university_id,
         "region": student.region, "email": student.email, "language": student.language})
     return student
 

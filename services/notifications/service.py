@@ -22,6 +22,7 @@ from services.notifications import repository, rules
 from services.notifications.mailer import MailSender
 
 DIGEST_STUDENTS_PER_TRANSACTION = 200
+DIGEST_HOUR = 8  # as config.yml's default
 
 
 class DigestTimer(Timer):
@@ -73,7 +74,7 @@ class NotificationsService(HealthMixin):
     def send_digests(self):
         """Each student's digest of the hours logged up to the latest day that is over (at
         `HOURS_DIGEST_HOUR` local time the next morning), a transaction per group of students."""
-        day = rules.due_day(utcnow(), int(self.config.get("HOURS_DIGEST_HOUR") or 0))
+        day = rules.due_day(utcnow(), int(self.config.get("HOURS_DIGEST_HOUR", DIGEST_HOUR)))
         while True:
             with self.db.begin():
                 students = repository.students_due(self.db, day, DIGEST_STUDENTS_PER_TRANSACTION)

@@ -110,7 +110,7 @@ class SeasonReport:
         total = sum(len(phase.latencies_ms) for phase in self.phases)
         lines += ["", f"{self.students} students, {total} requests in {self.wall_seconds:.1f} s wall time "
                       f"({total / max(self.wall_seconds, 1e-9):.1f} req/s overall)",
-                  "peak memory of each process:", *(self.memory_lines or ["  (no process ids given)"]),
+                  "peak memory and CPU time of each process:", *(self.memory_lines or ["  (no process ids given)"]),
                   "peak queue depths on the broker:", *(self.queue_lines or ["  (not sampled)"]),
                   "correctness: " + ("every student paid the right amount once, with the right credits"
                                      if self.ok else f"{len(self.problems)} problems")]

@@ -47,6 +47,18 @@ class Site(Base):
     online: Mapped[bool] = mapped_column(Boolean)
 
 
+class Enrolment(Base):
+    """Read model fed by registry's `student.enrolment_changed`: may the student apply? (No row: never
+    confirmed.) The highest `version` wins, whatever order the events arrive in."""
+    __tablename__ = "enrolments"
+
+    student_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    university_id: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer)
+
+
 class Project(Base):
     __tablename__ = "projects"
     __table_args__ = (CheckConstraint("places_held >= 0 AND places_held <= places", name="places_held_in_range"),)

@@ -17,8 +17,8 @@ from common.errors import Conflict
 from common.ids import is_id, new_id
 from common.outbox import record_event, utcnow
 from services.placement import access, rules
-from services.placement.models import (Application, InterviewSlot, Organisation, OutboxEvent, Placement,
-                                       Project, Site)
+from services.placement.models import (Application, Enrolment, InterviewSlot, Organisation, OutboxEvent,
+                                       Placement, Project, Site)
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,17 @@ def save_site(session, organisation_id, site):
     session.merge(Site(id=site["site_id"], organisation_id=organisation_id, name=site["name"],
                        address=site["address"], city=site["city"], region=site["region"],
                        directions=list(site["directions"]), online=site["online"]))
+
+
+def save_enrolment(session, data):
+    """Registry's enrolment of a student, unless a higher version of it is known already."""
+    enrolment = session.get(Enrolment, data["student_id"], with_for_update=True)
+    if enrolment is None:
+        session.add(Enrolment(student_id=data["student_id"], university_id=data["university_id"],
+                              status=data["status"], reason=data["reason"], version=data["version"]))
+    elif data["version"] > enrolment.version:
+        enrolment.university_id, enrolment.status, enrolment.reason, enrolment.version = (
+            data["university_id"], data["status"], data["reason"], data["version"])
 
 
 # Projects

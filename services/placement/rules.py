@@ -86,6 +86,15 @@ def check_can_apply(project_status, voucher_kind, held_kinds, has_application_in
         raise Conflict("the student already has an application in progress for this project")
 
 
+def check_enrolled(status, reason=None):
+    """A student applies once their university's registrar has confirmed their enrolment (registry's
+    `student.enrolment_changed`; None: never confirmed). Browsing needs no enrolment."""
+    if status != "confirmed":
+        why = f"refused: {reason}" if status == "refused" and reason else (status or "pending")
+        raise RuleViolation("your enrolment is not confirmed by your university's registrar: you may browse "
+                            "projects, and apply once it is confirmed", {"enrolment": [why]})
+
+
 def status_on_applying(free):
     return APPLIED if free > 0 else WAITLISTED
 

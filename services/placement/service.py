@@ -12,7 +12,7 @@ from common.rpc import rpc
 from common.service import HealthMixin
 from common.validation import load
 from services.placement import access, repository, rules
-from services.placement.models import Organisation, OutboxEvent, Project, Site
+from services.placement.models import Enrolment, Organisation, OutboxEvent, Project, Site
 
 
 class PlacementService(HealthMixin):
@@ -45,6 +45,10 @@ class PlacementService(HealthMixin):
     def on_organisation_rejected(self, event):
         repository.save_organisation(self.db, event.data["organisation_id"], "rejected",
                                      region=event.data["region"], event=event)
+
+    @handles(registry_events.STUDENT_ENROLMENT_CHANGED)
+    def on_student_enrolment_changed(self, event):
+        repository.save_enrolment(self.db, event.data)
 
     # Timesheet's acceptance of the completion report: the voucher is earned
 
@@ -135,6 +139,8 @@ class PlacementService(HealthMixin):
             raise Forbidden("the student's token names no university")
         with self.db.begin():
             project, _, _ = self._visible_project(principal, project_id)
+            enrolment = self.db.get(Enrolment, principal.user_id)
+            rules.check_enrolled(enrolment and enrolment.status, enrolment and enrolment.reason)
             held = rules.held_voucher_kinds(repository.student_placements(self.db, principal.user_id),
                                             programme.programme_year(project.starts_on))
             in_progress = repository.student_applications_in_progress(self.db, principal.user_id)

@@ -14,6 +14,7 @@ from common.auth import (ADMIN, COORDINATOR, REGISTRAR, SCOPE_KEYS, STEP_UP_TTL_
                          TokenSigner, canonical_json)
 from common.contracts.registry import (AgreementOut, AgreementVerifyIn, AuditPage, AuditQuery, ChallengeOut,
                                        ChallengeQuery, DocumentSignatureIn, EgovApi1Out, EgovDocuments,
+                                       EnrolledStudentOut, EnrolledStudentPage, EnrolmentDecisionIn, EnrolmentQuery, RosterIn, RosterOut,
                                        KeptSignatureIn, LoginIn, MobileSigningOut, MobileSigningStart,
                                        OrganisationApply, OrganisationOut, OrganisationPage, OrganisationQuery,
                                        ReasonIn, RefreshIn, RegionOut, RegisterIn, SignatureVerdictOut, SiteIn,
@@ -124,6 +125,7 @@ class RegistryService(HealthMixin):
             person = rules.person_from_iin(identity.iin, test=identity.test_ca)
             student = repository.add_student(self.db, identity, person, data)
             self.db.flush()  # the agreement refers to the student's row
+            repository.arrive(self.db, student)
             self._join(student, identity, data, text)
             repository.audit(self.db, _student_principal(student), "student.register", student)
             return self._token(student, identity.full_name)
@@ -270,6 +272,8 @@ class RegistryService(HealthMixin):
                 raise ValidationFailed("no such university", {"university_id": ["unknown university"]})
             before = snapshot(student)
             repository.update_student(self.db, student, changes)
+            if student.university_id != before["university_id"]:  # a transfer: the new university confirms
+                repository.arrive(self.db, student)
             repository.audit(self.db, principal, "student.update", student, before)
         return StudentOut().dump(student)
 
@@ -281,6 +285,76 @@ class RegistryService(HealthMixin):
                                                         student.university_id):
             raise NotFound("no such student")
         return StudentOut().dump(student)
+
+    # Enrolment: the registrar of the student's university confirms or refuses it (rules.py, "Enrolment")
+
+    @rpc
+    def list_enrolments(self, query=None):
+        """The registrar's university's students with their enrolment, oldest registration first."""
+        principal = self.caller().require(REGISTRAR)
+        filters = load(EnrolmentQuery, query)
+        found = repository.list_enrolments(self.db, principal.university_id, filters, filters["limit"],
+                                           filters["offset"])
+        return EnrolledStudentPage().dump({**found, "items": [_enrolled(s) for s in found["items"]]})
+
+    @rpc
+    def decide_enrolment(self, student_id, payload):
+        principal = self.caller().require(REGISTRAR)
+        data = load(EnrolmentDecisionIn, payload)
+        problems = rules.enrolment_decision_problems(data["decision"], data["reason"])
+        if problems:
+            raise ValidationFailed("a refusal says why", problems)
+        with self.db.begin():
+            student = find(self.db, Student, student_id, lock=True)
+            if student is None or not rules.may_decide_enrolment(principal, student.university_id):
+                raise NotFound("no such student at your university")
+            change = rules.enrolment_change(student.enrolment_status, student.enrolment_reason, data["decision"],
+                                            data["reason"])
+            if change:
+                before = snapshot(student)
+                repository.set_enrolment(self.db, student, *change, by=principal.user_id, by_name=principal.name)
+                repository.audit(self.db, principal, f"enrolment.{data['decision']}", student, before)
+            return EnrolledStudentOut().dump(_enrolled(student))
+
+    @rpc
+    def import_roster(self, payload):
+        """A roster CSV of the registrar's university, all or nothing: any bad row refuses the whole
+        file (422, each bad row's problems under `rows`); else each row is applied and answered."""
+        principal = self.caller().require(REGISTRAR)
+        rows, problem = rules.read_roster(load(RosterIn, payload)["csv"])
+        if problem:
+            raise ValidationFailed(problem, {"csv": [problem]})
+        university_id = principal.university_id
+        with self.db.begin():
+            students = repository.students_by_iin(self.db, {row.iin for row in rows if not row.problems})
+            outcomes, bad = [], {}
+            for row in rows:
+                outcome, problems = None, row.problems
+                if not problems:
+                    student = students.get(row.iin)
+                    outcome, problems = rules.roster_outcome(row, university_id, student and (
+                        student.university_id, student.enrolment_status, student.enrolment_reason))
+                if problems:
+                    bad[str(row.row)] = problems
+                outcomes.append((row, outcome))
+            if bad:
+                raise RuleViolation(f"{len(bad)} of {len(rows)} rows are not valid: nothing was applied",
+                                    {"rows": bad})
+            for row, outcome in outcomes:
+                if outcome == rules.PRE_CONFIRMED:
+                    repository.keep_roster_entry(self.db, university_id, row.iin, principal)
+                elif outcome != rules.UNCHANGED:
+                    student = students[row.iin]
+                    before = snapshot(student)
+                    reason = row.reason if outcome == rules.ENROLMENT_REFUSED else None
+                    repository.set_enrolment(self.db, student, outcome, reason, by=principal.user_id,
+                                             by_name=principal.name)
+                    repository.audit(self.db, principal, f"enrolment.roster.{row.decision}", student, before)
+        counts = {}
+        for _, outcome in outcomes:
+            counts[outcome] = counts.get(outcome, 0) + 1
+        return RosterOut().dump({"counts": counts, "results": [
+            {"row": row.row, "iin": row.iin, "outcome": outcome} for row, outcome in outcomes]})
 
     # Signed documents
 
@@ -670,6 +744,11 @@ class RegistryService(HealthMixin):
         self.caller().require(ADMIN)
         filters = load(AuditQuery, query)
         return AuditPage().dump(repository.list_audit(self.db, filters, filters["limit"], filters["offset"]))
+
+
+def _enrolled(student):
+    return {"student_id": student.id, "iin": student.iin, "full_name": student.full_name,
+            "registered_at": student.created_at, "enrolment": student.enrolment}
 
 
 def _role_of(account):

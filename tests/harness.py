@@ -20,9 +20,9 @@ from nameko.testing.utils import find_free_port
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from common.auth import STEP_UP_HEADER, SigningKey, issue_step_up, issue_token
+from common.auth import REGISTRAR, STEP_UP_HEADER, SigningKey, issue_step_up, issue_token
 from common.contracts.payments import PayoutDetailsIn
-from common.contracts.registry import UNIVERSITY_ADDED
+from common.contracts.registry import STUDENT_ENROLMENT_CHANGED, UNIVERSITY_ADDED
 from common.db import make_engine
 from common.errors import ValidationFailed
 from common.validation import load
@@ -32,6 +32,7 @@ from services.credits.models import ProcessedEvent as CreditsProcessed
 from services.credits.service import CreditsService
 from services.notifications.service import NotificationsService
 from services.payments.service import PaymentsService
+from services.placement.models import Enrolment
 from services.placement.service import PlacementService
 from services.registry.models import OutboxEvent as RegistryOutbox
 from services.registry.repository import seed_reference_data
@@ -162,6 +163,29 @@ class Platform:
         except ValidationFailed:
             pass  # the gateway refuses them before it looks for a step-up
         return {STEP_UP_HEADER: issue_step_up(SIGNING_KEY, user_id, "payout-details", details)}
+
+    def confirm_enrolment(self, student_id, university_id):
+        """The registrar of a registered student's university confirms their enrolment through the API,
+        as a real one would; returns once placement knows (the student may apply)."""
+        registrar = self.auth(REGISTRAR, university_id=university_id, name="Registrar")
+        answer = self.http.post(f"/api/v1/students/{student_id}/enrolment", json={"decision": "confirm"},
+                                headers=registrar)
+        assert answer.status_code == 200, answer.text
+        self.wait_for_enrolment(student_id, "confirmed")
+
+    def enrol(self, student_id, university_id, status="confirmed", reason=None, version=1):
+        """Registry's word on the enrolment of a student who exists only in a minted token (registry has
+        no row for the registrar to confirm), published as registry would; returns once placement knows."""
+        self.publish(STUDENT_ENROLMENT_CHANGED, {"student_id": student_id, "university_id": university_id,
+                                                 "status": status, "reason": reason, "version": version})
+        self.wait_for_enrolment(student_id, status)
+
+    def wait_for_enrolment(self, student_id, status):
+        def known():
+            with self.session("placement") as session:
+                enrolment = session.get(Enrolment, student_id)
+                return enrolment is not None and enrolment.status == status
+        eventually(known)
 
     def session(self, service):
         """A SQLAlchemy session on `service`'s database, for assertions."""

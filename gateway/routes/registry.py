@@ -6,8 +6,9 @@ from common.contracts.registry import (AgreementOut, AgreementVerifyIn, AuditPag
                                        SignatureVerdictOut, SignedOut, SiteIn, SiteOut, SitePage, SiteQuery, StaffIn,
                                        StaffOut, StaffPage, StaffPatch, StaffQuery, StudentOut, StudentPatch,
                                        TokenOut)
+from common.auth import REGISTRAR, read_token, verifying_keys
 from common.errors import ValidationFailed
-from gateway.http import UnsupportedMediaType, route
+from gateway.http import UnsupportedMediaType, bearer_token, route
 from gateway.ratelimit import LoginRateLimit
 
 
@@ -94,6 +95,8 @@ class RegistryRoutes:
                    "enrolment; all or nothing, with a per-row report", tag="students", response=RosterOut,
            errors=(413, 415, 422))
     def import_roster(self, request):
+        # who may send one is known before the file is read (registry checks it again)
+        read_token(verifying_keys(self.config), bearer_token(request)).require(REGISTRAR)
         return self.registry.import_roster({"csv": roster_text(request)})
 
     # Organisations and sites

@@ -71,7 +71,10 @@ function renewed(current) {
 export async function api(method, path, { body, query, headers = {}, raw = false } = {}) {
   let current = session.get();
   const request = { method, headers: { Accept: "application/json", "Accept-Language": lang(), ...headers } };
-  if (body !== undefined) {
+  if (body instanceof Blob) { // a file as it is (a roster CSV), typed by the caller
+    request.headers["Content-Type"] = body.type;
+    request.body = body;
+  } else if (body !== undefined) {
     request.headers["Content-Type"] = "application/json";
     request.body = JSON.stringify(body);
   }

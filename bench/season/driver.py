@@ -12,7 +12,8 @@ same process, so it drives a platform of OS processes as well as the test suite'
 
 The path: staff (operator, a MIO officer per region, a registrar per university, a coordinator per
 site, created by an admin), organisations applying with EDS and accredited by their region's
-officer, one project per site; then per student: EDS registration, a project search, an application,
+officer, one project per site; then per student: EDS registration, their university's registrar
+confirming the enrolment (a roster CSV per university), a project search, an application,
 an interview slot, acceptance, ten days of attendance logged in bulk per site, the student's bulk
 confirmation, the site's completion report, the Operator's acceptance, payout details, the payout
 through the bank, and the registrar's credit confirmation. The check at the end reads, as the

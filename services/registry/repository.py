@@ -305,10 +305,20 @@ def students_by_iin(session, iins):
     return found
 
 
-def keep_roster_entry(session, university_id, iin, principal):
-    if session.get(RosterEntry, (university_id, iin)) is None:
-        session.add(RosterEntry(university_id=university_id, iin=iin, added_by=principal.user_id,
-                                added_by_name=principal.name, added_at=utcnow()))
+def apply_roster(session, outcomes, students, principal):
+    """A registrar's roster of good rows: each registered student's change, audited; each IIN not
+    registered yet kept, for its holder to be confirmed on arrival."""
+    for row, outcome in outcomes:
+        if outcome == rules.PRE_CONFIRMED:
+            if session.get(RosterEntry, (principal.university_id, row.iin)) is None:
+                session.add(RosterEntry(university_id=principal.university_id, iin=row.iin,
+                                        added_by=principal.user_id, added_by_name=principal.name, added_at=utcnow()))
+        elif outcome != rules.UNCHANGED:
+            student = students[row.iin]
+            before = snapshot(student)
+            reason = row.reason if outcome == rules.ENROLMENT_REFUSED else None
+            set_enrolment(session, student, outcome, reason, by=principal.user_id, by_name=principal.name)
+            audit(session, principal, f"enrolment.roster.{row.decision}", student, before)
 
 
 # Staff users

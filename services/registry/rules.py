@@ -447,3 +447,18 @@ def roster_outcome(row, university_id, student):
         return None, {"iin": ["registered as a student of another university"]}
     change = enrolment_change(status, reason, row.decision, row.reason)
     return (change[0] if change else UNCHANGED), None
+
+
+def roster_outcomes(rows, university_id, students):
+    """Every row's outcome at `university_id`, and the bad rows' problems by line:
+    ([(row, outcome or None)], {"<line>": problems}). `students` holds the registered students of the
+    rows' IINs as {iin: (university, enrolment status, reason)}."""
+    outcomes, bad = [], {}
+    for row in rows:
+        outcome, problems = None, row.problems
+        if not problems:
+            outcome, problems = roster_outcome(row, university_id, students.get(row.iin))
+        if problems:
+            bad[str(row.row)] = problems
+        outcomes.append((row, outcome))
+    return outcomes, bad

@@ -5,6 +5,7 @@ import binascii
 import datetime as dt
 import functools
 import hashlib
+from collections import Counter
 from contextlib import contextmanager
 
 from nameko.dependency_providers import Config
@@ -14,10 +15,11 @@ from common.auth import (ADMIN, COORDINATOR, REGISTRAR, SCOPE_KEYS, STEP_UP_TTL_
                          TokenSigner, canonical_json)
 from common.contracts.registry import (AgreementOut, AgreementVerifyIn, AuditPage, AuditQuery, ChallengeOut,
                                        ChallengeQuery, DocumentSignatureIn, EgovApi1Out, EgovDocuments,
-                                       EnrolledStudentOut, EnrolledStudentPage, EnrolmentDecisionIn, EnrolmentQuery, RosterIn, RosterOut,
+                                       EnrolledStudentOut, EnrolledStudentPage, EnrolmentDecisionIn, EnrolmentQuery,
                                        KeptSignatureIn, LoginIn, MobileSigningOut, MobileSigningStart,
                                        OrganisationApply, OrganisationOut, OrganisationPage, OrganisationQuery,
-                                       ReasonIn, RefreshIn, RegionOut, RegisterIn, SignatureVerdictOut, SiteIn,
+                                       ReasonIn, RefreshIn, RegionOut, RegisterIn, RosterIn, RosterOut,
+                                       SignatureVerdictOut, SiteIn,
                                        SiteOut, SitePage, SiteQuery, StaffIn, StaffOut, StaffPage, StaffPatch,
                                        StaffQuery, StepUpIn, StepUpOut, StudentOut, StudentPatch, TokenOut,
                                        UniversityIn, UniversityOut)
@@ -324,36 +326,15 @@ class RegistryService(HealthMixin):
         rows, problem = rules.read_roster(load(RosterIn, payload)["csv"])
         if problem:
             raise ValidationFailed(problem, {"csv": [problem]})
-        university_id = principal.university_id
         with self.db.begin():
             students = repository.students_by_iin(self.db, {row.iin for row in rows if not row.problems})
-            outcomes, bad = [], {}
-            for row in rows:
-                outcome, problems = None, row.problems
-                if not problems:
-                    student = students.get(row.iin)
-                    outcome, problems = rules.roster_outcome(row, university_id, student and (
-                        student.university_id, student.enrolment_status, student.enrolment_reason))
-                if problems:
-                    bad[str(row.row)] = problems
-                outcomes.append((row, outcome))
+            outcomes, bad = rules.roster_outcomes(rows, principal.university_id, {
+                iin: (s.university_id, s.enrolment_status, s.enrolment_reason) for iin, s in students.items()})
             if bad:
                 raise RuleViolation(f"{len(bad)} of {len(rows)} rows are not valid: nothing was applied",
                                     {"rows": bad})
-            for row, outcome in outcomes:
-                if outcome == rules.PRE_CONFIRMED:
-                    repository.keep_roster_entry(self.db, university_id, row.iin, principal)
-                elif outcome != rules.UNCHANGED:
-                    student = students[row.iin]
-                    before = snapshot(student)
-                    reason = row.reason if outcome == rules.ENROLMENT_REFUSED else None
-                    repository.set_enrolment(self.db, student, outcome, reason, by=principal.user_id,
-                                             by_name=principal.name)
-                    repository.audit(self.db, principal, f"enrolment.roster.{row.decision}", student, before)
-        counts = {}
-        for _, outcome in outcomes:
-            counts[outcome] = counts.get(outcome, 0) + 1
-        return RosterOut().dump({"counts": counts, "results": [
+            repository.apply_roster(self.db, outcomes, students, principal)
+        return RosterOut().dump({"counts": dict(Counter(outcome for _, outcome in outcomes)), "results": [
             {"row": row.row, "iin": row.iin, "outcome": outcome} for row, outcome in outcomes]})
 
     # Signed documents

@@ -6,7 +6,7 @@
 
 It talks only HTTP to the gateway base URL(s) it is given (clients are spread over them), mints staff
 tokens with `common.auth.issue_token` and the registry's signing key (afresh before they expire), and
-gives students and the organisations' representatives real EDS certificates (ECDSA P-256) from the
+gives students and the organisations' representatives real EDS certificates (GOST 2015, 512-bit) from the
 test PKI of tests/registry/pki.py, which the registry must trust. Nothing here assumes the platform runs in the
 same process, so it drives a platform of OS processes as well as the test suite's in-process one.
 

@@ -5,7 +5,7 @@ RPC call (GET /api/v1/regions) at the same concurrencies, for the ratio.
     python -m bench.peak_registration [--seconds 8] [--levels 1,2,4,8,16,32,64] [--copies N] [--url URL]
 
 A registration is the two requests a student's browser makes: a challenge, then the registration
-with an ECDSA P-256 CMS signature over it (the signing, done by NCALayer in life, is not timed).
+with a GOST 2015 (512-bit) CMS signature over it, as KalkanCrypt writes it (the signing, done by NCALayer in life, is not timed).
 Without --url it starts the platform as OS processes (bench/season/own_platform.py). Prints the
 curve and saves a chart to bench/results/ and to bench/peak_registration.png.
 """

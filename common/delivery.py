@@ -109,15 +109,20 @@ class ReliableEventHandler(EventHandler):
         return not self.own_identities or bool(publisher) and is_identity_of(publisher, self.source_service)
 
     def handle_message(self, body, message):
+        if not self.refused(message):
+            super().handle_message(body, message)
+
+    def refused(self, message):
+        """Dead-letters (and acks) an event not published by its owner; True if it did."""
         publisher = publisher_of(message, self.own_user)
-        if not self.may_publish(publisher):
-            metrics.EVENTS_REFUSED.labels(self.container.service_name, self.event_type, publisher or "").inc()
-            owner = self.source_service
-            self.dead_letter(message, 0, f"refused: published by {publisher or 'an unnamed user'}, "
-                                         f"not by the {owner} service that owns {owner}.events")
-            self.queue_consumer.ack_message(message)
-            return
-        super().handle_message(body, message)
+        if self.may_publish(publisher):
+            return False
+        metrics.EVENTS_REFUSED.labels(self.container.service_name, self.event_type, publisher or "").inc()
+        owner = self.source_service
+        self.dead_letter(message, 0, f"refused: published by {publisher or 'an unnamed user'}, "
+                                     f"not by the {owner} service that owns {owner}.events")
+        self.queue_consumer.ack_message(message)
+        return True
 
     def handle_message_processed(self, message, result=None, exc_info=None):
         if exc_info is None:

@@ -151,6 +151,7 @@ class RouteSpec:
     errors: tuple = field(default_factory=tuple)
     produces: str = JSON_TYPE
     dumped: bool = False
+    upload: str | None = None  # a body that is a file of this media type, not JSON
     handler: object = None  # the route's own function, before `route` wraps it
 
 
@@ -182,6 +183,14 @@ def read_json(request, schema_cls):
     return load(schema_cls, payload)
 
 
+def read_upload(request, media_type, max_bytes):
+    """A file sent as the body: its bytes, at most `max_bytes` (413 past them), of `media_type` (415)."""
+    request.max_content_length = max_bytes
+    if request.mimetype != media_type:
+        raise UnsupportedMediaType(f"the body must be {media_type}", {"Content-Type": [f"expected {media_type}"]})
+    return request.get_data(cache=False)
+
+
 def shaped(schema, answer):
     """A service's answer as the response contract documents it. The answer comes as Python values
     or already in its JSON form (dates as text); loading it through the contract accepts both and
@@ -194,15 +203,16 @@ def shaped(schema, answer):
 
 
 def route(method, path, *, summary, tag, body=None, query=None, response=None, many=False, status=200,
-          public=False, errors=(), produces=JSON_TYPE, dumped=False):
-    """Declare a gateway route: an HTTP entrypoint whose handler gets validated `body`/`query`
-    and returns data shaped by `response` (or a werkzeug Response as it is).
+          public=False, errors=(), produces=JSON_TYPE, dumped=False, upload=None, max_upload=MAX_BODY_BYTES):
+    """Declare a gateway route: an HTTP entrypoint whose handler gets validated `body`/`query` (or, for
+    an `upload` route, the file's bytes as `body`) and returns data shaped by `response` (or a werkzeug
+    Response as it is).
 
     `dumped=True`: the service answers already dumped through `response` (its own contract, dumped
     once where the answer is made), so the gateway passes the answer on as it comes, neither loading
     nor dumping it again; `response` still documents it in the OpenAPI document."""
     spec = RouteSpec(method, path, summary, tag, body, query, response, many, status, public, errors,
-                     produces, dumped)
+                     produces, dumped=dumped, upload=upload)
     ROUTES.append(spec)
 
     def decorate(handler):
@@ -217,6 +227,8 @@ def route(method, path, *, summary, tag, body=None, query=None, response=None, m
             kwargs = dict(path_values)
             if body is not None:
                 kwargs["body"] = read_json(request, body)
+            if upload is not None:
+                kwargs["body"] = read_upload(request, upload, max_upload)
             if query is not None:
                 kwargs["query"] = load(query, request.args.to_dict())
             result = handler(self, request, **kwargs)

@@ -58,9 +58,11 @@ def operation(route):
         op["parameters"] = [{"in": "query", "schema": route.query}]
     if route.body is not None:
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": route.body}}}
+    if route.upload is not None:
+        op["requestBody"] = {"required": True, "content": {route.upload: {"schema": {"type": "string"}}}}
     op["responses"][str(route.status)] = success_response(route)
     statuses = set(route.errors) | {400, 503}
-    if route.body is not None:
+    if route.body is not None or route.upload is not None:
         statuses |= {413, 415}
     if not route.public:
         statuses |= {401, 403}

@@ -30,7 +30,7 @@ from common.errors import DomainError, Unauthenticated
 from common.validation import load
 from gateway.http import ROUTES, shaped
 from gateway.service import GatewayService  # noqa: F401 (declares every route)
-from tests.consumers import Consumers, envelope
+from tests.consumers import Consumers, enrolment_changed, envelope
 
 
 class Answer:
@@ -124,6 +124,10 @@ class Interface(Consumers):
     def publish(self, event_type, data, event_id=None, occurred_at=None):
         """The event delivered to the service's consumer of it, now."""
         self.deliver(envelope(event_type, data, occurred_at or dt.datetime.now(dt.timezone.utc), event_id))
+
+    def enrol(self, student_id, university_id, status="confirmed", reason=None, version=1):
+        """Registry's word on a student's enrolment (as `tests.harness.Platform.enrol`), delivered now."""
+        self.publish(*enrolment_changed(student_id, university_id, status, reason, version))
 
     def session(self, service):
         assert service == self.name, f"{service} is not part of this test: use the platform"

@@ -1,5 +1,6 @@
 """What a season run measures besides its own requests: per-phase latency figures, a plain-text
 progress bar, each platform process's memory and the broker's queue depths, sampled while it runs."""
+import os
 import subprocess
 import threading
 import time
@@ -86,9 +87,19 @@ def process_memory_kb(pid):
         return rss, rss
 
 
+def process_cpu_seconds(pid):
+    """CPU time `pid` has used so far (user + system: /proc's utime + stime), or None."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Sampler:
-    """Samples, every `interval` seconds in a background thread, the memory of the named processes
-    (`{name: pid}`) and the depth of every queue of `vhost` on the broker's management API."""
+    """Samples, every `interval` seconds in a background thread, the memory and CPU time of the named
+    processes (`{name: pid}`) and the depth of every queue of `vhost` on the broker's management API."""
 
     def __init__(self, pids=None, management_url=None, vhost="/", auth=("guest", "guest"), interval=1.0):
         self.pids = dict(pids or {})
@@ -96,7 +107,7 @@ class Sampler:
         self.vhost = vhost
         self.auth = auth
         self.interval = interval
-        self.memory = {}  # name -> {"first": rss, "last": rss, "peak": hwm}
+        self.memory = {}  # name -> {"first": rss, "last": rss, "peak": hwm, "cpu": seconds used by then}
         self.queues = {}  # queue name -> peak depth
         self.broker_error = None
         self.stopping = threading.Event()
@@ -123,6 +134,9 @@ class Sampler:
             rss, hwm = process_memory_kb(pid)
             seen = self.memory.setdefault(name, {"first": rss, "last": rss, "peak": hwm})
             seen["last"], seen["peak"] = rss or seen["last"], max(seen["peak"], hwm)
+            cpu = process_cpu_seconds(pid)
+            if cpu is not None:
+                seen["cpu"] = cpu
         if self.management_url and self.broker_error is None:
             self.sample_queues()
 
@@ -140,8 +154,11 @@ class Sampler:
             self.queues[queue["name"]] = max(self.queues.get(queue["name"], 0), depth)
 
     def memory_lines(self):
+        """Per process: peak and resident memory, and CPU time used with its share of all of theirs."""
+        total_cpu = sum(seen.get("cpu", 0) for seen in self.memory.values()) or 1
         return [f"  {name:<26} peak {seen['peak'] / 1024:8.1f} MiB   resident at start "
-                f"{seen['first'] / 1024:8.1f} MiB, at end {seen['last'] / 1024:8.1f} MiB"
+                f"{seen['first'] / 1024:8.1f} MiB, at end {seen['last'] / 1024:8.1f} MiB   "
+                f"CPU {seen.get('cpu', 0):8.1f} s ({100 * seen.get('cpu', 0) / total_cpu:4.1f}%)"
                 for name, seen in sorted(self.memory.items())]
 
     def queue_lines(self, top=12):

@@ -20,8 +20,9 @@ PAYMENT_STATUSES = ("awaiting", "sent", "paid", "failed")
 # RPC payloads
 
 
-class RecountQuery(PageQuery):
-    """A university's queue, filtered; dates are the days the requests arrived (Asia/Almaty)."""
+class RecountFilter(Contract):
+    """A university's queue, filtered (its pages, and its CSV); dates are the days the requests arrived
+    (Asia/Almaty)."""
     status = fields.String(validate=validate.OneOf(REQUEST_STATUSES))
     voucher_kind = voucher_kind_field()
     direction = direction_field()
@@ -35,6 +36,10 @@ class RecountQuery(PageQuery):
             raise ValidationError("must not be before received_from", "received_to")
 
 
+class RecountQuery(PageQuery, RecountFilter):
+    pass
+
+
 class ConfirmRecountIn(Contract):
     discipline = text_field(1, 200, required=True,
                             metadata={"description": "the course or discipline the credits count against"})
@@ -44,6 +49,59 @@ class ConfirmRecountIn(Contract):
 
 class RejectRecountIn(Contract):
     reason = text_field(1, 500, required=True)
+
+
+# Many requests at once (docs/api.md, "Credits"): confirmations under one order, and the CSV of the
+# queue whose filled-in decisions come back as a file.
+MAX_BULK_CONFIRM = 500
+MAX_DECISIONS_FILE_BYTES = 4 * 1024 * 1024  # a queue of 10,000 requests exported is about 2.5 MB
+MAX_DECISIONS_FILE_ROWS = 10_000
+CONFIRM, REJECT = "confirm", "reject"
+DECISIONS = (CONFIRM, REJECT)
+ORDER_FIELDS = ("discipline", "order_number", "order_date")
+
+
+class BulkConfirmRow(Contract):
+    """One request to confirm; its own discipline and order, where given, win over the ones for all."""
+    request_id = text_field(1, 64, required=True)
+    discipline = text_field(1, 200)
+    order_number = text_field(1, 64)
+    order_date = fields.Date()
+
+
+class BulkConfirmIn(Contract):
+    """Requests confirmed under one order: its number and date and the discipline given once for all,
+    or per request. Each row confirmed or refused on its own."""
+    discipline = text_field(1, 200, metadata={"description": "for every request that gives none"})
+    order_number = text_field(1, 64, metadata={"description": "for every request that gives none"})
+    order_date = fields.Date(metadata={"description": "for every request that gives none"})
+    requests = fields.List(fields.Nested(BulkConfirmRow), required=True,
+                           validate=validate.Length(min=1, max=MAX_BULK_CONFIRM))
+
+    @validates_schema
+    def every_request_has_its_order(self, data, **kwargs):
+        missing = {index: {name: ["give it for the request or once for all"]
+                           for name in ("discipline", "order_number") if not row.get(name) and not data.get(name)}
+                   for index, row in enumerate(data.get("requests") or ())}
+        missing = {index: names for index, names in missing.items() if names}
+        if missing:
+            raise ValidationError({"requests": missing})
+
+
+class DecisionRowIn(Contract):
+    """One row of the decisions CSV, its empty cells left out (services/credits/rules.py reads the file)."""
+    request_id = text_field(1, 64, required=True)
+    decision = fields.String(required=True, validate=validate.OneOf(DECISIONS))
+    discipline = text_field(1, 200)
+    order_number = text_field(1, 64)
+    order_date = fields.Date(metadata={"description": "YYYY-MM-DD, or DD.MM.YYYY as Excel saves it"})
+    reason = text_field(1, 500)
+
+
+class DecisionsFileIn(Contract):
+    """A CSV of the registrar's decisions, in the layout of the queue's export (the gateway reads the
+    file's bytes as UTF-8)."""
+    text = fields.String(required=True, validate=validate.Length(max=MAX_DECISIONS_FILE_BYTES))
 
 
 class RecountRequestOut(Contract):
@@ -79,6 +137,44 @@ class RecountRequestOut(Contract):
 
 
 RecountPage = page_of(RecountRequestOut)
+
+
+class BulkConfirmResult(Contract):
+    index = fields.Integer()
+    request_id = fields.String()
+    status = fields.Integer(metadata={"description": "200 when confirmed (now or before), else the 4xx the row got"})
+    already_confirmed = fields.Boolean(metadata={
+        "description": "confirmed before under the same order and discipline: nothing changed"})
+    request = fields.Nested(RecountRequestOut, allow_none=True)
+    error = fields.Dict(allow_none=True, metadata={"description": "the error body: code, message, fields"})
+
+
+class BulkConfirmOut(Contract):
+    confirmed = fields.Integer(metadata={"description": "rows confirmed by this request"})
+    already_confirmed = fields.Integer()
+    refused = fields.Integer()
+    results = fields.List(fields.Nested(BulkConfirmResult))
+
+
+class DecisionApplied(Contract):
+    row = fields.Integer(metadata={"description": "the row in the file (the header is row 1)"})
+    request_id = fields.String()
+    decision = fields.String(metadata={"enum": list(DECISIONS)})
+    already_decided = fields.Boolean(metadata={"description": "decided so before: nothing changed"})
+    status = fields.String(metadata={"enum": list(REQUEST_STATUSES)})
+
+
+class DecisionsFileOut(Contract):
+    confirmed = fields.Integer()
+    rejected = fields.Integer()
+    already_decided = fields.Integer()
+    skipped = fields.Integer(metadata={"description": "rows with no decision filled in"})
+    results = fields.List(fields.Nested(DecisionApplied))
+
+
+class ExportPageOut(Contract):
+    text = fields.String()
+    after = fields.String(allow_none=True, metadata={"description": "the next page's cursor; none: the last page"})
 
 
 class StudentCreditsOut(Contract):

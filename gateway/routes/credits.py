@@ -2,12 +2,17 @@
 and the public check of a certificate's code."""
 from werkzeug.wrappers import Response
 
-from common.contracts.credits import (CertificateVerification, ConfirmRecountIn, PageQuery, RecountPage,
-                                      RecountQuery, RecountRequestOut, RejectRecountIn, StudentCreditsOut)
-from gateway.http import route
+from common.contracts.credits import (MAX_DECISIONS_FILE_BYTES, BulkConfirmIn, BulkConfirmOut,
+                                      CertificateVerification, ConfirmRecountIn, DecisionsFileOut, PageQuery,
+                                      RecountFilter, RecountPage, RecountQuery, RecountRequestOut, RejectRecountIn,
+                                      StudentCreditsOut)
+from common.errors import ValidationFailed
+from gateway.http import route, rows_in_language
 
 PDF_TYPE = "application/pdf"
+CSV_TYPE = "text/csv"
 CERTIFICATE_CODE_HEADER = "X-Certificate-Code"
+IMPORT_TIMEOUT_SECONDS = 60  # a file of thousands of decisions is one transaction
 
 
 class CreditsRoutes:
@@ -16,6 +21,40 @@ class CreditsRoutes:
            tag="credits", query=RecountQuery, response=RecountPage)
     def list_recount_requests(self, request, query):
         return self.credits.university_queue(query)
+
+    @route("GET", "/api/v1/credits/requests.csv",
+           summary="The registrar's queue as CSV (UTF-8 with BOM, semicolons), with empty decision columns to "
+                   "fill in and import", tag="credits", query=RecountFilter, errors=(403,), produces=CSV_TYPE)
+    def export_recount_requests(self, request, query):
+        first = self.credits.queue_csv_page(query)  # a refusal comes before the answer starts
+
+        def pages():  # one page in memory at a time, however long the queue
+            page = first
+            yield page["text"].encode("utf-8")
+            while page["after"]:
+                page = self.credits.queue_csv_page(query, page["after"])
+                yield page["text"].encode("utf-8")
+
+        return Response(pages(), mimetype=CSV_TYPE,
+                        headers={"Content-Disposition": 'attachment; filename="recount-requests.csv"'})
+
+    @route("POST", "/api/v1/credits/requests/decisions",
+           summary="Import decisions as CSV in the export's layout (text/csv, UTF-8): all or nothing, each bad "
+                   "row named with its column and reason (registrar)", tag="credits", upload=CSV_TYPE,
+           max_upload=MAX_DECISIONS_FILE_BYTES, response=DecisionsFileOut, errors=(403, 422))
+    def import_decisions(self, request, body):
+        try:
+            text = body.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationFailed("the file is not UTF-8 text: save it as CSV UTF-8", {"file": ["not UTF-8"]})
+        return self.credits.import_decisions.within(IMPORT_TIMEOUT_SECONDS)({"text": text})
+
+    @route("POST", "/api/v1/credits/requests/confirmations",
+           summary="Confirm many re-counts under one order (its number, date and the discipline for all or "
+                   "per request); each row confirmed or refused on its own (registrar)",
+           tag="credits", body=BulkConfirmIn, response=BulkConfirmOut, errors=(403,))
+    def confirm_recounts(self, request, body):
+        return rows_in_language(self.credits.confirm_recounts(body), request)
 
     @route("GET", "/api/v1/credits/requests/<request_id>", summary="One re-count request", tag="credits",
            response=RecountRequestOut, errors=(404,))

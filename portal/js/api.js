@@ -67,11 +67,15 @@ function renewed(current) {
   return renewing;
 }
 
-// `raw` answers the fetch Response itself (for files); otherwise the parsed JSON body.
-export async function api(method, path, { body, query, headers = {}, raw = false } = {}) {
+// `raw` answers the fetch Response itself (for files); otherwise the parsed JSON body. A `contentType`
+// sends `body` (a file) as it is instead of as JSON.
+export async function api(method, path, { body, query, headers = {}, raw = false, contentType } = {}) {
   let current = session.get();
   const request = { method, headers: { Accept: "application/json", "Accept-Language": lang(), ...headers } };
-  if (body !== undefined) {
+  if (contentType) {
+    request.headers["Content-Type"] = contentType;
+    request.body = body;
+  } else if (body !== undefined) {
     request.headers["Content-Type"] = "application/json";
     request.body = JSON.stringify(body);
   }

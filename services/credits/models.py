@@ -37,6 +37,8 @@ class Student(Base):
     __tablename__ = "students"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # For the registrar's CSV; null for a student registered before events carried it.
+    iin: Mapped[str | None] = mapped_column(String(12))
     university_id: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 

@@ -2,11 +2,12 @@
 import datetime as dt
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from common.clock import as_utc, utcnow
 from common.contracts import credits as contract
 from common.db import find, page
+from common.errors import NotFound
 from common.ids import new_id
 from common.outbox import record_event
 from services.credits import rules
@@ -32,10 +33,13 @@ def university_names(session, university_ids):
     return dict(rows.all())
 
 
-def add_student(session, student_id, university_id, occurred_at):
+def add_student(session, student_id, iin, university_id, occurred_at):
     """A newly registered student; a transfer already applied (events out of order) is kept."""
-    if session.get(Student, student_id) is None:
-        session.add(Student(id=student_id, university_id=university_id, updated_at=occurred_at))
+    student = session.get(Student, student_id)
+    if student is None:
+        session.add(Student(id=student_id, iin=iin, university_id=university_id, updated_at=occurred_at))
+    elif student.iin is None:
+        student.iin = iin
 
 
 def transfer_student(session, student_id, to_university_id, occurred_at):
@@ -143,7 +147,11 @@ def student_requests(session, student_id, lock=False):
 
 
 def university_queue(session, university_id, filters):
-    query = select(RecountRequest).where(RecountRequest.university_id == university_id)
+    return requests_page(session, queue_filtered(select(RecountRequest), university_id, filters), filters)
+
+
+def queue_filtered(query, university_id, filters):
+    query = query.where(RecountRequest.university_id == university_id)
     for field in ("status", "voucher_kind", "direction"):
         if filters.get(field):
             query = query.where(getattr(RecountRequest, field) == filters[field])
@@ -152,7 +160,46 @@ def university_queue(session, university_id, filters):
         query = query.where(RecountRequest.received_at >= start)
     if end:
         query = query.where(RecountRequest.received_at < end)
-    return requests_page(session, query, filters)
+    return query
+
+
+def export_page(session, university_id, filters, after, size):
+    """Up to `size` requests of the queue with their student's IIN, after the cursor `after`
+    ((received_at, id), or None), in the queue's order."""
+    query = queue_filtered(select(RecountRequest, Student.iin).outerjoin(Student, Student.id == RecountRequest.student_id),
+                           university_id, filters)
+    if after is not None:
+        received_at, request_id = after
+        query = query.where(or_(RecountRequest.received_at > received_at,
+                                and_(RecountRequest.received_at == received_at, RecountRequest.id > request_id)))
+    return session.execute(query.order_by(RecountRequest.received_at, RecountRequest.id).limit(size)).all()
+
+
+class DecisionSheet:
+    """The requests asked to decide, and every request of their students (the yearly cap weighs
+    them), read and locked at once in id order: a few queries for the whole batch, not a few per row."""
+
+    def __init__(self, session, university_id, request_ids):
+        students = select(RecountRequest.student_id).where(RecountRequest.id.in_(set(request_ids)))
+        requests = session.scalars(select(RecountRequest).where(RecountRequest.student_id.in_(students))
+                                   .order_by(RecountRequest.id).with_for_update()).all() if request_ids else []
+        self.university_id = university_id
+        self.requests = {request.id: request for request in requests}
+        self.by_student = {}
+        for request in requests:
+            self.by_student.setdefault(request.student_id, []).append(request)
+
+    def request(self, request_id):
+        request = self.requests.get(request_id)
+        if request is None or request.university_id != self.university_id:
+            raise NotFound("no such re-count request")
+        return request
+
+    def counted_besides(self, request):
+        """Credits confirmed for the request's student in its programme year, itself left out: as
+        decided so far in this batch."""
+        return rules.counted_credits([r for r in rules.of_year(self.by_student[request.student_id], rules.year_of(request))
+                                      if r.id != request.id])
 
 
 def flagged_requests(session, filters):

@@ -2,13 +2,14 @@
 certificate (nameko entrypoints only)."""
 
 from common.auth import ADMIN, OPERATOR, REGISTRAR, STUDENT, Caller
+from common.clock import as_utc
 from common.contracts import payments as payment_events
 from common.contracts import registry as registry_events
 from common.contracts import timesheet as timesheet_events
-from common.contracts.credits import (CertificateFile, ConfirmRecountIn, PageQuery, RecountQuery,
-                                      RejectRecountIn)
+from common.contracts.credits import (CONFIRM, REJECT, BulkConfirmIn, CertificateFile, ConfirmRecountIn,
+                                      DecisionsFileIn, PageQuery, RecountFilter, RecountQuery, RejectRecountIn)
 from common.db import Database
-from common.errors import Forbidden, NotFound, RuleViolation
+from common.errors import DomainError, Forbidden, NotFound, RuleViolation, row_result
 from common.outbox import OutboxRelay, handles
 from common.programme import MAX_CREDITS
 from common.rpc import rpc
@@ -32,7 +33,8 @@ class CreditsService(HealthMixin):
 
     @handles(registry_events.STUDENT_REGISTERED)
     def on_student_registered(self, event):
-        repository.add_student(self.db, event.data["student_id"], event.data["university_id"], event.occurred_at)
+        repository.add_student(self.db, event.data["student_id"], event.data["iin"], event.data["university_id"],
+                               event.occurred_at)
 
     @handles(registry_events.STUDENT_TRANSFERRED)
     def on_student_transferred(self, event):
@@ -97,6 +99,81 @@ class CreditsService(HealthMixin):
             rules.ensure_pending(request.status)
             repository.reject(request, decision["reason"], registrar.user_id)
         return repository.as_dict(request)
+
+    @rpc
+    def confirm_recounts(self, payload):
+        """Many requests confirmed under one order, in one transaction: each row confirmed as one by one
+        (its `credits.recounted` once), answered as already confirmed under the same order, or refused
+        on its own."""
+        registrar = self._registrar()
+        data = load(BulkConfirmIn, payload)
+        decisions = [rules.bulk_decision(row, data) for row in data["requests"]]
+        with self.db.begin():
+            sheet = repository.DecisionSheet(self.db, registrar.university_id, [d["request_id"] for d in decisions])
+            results = [self._confirm_row(sheet, registrar, index, decision) for index, decision in enumerate(decisions)]
+        answered = sum(1 for result in results if result["request"] is not None)
+        already = sum(1 for result in results if result["already_confirmed"])
+        return {"confirmed": answered - already, "already_confirmed": already, "refused": len(results) - answered,
+                "results": results}
+
+    def _confirm_row(self, sheet, registrar, index, decision):
+        result = row_result(index, {"request_id": decision["request_id"]}, "request",
+                            lambda: self._decide(sheet, registrar, decision))
+        request, already = result["request"] or (None, False)
+        return {**result, "request": request and repository.as_dict(request), "already_confirmed": already}
+
+    @rpc
+    def import_decisions(self, payload):
+        """The decisions of a CSV in the export's layout, all or nothing: every row read and checked as
+        one by one; any bad row and nothing is applied (the answer names each bad row's problems)."""
+        registrar = self._registrar()
+        decisions, problems, skipped = rules.read_decisions(load(DecisionsFileIn, payload)["text"])
+        results = []
+        with self.db.begin():
+            sheet = repository.DecisionSheet(self.db, registrar.university_id, [d["request_id"] for d in decisions])
+            for decision in decisions:
+                try:
+                    request, decided_before = self._decide(sheet, registrar, decision)
+                except DomainError as error:
+                    problems[decision["row"]] = rules.row_problem(error)
+                    continue
+                results.append({"row": decision["row"], "request_id": request.id, "decision": decision["decision"],
+                                "already_decided": decided_before, "status": request.status})
+            if problems:
+                raise rules.file_refused(problems)  # before the commit: nothing of the file stays
+        fresh = [result for result in results if not result["already_decided"]]
+        return {"confirmed": sum(1 for result in fresh if result["decision"] == CONFIRM),
+                "rejected": sum(1 for result in fresh if result["decision"] == REJECT),
+                "already_decided": len(results) - len(fresh), "skipped": skipped, "results": results}
+
+    def _decide(self, sheet, registrar, decision):
+        """One decision of a batch, as one by one, and whether the request already stood so. Every check
+        runs before the change; a confirmation past the yearly cap refuses the request, as one by one."""
+        request = sheet.request(decision["request_id"])
+        if rules.decided_so(request, decision):
+            return request, True
+        rules.ensure_pending(request.status)
+        if decision["decision"] == REJECT:
+            repository.reject(request, decision["reason"], registrar.user_id)
+            return request, False
+        counted = sheet.counted_besides(request)
+        reason = rules.refusal_reason(counted, request.credits)
+        if reason:
+            repository.refuse(request, reason)
+            raise RuleViolation(reason, {"credits": [reason]})
+        repository.confirm(self.db, request, decision, registrar.user_id, counted + request.credits)
+        return request, False
+
+    @rpc
+    def queue_csv_page(self, query, after=None):
+        """One page of the queue as CSV text (the gateway streams the pages), and the next page's cursor."""
+        registrar = self._registrar()
+        filters = load(RecountFilter, query)
+        rows = repository.export_page(self.db, registrar.university_id, filters, rules.read_cursor(after),
+                                      rules.EXPORT_PAGE)
+        last = rows[-1][0] if len(rows) == rules.EXPORT_PAGE else None
+        return {"text": rules.export_csv([rules.export_row(request, iin) for request, iin in rows], after is None),
+                "after": rules.cursor_of(last) if last is not None else None}
 
     def _registrar(self):
         registrar = self.caller().require(REGISTRAR)
@@ -164,4 +241,4 @@ class CreditsService(HealthMixin):
         if issued is None:
             raise NotFound("no certificate has this code")
         return {**issued.facts, "valid": True, "code": issued.code,
-                "issued_at": repository.as_utc(issued.issued_at)}
+                "issued_at": as_utc(issued.issued_at)}

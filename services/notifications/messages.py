@@ -42,14 +42,6 @@ MESSAGES = {
         "en": ("Interview missed",
                "You did not come to the interview for “{project_title}”, so the application is closed."),
     },
-    ("hours.logged", "student"): {
-        "ru": ("Подтвердите часы",
-               "Площадка отметила {hours} ч за {work_date}. Подтвердите или оспорьте их на портале."),
-        "kk": ("Сағаттарды растаңыз",
-               "Алаң {work_date} күнге {hours} сағат белгіледі. Порталда растаңыз немесе дау айтыңыз."),
-        "en": ("Hours to confirm",
-               "The site logged {hours} h for {work_date}. Please confirm or dispute them in the portal."),
-    },
     ("hours.disputed", "site"): {
         "ru": ("Часы оспорены", "Студент оспорил {hours} ч за {work_date}: {comment}"),
         "kk": ("Сағаттарға дау айтылды", "Студент {work_date} күнгі {hours} сағатқа дау айтты: {comment}"),
@@ -120,4 +112,21 @@ FOOTER = {
     "ru": "Портал «Студенческий ваучер». Уведомления — в личном кабинете.",
     "kk": "«Студенттік ваучер» порталы. Хабарламалар — жеке кабинетте.",
     "en": "Student Voucher portal. Your notifications are in your account.",
+}
+
+# The day's hour entries, told to the student once the day is over (rules.digest):
+# language → (title, first line, a line per entry, the total's line).
+DIGEST = {
+    "ru": ("Часы за {day}",
+           "Площадка отметила часы ({day}). Подтвердите или оспорьте их на портале.",
+           "{work_date}: {hours} ч{project}",
+           "Всего: {total} ч."),
+    "kk": ("{day} күнгі сағаттар",
+           "Алаң сағаттарды белгіледі ({day}). Порталда растаңыз немесе дау айтыңыз.",
+           "{work_date}: {hours} сағ{project}",
+           "Барлығы: {total} сағ."),
+    "en": ("Hours logged on {day}",
+           "The site logged hours for you ({day}). Please confirm or dispute them in the portal.",
+           "{work_date}: {hours} h{project}",
+           "Total: {total} h."),
 }

@@ -1,8 +1,9 @@
-"""Notifications' tables: the contacts read model, the notifications, the mails waiting to go out, and
-the events it applied."""
+"""Notifications' tables: the contacts read model, the notifications, the mails waiting to go out, the
+hour entries waiting for their daily digest, and the events it applied."""
 import datetime as dt
+from decimal import Decimal
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from common.outbox import ProcessedEventMixin
@@ -72,3 +73,37 @@ class Mail(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
     notification: Mapped[Notification] = relationship()
+
+
+class PlacementProject(Base):
+    """Read model fed by placement's accepted `application.decided`: the project a placement is for,
+    named in the hours digest."""
+    __tablename__ = "placement_projects"
+
+    placement_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    project_title: Mapped[str] = mapped_column(String(300))
+
+
+class HourEntry(Base):
+    """An hour entry the site logged (timesheet's `hours.logged`), until its student's daily digest
+    tells of it: the digest deletes the entries it lists."""
+    __tablename__ = "hour_entries"
+    __table_args__ = (Index("ix_hour_entries_day", "day", "student_id"),)
+
+    entry_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    student_id: Mapped[str] = mapped_column(String(64))
+    day: Mapped[dt.date] = mapped_column(Date)  # the Asia/Almaty day it was logged (rules.digest_day)
+    placement_id: Mapped[str] = mapped_column(String(64))
+    site_id: Mapped[str] = mapped_column(String(64))
+    work_date: Mapped[dt.date] = mapped_column(Date)
+    hours: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+
+
+class Digest(Base):
+    """One student's digest of the hours logged up to a day: its key sends it once, whoever tries."""
+    __tablename__ = "digests"
+
+    student_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    notification_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -1,14 +1,16 @@
-"""Notifications' queries and writes: contacts, notifications with their mails, inboxes, and the mail
-outbox's claims."""
+"""Notifications' queries and writes: contacts, notifications with their mails, the hours digest,
+inboxes, and the mail outbox's claims."""
 import datetime as dt
+import uuid
 
-from sqlalchemy import and_, false, func, or_, select, update
+from sqlalchemy import and_, delete, exists, false, func, or_, select, update
 
 from common.clock import as_utc, utcnow
 from common.db import page
+from common.outbox import DIALECT_INSERTS
 from common.ids import new_id
 from services.notifications import rules
-from services.notifications.models import Contact, Mail, Notification
+from services.notifications.models import Contact, Digest, HourEntry, Mail, Notification, PlacementProject
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 
@@ -39,15 +41,72 @@ def notify(session, event_id, event_name, data, settings):
         contact = session.get(Contact, recipient) if audience == rules.STUDENT_AUDIENCE else None
         language = rules.language_for(contact.language if contact else None, settings.default_language)
         title, body = rules.render(topic, audience, language, params)
-        notification = Notification(
-            id=new_id(), event_id=event_id, kind=event_name, audience=audience, recipient_id=recipient,
-            language=language, title=title, body=body, data=params, created_at=utcnow())
-        session.add(notification)
-        address = mail_address(audience, contact, settings)
-        if settings.enabled and address:
-            session.add(Mail(notification=notification, to_address=address, subject=title,
-                             body=rules.mail_body(body, language), language=language, status=PENDING, attempts=0,
-                             next_attempt_at=notification.created_at, created_at=notification.created_at))
+        add_notification(session, settings, contact, event_id=event_id, kind=event_name, audience=audience,
+                         recipient_id=recipient, language=language, title=title, body=body, data=params)
+    if topic == "application.accepted" and data.get("placement_id"):
+        session.merge(PlacementProject(placement_id=data["placement_id"], project_title=data["project_title"]))
+
+
+def add_notification(session, settings, contact, **fields):
+    """A notification, and its mail when the recipient has an address and mail is on."""
+    notification = Notification(id=new_id(), created_at=utcnow(), **fields)
+    session.add(notification)
+    address = mail_address(notification.audience, contact, settings)
+    if settings.enabled and address:
+        session.add(Mail(notification=notification, to_address=address, subject=notification.title,
+                         body=rules.mail_body(notification.body, notification.language), language=notification.language,
+                         status=PENDING, attempts=0, next_attempt_at=notification.created_at,
+                         created_at=notification.created_at))
+    return notification
+
+
+# The hours digest
+
+
+def add_hour_entries(session, events):
+    """Keep the logged entries for their students' digests, in one statement; an entry already kept
+    is not kept twice."""
+    rows = [{"entry_id": event.data["entry_id"], "student_id": event.data["student_id"],
+             "day": rules.digest_day(event.occurred_at), "placement_id": event.data["placement_id"],
+             "site_id": event.data["site_id"], "work_date": event.data["work_date"], "hours": event.data["hours"]}
+            for event in events]
+    insert = DIALECT_INSERTS[session.get_bind().dialect.name](HourEntry)
+    session.execute(insert.values(rows).on_conflict_do_nothing())
+
+
+def students_due(session, day, limit):
+    """Students with entries logged up to `day` whose digest of `day` is not sent yet."""
+    sent = exists().where(Digest.student_id == HourEntry.student_id, Digest.day == day)
+    return session.scalars(select(HourEntry.student_id).where(HourEntry.day <= day, ~sent)
+                           .group_by(HourEntry.student_id).limit(limit)).all()
+
+
+def send_digest(session, student_id, day, settings):
+    """The student's digest of the entries logged up to `day` (an entry that came in after its own
+    day's digest goes in the next one), once: the digest's key is taken first, so a competing sender
+    does nothing. Returns the notification, or None."""
+    notification_id = uuid.uuid5(uuid.NAMESPACE_URL, f"hours-digest/{student_id}/{day}").hex
+    insert = DIALECT_INSERTS[session.get_bind().dialect.name](Digest)
+    taken = session.execute(insert.values(student_id=student_id, day=day, notification_id=notification_id,
+                                          created_at=utcnow()).on_conflict_do_nothing()
+                            .returning(Digest.student_id)).first()
+    if taken is None:
+        return None
+    entries = session.scalars(select(HourEntry).where(HourEntry.student_id == student_id,
+                                                      HourEntry.day <= day)).all()
+    if not entries:
+        return None
+    projects = dict(session.execute(select(PlacementProject.placement_id, PlacementProject.project_title).where(
+        PlacementProject.placement_id.in_({entry.placement_id for entry in entries}))).all())
+    contact = session.get(Contact, student_id)
+    language = rules.language_for(contact.language if contact else None, settings.default_language)
+    title, body, data = rules.digest(entries, language, day, projects)
+    notification = add_notification(
+        session, settings, contact, event_id=notification_id, kind=rules.DIGEST_KIND,
+        audience=rules.STUDENT_AUDIENCE, recipient_id=student_id, language=language, title=title, body=body,
+        data=data)
+    session.execute(delete(HourEntry).where(HourEntry.entry_id.in_([entry.entry_id for entry in entries])))
+    return notification
 
 
 def mail_address(audience, contact, settings):

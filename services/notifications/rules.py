@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from common import programme
 from common.auth import COORDINATOR, OPERATOR, STUDENT
 from common.contracts.notifications import LANGUAGES
-from services.notifications.messages import FOOTER, MESSAGES
+from services.notifications.messages import DIGEST, FOOTER, MESSAGES
 
 STUDENT_AUDIENCE, SITE_AUDIENCE, OPERATOR_AUDIENCE = "student", "site", "operator"
 OPERATOR_DESK = "operator"  # the Operator's notifications are the desk's, shared by its staff
@@ -76,6 +76,41 @@ def readable_value(name, value):
 
 def tenge(amount):
     return f"{amount:,}".replace(",", "\u00a0") + "\u00a0₸"
+
+
+# The daily digest of hour entries
+
+DIGEST_KIND = "hours.digest"
+
+
+def digest_day(logged_at):
+    """The day whose digest an entry goes in: the Asia/Almaty day it was logged."""
+    return programme.local_date(logged_at)
+
+
+def due_day(now, send_hour):
+    """The latest day whose digest is due at `now`: yesterday (Asia/Almaty) from `send_hour` o'clock
+    local time on, the day before until then."""
+    local = now.astimezone(LOCAL_TIME)
+    return local.date() - dt.timedelta(days=1 if local.hour >= send_hour else 2)
+
+
+def digest(entries, language, day, projects=None):
+    """(title, body, data) of a student's digest of `entries` (each with `work_date`, `hours`,
+    `placement_id`) logged up to `day`: a line per entry by work date, with the project it is for
+    when known (`projects`: placement id → title), and the total."""
+    title, intro, line, total_line = DIGEST[language]
+    projects = projects or {}
+    ordered = sorted(entries, key=lambda entry: (entry.work_date, entry.placement_id))
+    total = sum((Decimal(entry.hours) for entry in ordered), Decimal(0))
+    day_text = readable_value("day", day)
+    lines = [line.format(work_date=readable_value("work_date", entry.work_date),
+                         hours=readable_value("hours", Decimal(entry.hours)),
+                         project=f" — «{projects[entry.placement_id]}»" if entry.placement_id in projects else "")
+             for entry in ordered]
+    body = "\n".join([intro.format(day=day_text), *lines, total_line.format(total=readable_value("hours", total))])
+    data = {"day": day.isoformat(), "entries": str(len(ordered)), "total_hours": readable_value("hours", total)}
+    return title.format(day=day_text), body, data
 
 
 # Whose inbox

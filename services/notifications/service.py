@@ -1,7 +1,12 @@
 """Notifications: what concerns a student, a site or the Operator, told in the portal and by email, from
 the events on the bus (nameko entrypoints only)."""
 
+from nameko.dependency_providers import Config
+from nameko.timer import Timer
+
 from common.auth import Caller
+from common.batching import handles_batch
+from common.clock import utcnow
 from common.contracts import credits as credit_events
 from common.contracts import payments as payment_events
 from common.contracts import placement as placement_events
@@ -17,6 +22,16 @@ from common.validation import load
 from services.notifications import repository, rules
 from services.notifications.mailer import MailSender
 
+DIGEST_STUDENTS_PER_TRANSACTION = 200
+DIGEST_HOUR = 8  # as config.yml's default
+
+
+class DigestTimer(Timer):
+    """nameko's timer, every `HOURS_DIGEST_CHECK_SECONDS` of the service's config."""
+
+    def setup(self):
+        self.interval = float(self.container.config.get("HOURS_DIGEST_CHECK_SECONDS") or self.interval)
+
 
 class NotificationsService(HealthMixin):
     name = "notifications"
@@ -24,6 +39,7 @@ class NotificationsService(HealthMixin):
     db = Database()
     caller = Caller()
     mail = MailSender()
+    config = Config()
 
     # Contacts
 
@@ -49,9 +65,24 @@ class NotificationsService(HealthMixin):
     def on_application_decided(self, event):
         self._notify(event)
 
-    @handles(timesheet_events.HOURS_LOGGED)
-    def on_hours_logged(self, event):
-        self._notify(event)
+    # Hour entries: kept, in batches, for the student's daily digest (not a notification each)
+
+    @handles_batch(timesheet_events.HOURS_LOGGED)
+    def on_hours_logged(self, events):
+        repository.add_hour_entries(self.db, events)
+
+    @DigestTimer.decorator(interval=60)
+    def send_digests(self):
+        """Each student's digest of the hours logged up to the latest day that is over (at
+        `HOURS_DIGEST_HOUR` local time the next morning), a transaction per group of students."""
+        day = rules.due_day(utcnow(), int(self.config.get("HOURS_DIGEST_HOUR", DIGEST_HOUR)))
+        while True:
+            with self.db.begin():
+                students = repository.students_due(self.db, day, DIGEST_STUDENTS_PER_TRANSACTION)
+                for student_id in students:
+                    repository.send_digest(self.db, student_id, day, self.mail)
+            if len(students) < DIGEST_STUDENTS_PER_TRANSACTION:
+                return
 
     @handles(timesheet_events.HOURS_DISPUTED)
     def on_hours_disputed(self, event):

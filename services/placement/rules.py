@@ -12,6 +12,7 @@ the reserved place.
 """
 from common import programme
 from common.contracts.placement import ApplicationStatus, OrganisationStatus, PlacementStatus, ProjectStatus
+from common.contracts.registry import EnrolmentStatus
 from common.errors import Conflict, RuleViolation
 
 
@@ -79,6 +80,15 @@ def check_can_apply(project_status, voucher_kind, held_kinds, has_application_in
     check_voucher_free(voucher_kind, held_kinds)
     if has_application_in_progress:
         raise Conflict("the student already has an application in progress for this project")
+
+
+def check_enrolled(status, reason=None):
+    """A student applies once their university's registrar has confirmed their enrolment (registry's
+    `student.enrolment_changed`; None: never confirmed). Browsing needs no enrolment."""
+    if status != EnrolmentStatus.CONFIRMED:
+        why = f"refused: {reason}" if status == EnrolmentStatus.REFUSED and reason else (status or "pending")
+        raise RuleViolation("your enrolment is not confirmed by your university's registrar: you may browse "
+                            "projects, and apply once it is confirmed", {"enrolment": [why]})
 
 
 def status_on_applying(free):

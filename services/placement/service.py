@@ -60,6 +60,12 @@ class PlacementService(HealthMixin):
         organisation = repository.organisation(self.db, event.data["organisation_id"], event.data["region"])
         domain.learn_organisation(organisation, status, event, region=event.data["region"])
 
+    @handles(registry_events.STUDENT_ENROLMENT_CHANGED)
+    def on_student_enrolment_changed(self, event):
+        learned = domain.learn_enrolment(repository.enrolment(self.db, event.data["student_id"]), event.data)
+        if learned is not None:
+            repository.add(self.db, learned)
+
     # Timesheet's acceptance of the completion report: the voucher is earned
 
     @handles(timesheet_events.REPORT_ACCEPTED)

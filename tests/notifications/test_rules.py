@@ -1,4 +1,7 @@
-"""Notifications' rules: every event a person hears of has words in every language, for the right inbox."""
+"""Notifications' rules: every event a person hears of has words in every language, for the right inbox;
+the daily digest of hour entries."""
+import collections
+import datetime as dt
 import smtplib
 import ssl
 
@@ -10,7 +13,7 @@ from common.contracts.notifications import LANGUAGES
 from services.notifications import rules
 from services.notifications import mailer
 from services.notifications.mailer import Settings, is_permanent
-from services.notifications.messages import MESSAGES
+from services.notifications.messages import DIGEST, MESSAGES
 
 APPLICATION = {"application_id": "a1", "student_id": "st1", "student_name": "Aruzhan", "project_id": "p1",
                "project_title": "Reading club", "site_id": "site1", "region": "KZ-71"}
@@ -25,7 +28,6 @@ SAMPLES = [
     (placement.APPLICATION_DECIDED, {**APPLICATION, "outcome": "accepted", "placement_id": "pl1"}),
     (placement.APPLICATION_DECIDED, {**APPLICATION, "outcome": "rejected", "reason": "The group is full"}),
     (placement.APPLICATION_DECIDED, {**APPLICATION, "outcome": "no_show"}),
-    (timesheet.HOURS_LOGGED, ENTRY),
     (timesheet.HOURS_DISPUTED, {**ENTRY, "comment": "I left at noon"}),
     (timesheet.REPORT_SUBMITTED, {"report_id": "r1", "placement_id": "pl1", "student_id": "st1", "region": "KZ-71",
                                   "organisation_id": "o1", "site_id": "site1", "voucher_kind": "h20",
@@ -68,6 +70,7 @@ def test_every_message_is_written_in_every_language():
 
 def test_who_hears_of_what():
     assert rules.recipients("interview.booked") == ["student", "site"]
+    assert rules.recipients("hours.logged") == []  # hour entries reach the student in the daily digest
     assert rules.recipients("hours.disputed") == ["site"]
     assert rules.recipients("payout.failed") == ["student", "operator"]
     assert rules.recipients("report.submitted") == ["operator"]
@@ -90,6 +93,38 @@ def test_readable_values_local_time_tenge_and_voucher_facts():
     assert payout["amount_kzt"] == "50\u00a0000\u00a0₸" and payout["reason"] == ""
     assert (payout["voucher_hours"], payout["voucher_credits"]) == ("50", "5")
     assert rules.params(loaded(timesheet.HOURS_LOGGED, ENTRY))["hours"] == "4.5"
+
+
+Entry = collections.namedtuple("Entry", "work_date hours placement_id")
+
+
+def test_the_digest_lists_the_days_entries_by_date_with_their_total_in_the_students_language():
+    entries = [Entry(dt.date(2026, 9, 12), "4.50", "pl1"), Entry(dt.date(2026, 9, 11), "8", "pl1"),
+               Entry(dt.date(2026, 9, 12), "0.25", "pl2")]
+    day = dt.date(2026, 9, 12)
+    title, body, data = rules.digest(entries, "kk", day, {"pl1": "Reading club"})
+    assert title == "12.09.2026 күнгі сағаттар"
+    assert body.splitlines()[1:] == ["11.09.2026: 8 сағ — «Reading club»", "12.09.2026: 4.5 сағ — «Reading club»",
+                                     "12.09.2026: 0.25 сағ", "Барлығы: 12.75 сағ."]
+    assert data == {"day": "2026-09-12", "entries": "3", "total_hours": "12.75"}
+    for language in LANGUAGES:
+        title, body, _ = rules.digest(entries, language, day)
+        assert "12.09.2026" in title and "12.75" in body and "{" not in title + body
+    assert set(DIGEST) == set(LANGUAGES)
+    assert rules.digest(entries[:1], "en", day)[0] == "Hours logged on 12.09.2026"
+
+
+def test_the_digest_day_is_the_almaty_day_of_logging_and_goes_out_the_next_morning():
+    utc = dt.timezone.utc
+    # Almaty is UTC+5: 18:59 UTC is 23:59 there, 19:00 UTC already the next day.
+    assert rules.digest_day(dt.datetime(2026, 9, 12, 18, 59, tzinfo=utc)) == dt.date(2026, 9, 12)
+    assert rules.digest_day(dt.datetime(2026, 9, 12, 19, 0, tzinfo=utc)) == dt.date(2026, 9, 13)
+    # From 08:00 in Almaty (03:00 UTC) on the 13th, the 12th is due; before then, only the 11th.
+    assert rules.due_day(dt.datetime(2026, 9, 13, 2, 59, tzinfo=utc), 8) == dt.date(2026, 9, 11)
+    assert rules.due_day(dt.datetime(2026, 9, 13, 3, 0, tzinfo=utc), 8) == dt.date(2026, 9, 12)
+    # At hour 0 a day is due as soon as it ends: 19:00 UTC on the 12th is midnight in Almaty.
+    assert rules.due_day(dt.datetime(2026, 9, 12, 18, 59, tzinfo=utc), 0) == dt.date(2026, 9, 11)
+    assert rules.due_day(dt.datetime(2026, 9, 12, 19, 0, tzinfo=utc), 0) == dt.date(2026, 9, 12)
 
 
 def test_inboxes_by_role_and_scope():

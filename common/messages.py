@@ -160,6 +160,32 @@ CATALOGUE = {
     "not within {n} days of {today}": ("дальше {n} дней от {today}", "{today} күнінен {n} күннен алыс"),
     "check-in codes are shown by a site's coordinator": ("Коды отметки показывает координатор площадки",
                                                          "Белгілену кодтарын алаң үйлестірушісі көрсетеді"),
+    # enrolment: the registrar confirms the student (one by one, or a roster CSV)
+    "your enrolment is not confirmed by your university's registrar: you may browse projects, and apply once "
+    "it is confirmed": (
+        "Офис регистратора вашего вуза ещё не подтвердил ваше обучение: проекты можно смотреть, а подать заявку — "
+        "после подтверждения",
+        "ЖОО-ңыздың тіркеу кеңсесі оқуыңызды әлі растамады: жобаларды қарауға болады, өтінімді растаудан кейін беруге болады"),
+    "refused: {reason}": ("отказано: {reason}", "бас тартылды: {reason}"),
+    "no such student at your university": ("В вашем вузе нет такого студента", "Сіздің ЖОО-да мұндай студент жоқ"),
+    "a refusal says why": ("Отказ должен называть причину", "Бас тарту себебін көрсетуі керек"),
+    "required to refuse": ("обязательно при отказе", "бас тартқанда міндетті"),
+    "{n} of {m} rows are not valid: nothing was applied": ("Строк с ошибками: {n} из {m}; ничего не применено",
+                                                           "Қате жолдар: {m} ішінен {n}; ештеңе қолданылмады"),
+    "an IIN is 12 digits": ("ИИН состоит из 12 цифр", "ЖСН 12 цифрдан тұрады"),
+    "the IIN's check digit is wrong": ("неверная контрольная цифра ИИН", "ЖСН бақылау цифры қате"),
+    "repeats row {n}": ("повторяет строку {n}", "{n}-жолды қайталайды"),
+    "registered as a student of another university": ("зарегистрирован как студент другого вуза",
+                                                      "басқа ЖОО студенті ретінде тіркелген"),
+    "not registered as a student: nothing to refuse": ("не зарегистрирован как студент: отказывать не в чем",
+                                                       "студент ретінде тіркелмеген: бас тартатын ештеңе жоқ"),
+    "the roster is sent as text/csv": ("Список отправляется как text/csv", "Тізім text/csv ретінде жіберіледі"),
+    "the roster is not UTF-8 text: save it as CSV UTF-8": (
+        "Список не в кодировке UTF-8: сохраните его как CSV UTF-8", "Тізім UTF-8 емес: оны CSV UTF-8 ретінде сақтаңыз"),
+    "the header row must name the iin column (decision and reason are optional)": (
+        "В строке заголовков должен быть столбец iin (decision и reason — по желанию)",
+        "Тақырып жолында iin бағаны болуы керек (decision және reason міндетті емес)"),
+    "the roster has no rows under its header": ("В списке нет строк под заголовком", "Тізімде тақырыптан кейін жол жоқ"),
     # the Operator's risk-based review (services/timesheet/risk.py)
     "the report is flagged: review it one by one": ("Отчёт помечен: проверьте его отдельно",
                                                     "Есеп белгіленген: оны жеке тексеріңіз"),

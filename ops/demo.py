@@ -59,7 +59,8 @@ PEOPLE = [
     {"key": "student", "role": "student", "name": "СЕРИКОВА АЙЖАН БОЛАТОВНА", "university": "ENU",
      "about": "a student of ENU, Astana", "try": "find a project, apply, book an interview"},
     {"key": "student-2", "role": "student", "name": "КАСЫМОВ ДАНИЯР ЕРЛАНОВИЧ", "university": "KAZNU",
-     "about": "a student of KazNU, Almaty", "try": "search online projects"},
+     "about": "a student of KazNU, Almaty",
+     "try": "search online projects (KazNU has not confirmed the enrolment yet: browse, not apply)"},
     {"key": "coordinator", "role": "coordinator", "name": "СЕЙТКАЛИЕВ БОЛАТ", "certificate": "employee",
      "organisation": "school", "site": "school-main", "about": "coordinator of School-gymnasium No. 12",
      "try": "applicants: accept the student; attendance: log hours; reports: submit"},
@@ -85,7 +86,8 @@ PEOPLE = [
     {"key": "operator", "role": "operator", "name": "НУРЛАНОВА ДАНА", "about": "the Operator (Financial Centre)",
      "try": "report queue: accept a report; payouts; reconciliation"},
     {"key": "registrar", "role": "registrar", "name": "БЕКОВА АЛИЯ", "university": "ENU",
-     "about": "registrar of ENU", "try": "recounts: confirm a student's credits"},
+     "about": "registrar of ENU",
+     "try": "enrolment: confirm a new student (or a roster CSV); recounts: confirm a student's credits"},
     {"key": "ministry", "role": "ministry", "name": "ТОКТАРОВ АСКАР", "about": "the Ministry",
      "try": "the dashboard: coverage by region and direction"},
     {"key": "admin", "role": "admin", "name": "ЖАКСЫБЕКОВ АРМАН", "about": "the platform's admin",
@@ -317,13 +319,20 @@ class Seeder:
         """Signs the demo student in, or registers them; either way by signing the accession agreement
         (kept once per version), so a student from an older demo joins the current one too."""
         answer = self.http.post(f"{self.base_url}/auth/login", json=self._signed(person["key"], "ru"), timeout=30)
-        if answer.status_code == 200:
-            return
         universities = {u["code"]: u for u in self._call("GET", "/universities")}
         university = universities[person["university"]]
-        self._call("POST", "/auth/register", {**self._signed(person["key"], "ru"), "region": university["region"],
-                                              "university_id": university["id"], "phone": "+77010000000",
-                                              "email": f"{person['key']}@demo.example.kz", "language": "ru"})
+        if answer.status_code == 200:
+            token = answer.json()
+        else:
+            token = self._call("POST", "/auth/register", {
+                **self._signed(person["key"], "ru"), "region": university["region"],
+                "university_id": university["id"], "phone": "+77010000000",
+                "email": f"{person['key']}@demo.example.kz", "language": "ru"})
+        registrar = next((p for p in self.authority.people if p["role"] == "registrar"
+                          and p["university"] == person["university"]), None)
+        if registrar is not None:  # the university's registrar confirms the enrolment (others stay pending)
+            self._call("POST", f"/students/{token['user_id']}/enrolment", {"decision": "confirm"},
+                       self._auth(registrar["key"]))
 
     # Signing in and calling
 

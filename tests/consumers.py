@@ -13,6 +13,7 @@ from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 from nameko.testing.services import worker_factory
 from sqlalchemy.orm import Session
 
+from common.contracts.registry import STUDENT_ENROLMENT_CHANGED
 from common.db import make_engine
 
 T0 = dt.datetime(2026, 9, 1, 9, 0, tzinfo=dt.timezone.utc)
@@ -26,6 +27,12 @@ def at(minutes):
 def envelope(event_type, data, occurred_at, event_id=None):
     return {"event_id": event_id or uuid.uuid4().hex, "event_type": event_type.name,
             "occurred_at": occurred_at.isoformat(), "request_id": None, "data": event_type.dump(data)}
+
+
+def enrolment_changed(student_id, university_id, status="confirmed", reason=None, version=1):
+    """Registry's `student.enrolment_changed` for a student who exists only in a minted token."""
+    return STUDENT_ENROLMENT_CHANGED, {"student_id": student_id, "university_id": university_id,
+                                       "status": status, "reason": reason, "version": version}
 
 
 def orders_with_a_duplicate(events):

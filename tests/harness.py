@@ -20,7 +20,7 @@ from nameko.testing.utils import find_free_port
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from common.auth import STEP_UP_HEADER, SigningKey, issue_step_up, issue_token
+from common.auth import REGISTRAR, STEP_UP_HEADER, SigningKey, issue_step_up, issue_token
 from common.contracts.payments import PayoutDetailsIn
 from common.contracts.registry import UNIVERSITY_ADDED
 from common.db import make_engine
@@ -32,11 +32,13 @@ from services.credits.models import ProcessedEvent as CreditsProcessed
 from services.credits.service import CreditsService
 from services.notifications.service import NotificationsService
 from services.payments.service import PaymentsService
+from services.placement.models import Enrolment
 from services.placement.service import PlacementService
 from services.registry.models import OutboxEvent as RegistryOutbox
 from services.registry.repository import seed_reference_data
 from services.registry.service import RegistryService
 from services.timesheet.service import TimesheetService
+from tests.consumers import enrolment_changed
 from tests.registry.pki import session_config
 
 ALMATY = ZoneInfo("Asia/Almaty")
@@ -162,6 +164,28 @@ class Platform:
         except ValidationFailed:
             pass  # the gateway refuses them before it looks for a step-up
         return {STEP_UP_HEADER: issue_step_up(SIGNING_KEY, user_id, "payout-details", details)}
+
+    def confirm_enrolment(self, student_id, university_id):
+        """The registrar of a registered student's university confirms their enrolment through the API,
+        as a real one would; returns once placement knows (the student may apply)."""
+        registrar = self.auth(REGISTRAR, university_id=university_id, name="Registrar")
+        answer = self.http.post(f"/api/v1/students/{student_id}/enrolment", json={"decision": "confirm"},
+                                headers=registrar)
+        assert answer.status_code == 200, answer.text
+        self.wait_for_enrolment(student_id, "confirmed")
+
+    def enrol(self, student_id, university_id, status="confirmed", reason=None, version=1):
+        """Registry's word on the enrolment of a student who exists only in a minted token (registry has
+        no row for the registrar to confirm), published as registry would; returns once placement knows."""
+        self.publish(*enrolment_changed(student_id, university_id, status, reason, version))
+        self.wait_for_enrolment(student_id, status)
+
+    def wait_for_enrolment(self, student_id, status):
+        def known():
+            with self.session("placement") as session:
+                enrolment = session.get(Enrolment, student_id)
+                return enrolment is not None and enrolment.status == status
+        eventually(known)
 
     def session(self, service):
         """A SQLAlchemy session on `service`'s database, for assertions."""

@@ -21,6 +21,8 @@ from kombu.utils import json as wire
 from nameko.testing.services import worker_factory
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
 
 from common.auth import Principal
 from common.contracts.base import shared
@@ -28,7 +30,7 @@ from common.errors import DomainError, Unauthenticated
 from common.validation import load
 from gateway.http import ROUTES, shaped
 from gateway.service import GatewayService  # noqa: F401 (declares every route)
-from tests.consumers import Consumers, envelope
+from tests.consumers import Consumers, enrolment_changed, envelope
 
 
 class Answer:
@@ -71,7 +73,8 @@ class Routes:
                 kwargs["query"] = load(spec.query, {k: str(v).lower() if isinstance(v, bool) else str(v)
                                                     for k, v in (params or {}).items()})
             gateway = SimpleNamespace(**{self.interface.name: ServiceProxy(self.interface, headers)})
-            result = spec.handler(gateway, None, **kwargs)
+            request = Request(EnvironBuilder(path=path, method=method).get_environ())
+            result = spec.handler(gateway, request, **kwargs)
             if spec.response is not None and not spec.dumped:
                 result = shaped(shared(spec.response, spec.many), result)
             return Answer(spec.status, wire.loads(wire.dumps(result)))
@@ -121,6 +124,10 @@ class Interface(Consumers):
     def publish(self, event_type, data, event_id=None, occurred_at=None):
         """The event delivered to the service's consumer of it, now."""
         self.deliver(envelope(event_type, data, occurred_at or dt.datetime.now(dt.timezone.utc), event_id))
+
+    def enrol(self, student_id, university_id, status="confirmed", reason=None, version=1):
+        """Registry's word on a student's enrolment (as `tests.harness.Platform.enrol`), delivered now."""
+        self.publish(*enrolment_changed(student_id, university_id, status, reason, version))
 
     def session(self, service):
         assert service == self.name, f"{service} is not part of this test: use the platform"

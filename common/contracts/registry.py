@@ -1,15 +1,31 @@
 """Registry's RPC payloads and the events it publishes: people, universities, organisations, sites."""
+import enum
+
 from marshmallow import fields, validate
 
 from common.auth import ROLES, STUDENT
 from common.contracts.base import (Contract, EventType, PageQuery, direction_field, id_field, page_of, region_field,
                                    text_field)
+from common.domain import State
 
 SOURCE = "registry"
 STAFF_ROLES = tuple(role for role in ROLES if role != STUDENT)
 LANGUAGES = ("kk", "ru", "en")
 ORGANISATION_KINDS = ("school", "kindergarten", "care_home", "centre", "ngo", "hospital", "other")
 ORGANISATION_STATUSES = ("pending", "accredited", "rejected", "suspended", "withdrawn")
+
+
+class EnrolmentStatus(State):
+    """A student's enrolment as their university's registrar decided it; a transfer starts it afresh."""
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    REFUSED = "refused"
+    TRANSITIONS = enum.nonmember({PENDING: {CONFIRMED, REFUSED}, CONFIRMED: {REFUSED, PENDING},
+                                  REFUSED: {CONFIRMED, PENDING}})
+
+
+ENROLMENT_STATUSES = tuple(EnrolmentStatus)
+ENROLMENT_DECISIONS = ("confirm", "refuse")
 
 
 # RPC payloads
@@ -266,6 +282,17 @@ class RefreshIn(Contract):
 
 # Students
 
+class EnrolmentOut(Contract):
+    """Whether the student's university confirmed they study there full-time: only then may they apply."""
+    status = fields.String(required=True, validate=validate.OneOf(ENROLMENT_STATUSES), metadata={
+        "description": "pending (registered, or transferred, and not yet confirmed), confirmed or refused"})
+    university_id = fields.String(required=True)
+    reason = fields.String(allow_none=True, load_default=None, metadata={"description": "why it was refused"})
+    decided_by = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "the registrar's name (or 'roster' with theirs, for a roster row)"})
+    decided_at = fields.DateTime(allow_none=True, load_default=None)
+
+
 class StudentOut(Contract):
     id = fields.String()
     iin = fields.String()
@@ -280,6 +307,7 @@ class StudentOut(Contract):
     email = fields.String(allow_none=True)
     language = fields.String()
     created_at = fields.DateTime()
+    enrolment = fields.Nested(EnrolmentOut)
 
 
 class StudentPatch(Contract):
@@ -287,6 +315,46 @@ class StudentPatch(Contract):
     email = fields.Email(allow_none=True)
     language = fields.String(validate=validate.OneOf(LANGUAGES))
     university_id = id_field()
+
+
+class EnrolmentDecisionIn(Contract):
+    decision = fields.String(required=True, validate=validate.OneOf(ENROLMENT_DECISIONS))
+    reason = text_field(3, 1000, load_default=None, allow_none=True, metadata={"description": "required to refuse"})
+
+
+class EnrolmentQuery(PageQuery):
+    status = fields.String(validate=validate.OneOf(ENROLMENT_STATUSES))
+
+
+class EnrolledStudentOut(Contract):
+    """A student of the registrar's university, as the enrolment queue lists them."""
+    student_id = fields.String(required=True)
+    iin = fields.String(required=True)
+    full_name = fields.String(required=True)
+    registered_at = fields.DateTime(required=True)
+    enrolment = fields.Nested(EnrolmentOut, required=True)
+
+
+EnrolledStudentPage = page_of(EnrolledStudentOut)
+
+
+class RosterIn(Contract):
+    """A roster CSV, as the gateway read it from the request's body (text/csv, UTF-8)."""
+    csv = fields.String(required=True, validate=validate.Length(min=1))
+
+
+class RosterRowOut(Contract):
+    row = fields.Integer(required=True, metadata={"description": "the line in the file (the header is 1)"})
+    iin = fields.String(required=True)
+    outcome = fields.String(required=True, metadata={
+        "description": "confirmed, refused, unchanged, or pre_confirmed (not registered yet: confirmed when "
+                       "they register or transfer here)"})
+
+
+class RosterOut(Contract):
+    """A roster applied whole (one with a bad row is refused whole: 422, each bad row under fields.rows)."""
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    results = fields.List(fields.Nested(RosterRowOut), required=True)
 
 
 # Organisations and their sites
@@ -459,6 +527,16 @@ class StudentTransferred(Contract):
     to_university_id = fields.String(required=True)
 
 
+class StudentEnrolmentChanged(Contract):
+    """The student's enrolment now, whole: `version` grows with every change, so a consumer keeps the
+    highest it saw whatever order the events arrive in."""
+    student_id = fields.String(required=True)
+    university_id = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(ENROLMENT_STATUSES))
+    reason = fields.String(load_default=None, allow_none=True)
+    version = fields.Integer(required=True)
+
+
 class Site(Contract):
     site_id = fields.String(required=True)
     name = fields.String(required=True)
@@ -496,6 +574,7 @@ UNIVERSITY_ADDED = EventType(SOURCE, "university.added", UniversityAdded)
 STUDENT_REGISTERED = EventType(SOURCE, "student.registered", StudentRegistered)
 STUDENT_CONTACTS_CHANGED = EventType(SOURCE, "student.contacts_changed", StudentContactsChanged)
 STUDENT_TRANSFERRED = EventType(SOURCE, "student.transferred", StudentTransferred)
+STUDENT_ENROLMENT_CHANGED = EventType(SOURCE, "student.enrolment_changed", StudentEnrolmentChanged)
 ORGANISATION_ACCREDITED = EventType(SOURCE, "organisation.accredited", OrganisationAccredited)
 ORGANISATION_REJECTED = EventType(SOURCE, "organisation.rejected", OrganisationRejected)
 ORGANISATION_SUSPENDED = EventType(SOURCE, "organisation.suspended", OrganisationSuspended)

@@ -1,11 +1,14 @@
 """EDS sign-in, students, organisations and their sites, staff users and the audit log."""
 from common.contracts.registry import (AgreementOut, AgreementVerifyIn, AuditPage, AuditQuery, ChallengeOut,
-                                       ChallengeQuery, LoginIn, OrganisationApply, OrganisationOut,
+                                       ChallengeQuery, EnrolledStudentOut, EnrolledStudentPage, EnrolmentDecisionIn,
+                                       EnrolmentQuery, LoginIn, RosterOut, OrganisationApply, OrganisationOut,
                                        OrganisationPage, OrganisationQuery, ReasonIn, RefreshIn, RegisterIn,
                                        SignatureVerdictOut, SignedOut, SiteIn, SiteOut, SitePage, SiteQuery, StaffIn,
                                        StaffOut, StaffPage, StaffPatch, StaffQuery, StudentOut, StudentPatch,
                                        TokenOut)
-from gateway.http import route
+from common.auth import REGISTRAR, read_token, verifying_keys
+from common.errors import ValidationFailed
+from gateway.http import UnsupportedMediaType, bearer_token, route
 from gateway.ratelimit import LoginRateLimit
 
 
@@ -73,6 +76,28 @@ class RegistryRoutes:
            response=StudentOut, errors=(404,))
     def get_student(self, request, student_id):
         return self.registry.get_student(student_id)
+
+    # Enrolment: the registrar of the student's university confirms it, one by one or by a roster
+
+    @route("GET", "/api/v1/enrolments", summary="The registrar's university's students and their enrolment",
+           tag="students", query=EnrolmentQuery, response=EnrolledStudentPage)
+    def list_enrolments(self, request, query):
+        return self.registry.list_enrolments(query)
+
+    @route("POST", "/api/v1/students/<student_id>/enrolment",
+           summary="Confirm or refuse (with a reason) a student's enrolment (their university's registrar)",
+           tag="students", body=EnrolmentDecisionIn, response=EnrolledStudentOut, errors=(404,))
+    def decide_enrolment(self, request, student_id, body):
+        return self.registry.decide_enrolment(student_id, body)
+
+    @route("POST", "/api/v1/enrolments/roster",
+           summary="A roster CSV (text/csv, UTF-8; header iin[,decision,reason]) confirming or refusing "
+                   "enrolment; all or nothing, with a per-row report", tag="students", response=RosterOut,
+           errors=(413, 415, 422))
+    def import_roster(self, request):
+        # who may send one is known before the file is read (registry checks it again)
+        read_token(verifying_keys(self.config), bearer_token(request)).require(REGISTRAR)
+        return self.registry.import_roster({"csv": roster_text(request)})
 
     # Organisations and sites
 
@@ -147,3 +172,16 @@ class RegistryRoutes:
            response=AuditPage)
     def list_audit(self, request, query):
         return self.registry.list_audit(query)
+
+
+def roster_text(request):
+    """The roster CSV the request carries: text/csv in UTF-8 (a byte order mark is fine)."""
+    if request.mimetype != "text/csv":
+        raise UnsupportedMediaType("the roster is sent as text/csv", {"Content-Type": ["expected text/csv"]})
+    try:
+        text = request.get_data(cache=False).decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValidationFailed("the roster is not UTF-8 text: save it as CSV UTF-8", {"csv": ["not UTF-8"]})
+    if "\x00" in text:
+        raise ValidationFailed("the roster is not text", {"csv": ["holds NUL characters"]})
+    return text

@@ -72,9 +72,12 @@ function renewed(current) {
 export async function api(method, path, { body, query, headers = {}, raw = false, contentType } = {}) {
   let current = session.get();
   const request = { method, headers: { Accept: "application/json", "Accept-Language": lang(), ...headers } };
-  if (body !== undefined) {
-    request.headers["Content-Type"] = contentType || "application/json";
-    request.body = contentType ? body : JSON.stringify(body);
+  if (contentType) {
+    request.headers["Content-Type"] = contentType;
+    request.body = body;
+  } else if (body !== undefined) {
+    request.headers["Content-Type"] = "application/json";
+    request.body = JSON.stringify(body);
   }
   const send = () => {
     if (current) request.headers.Authorization = `Bearer ${current.token}`;

@@ -14,7 +14,7 @@ from common.contracts.base import values_of
 from common.domain import Aggregate
 from common.ids import new_id
 from services.placement import rules
-from services.placement.models import Application, InterviewSlot, Placement
+from services.placement.models import Application, Enrolment, InterviewSlot, Placement
 from services.placement.models import Project as ProjectRow
 
 log = logging.getLogger(__name__)
@@ -22,10 +22,12 @@ log = logging.getLogger(__name__)
 
 class Student:
     """What the voucher rules look at for one student: their placements, their applications in
-    progress with the interviews they booked, and the projects of those holding a place (`projects`,
-    by id), which get the place back if the application ends."""
+    progress with the interviews they booked, the projects of those holding a place (`projects`,
+    by id), which get the place back if the application ends, and their enrolment (None: never
+    confirmed)."""
 
-    def __init__(self, placements, applications, interviews, projects):
+    def __init__(self, placements, applications, interviews, projects, enrolment=None):
+        self.enrolment = enrolment
         self.placements = placements
         self.applications = applications
         self.interviews = interviews
@@ -36,6 +38,9 @@ class Student:
 
     def has_application_to(self, project_id):
         return any(a.project_id == project_id for a in self.applications)
+
+    def check_enrolled(self):
+        rules.check_enrolled(self.enrolment and self.enrolment.status, self.enrolment and self.enrolment.reason)
 
 
 class Project(Aggregate):
@@ -87,6 +92,7 @@ class Project(Aggregate):
     # Applications
 
     def apply(self, principal, motivation, student, now):
+        student.check_enrolled()
         rules.check_can_apply(self.row.status, self.row.voucher_kind,
                               student.held_voucher_kinds(programme.programme_year(self.row.starts_on)),
                               student.has_application_to(self.row.id))
@@ -105,9 +111,12 @@ class Project(Aggregate):
         rules.check_withdrawable(application.status, as_utc(interview.starts_at) if interview else None, now)
         self.end_application(application, rules.WITHDRAWN, actor, now, interview=interview)
 
-    def decide(self, application, outcome, reason, interview, student, actor, now):
+    def decide(self, application, outcome, reason, interview, student, actor, now, idempotent=False):
         """The interview's outcome: an acceptance places the student (the new placement is returned);
-        `application.decided` either way."""
+        `application.decided` either way. `idempotent`: the outcome the application has already is
+        no change (nothing returned, nothing recorded)."""
+        if idempotent and rules.decided_already(application.status, outcome):
+            return None
         rules.check_decidable(application.status, interview is not None)
         placement = None
         if outcome == rules.ACCEPTED:
@@ -210,6 +219,18 @@ def learn_organisation(organisation, status, event, name=None, region=None):
             status, event.occurred_at, event.event_id)
     organisation.name = name or organisation.name
     organisation.region = region or organisation.region
+
+
+def learn_enrolment(enrolment, data):
+    """Registry's enrolment of a student (`student.enrolment_changed`), unless a higher version of it is
+    known already: the events converge whatever order they arrive in. Returns a new row to add, if any."""
+    if enrolment is None:
+        return Enrolment(student_id=data["student_id"], university_id=data["university_id"],
+                         status=data["status"], reason=data["reason"], version=data["version"])
+    if data["version"] > enrolment.version:
+        enrolment.university_id, enrolment.status, enrolment.reason, enrolment.version = (
+            data["university_id"], data["status"], data["reason"], data["version"])
+    return None
 
 
 def complete(placement, accepted_at, accepted_by):

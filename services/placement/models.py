@@ -6,6 +6,7 @@ from sqlalchemy import JSON, Boolean, CheckConstraint, Date, DateTime, ForeignKe
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from common.contracts.placement import ApplicationStatus, OrganisationStatus, PlacementStatus, ProjectStatus
+from common.contracts.registry import EnrolmentStatus
 from common.db import states_check
 from common.outbox import OutboxEventMixin, ProcessedEventMixin
 
@@ -48,6 +49,19 @@ class Site(Base):
     region: Mapped[str] = mapped_column(String(8))
     directions: Mapped[list] = mapped_column(JSON)
     online: Mapped[bool] = mapped_column(Boolean)
+
+
+class Enrolment(Base):
+    """Read model fed by registry's `student.enrolment_changed`: may the student apply? (No row: never
+    confirmed.) The highest `version` wins, whatever order the events arrive in."""
+    __tablename__ = "enrolments"
+    __table_args__ = (states_check(EnrolmentStatus),)
+
+    student_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    university_id: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer)
 
 
 class Project(Base):

@@ -13,7 +13,7 @@ from common.errors import Conflict
 from common.ids import is_id
 from common.unit_of_work import track
 from services.placement import access, domain, rules
-from services.placement.models import Application, InterviewSlot, Organisation, Placement, Project, Site
+from services.placement.models import Application, Enrolment, InterviewSlot, Organisation, Placement, Project, Site
 
 
 def add(session, *rows):
@@ -87,8 +87,8 @@ def first_free_slot_at(session, project_id):
 
 
 def student(session, student_id):
-    """The student's placements and applications in progress (locked), their interviews, and the
-    projects (locked) of those holding a place."""
+    """The student's placements and applications in progress (locked), their interviews, the projects
+    (locked) of those holding a place, and their enrolment."""
     applications = session.scalars(select(Application).where(
         Application.student_id == student_id, Application.status.in_(rules.IN_PROGRESS))
         .order_by(Application.created_at, Application.id).with_for_update()).all()
@@ -99,7 +99,13 @@ def student(session, student_id):
     return domain.Student(
         placements=session.scalars(select(Placement).where(Placement.student_id == student_id)).all(),
         applications=applications, interviews=interviews,
-        projects={project_id: project(session, project_id, lock=True) for project_id in holding})
+        projects={project_id: project(session, project_id, lock=True) for project_id in holding},
+        enrolment=session.get(Enrolment, student_id))
+
+
+def enrolment(session, student_id):
+    """The student's enrolment as placement knows it, locked; None if it has heard of none."""
+    return session.get(Enrolment, student_id, with_for_update=True)
 
 
 # Applications, interviews, placements

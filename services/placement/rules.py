@@ -12,6 +12,7 @@ the reserved place.
 """
 from common import programme
 from common.contracts.placement import ApplicationStatus, OrganisationStatus, PlacementStatus, ProjectStatus
+from common.contracts.registry import EnrolmentStatus
 from common.errors import Conflict, RuleViolation
 
 
@@ -81,6 +82,15 @@ def check_can_apply(project_status, voucher_kind, held_kinds, has_application_in
         raise Conflict("the student already has an application in progress for this project")
 
 
+def check_enrolled(status, reason=None):
+    """A student applies once their university's registrar has confirmed their enrolment (registry's
+    `student.enrolment_changed`; None: never confirmed). Browsing needs no enrolment."""
+    if status != EnrolmentStatus.CONFIRMED:
+        why = f"refused: {reason}" if status == EnrolmentStatus.REFUSED and reason else (status or "pending")
+        raise RuleViolation("your enrolment is not confirmed by your university's registrar: you may browse "
+                            "projects, and apply once it is confirmed", {"enrolment": [why]})
+
+
 def status_on_applying(free):
     return APPLIED if free > 0 else WAITLISTED
 
@@ -116,6 +126,11 @@ def check_decidable(application_status, has_interview):
         raise RuleViolation(f"an application that is {application_status} cannot be decided")
     if not has_interview:
         raise RuleViolation("the application has no interview booked")
+
+
+def decided_already(application_status, outcome):
+    """The same outcome sent again (a bulk request retried): nothing to do, the application answers as it is."""
+    return application_status == outcome
 
 
 def holds_place(application_status):

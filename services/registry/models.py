@@ -67,6 +67,32 @@ class Student(Base):
     certificate_serial: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # Enrolment at `university_id`, as its registrar decided it (rules.ENROLMENT_*); a transfer makes it
+    # pending again. `enrolment_version` grows with each change, for the consumers of its event.
+    enrolment_status: Mapped[str] = mapped_column(String(16), server_default="pending", index=True)
+    enrolment_reason: Mapped[str | None] = mapped_column(Text)
+    enrolment_decided_by: Mapped[str | None] = mapped_column(String(32))
+    enrolment_decided_by_name: Mapped[str | None] = mapped_column(String(200))
+    enrolment_decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    enrolment_version: Mapped[int] = mapped_column(Integer, server_default="0")
+
+    @property
+    def enrolment(self):
+        return {"status": self.enrolment_status, "university_id": self.university_id,
+                "reason": self.enrolment_reason, "decided_by": self.enrolment_decided_by_name,
+                "decided_at": self.enrolment_decided_at}
+
+
+class RosterEntry(Base):
+    """An IIN a registrar's roster confirmed before its holder registered: they are confirmed at once
+    when they register at (or transfer to) that university."""
+    __tablename__ = "roster_entries"
+
+    university_id: Mapped[str] = mapped_column(ForeignKey("universities.id"), primary_key=True)
+    iin: Mapped[str] = mapped_column(String(12), primary_key=True)
+    added_by: Mapped[str] = mapped_column(String(32))
+    added_by_name: Mapped[str] = mapped_column(String(200))
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
 class AgreementSignature(Base):

@@ -15,7 +15,8 @@ from common.ids import new_id
 from common.outbox import record_event
 from services.registry import rules
 from services.registry.models import (AgreementSignature, AuditEntry, LoginChallenge, MobileSigning, Organisation,
-                                      OutboxEvent, RefreshToken, Region, Site, SiteDirection, StaffUser, Student, University)
+                                      OutboxEvent, RefreshToken, Region, RosterEntry, Site, SiteDirection, StaffUser,
+                                      Student, University)
 
 
 def seed_reference_data(session):
@@ -212,7 +213,8 @@ def add_student(session, identity, person, data):
                       given_name=identity.given_name, birth_date=person.birth_date, sex=person.sex,
                       university_id=data["university_id"], region=data["region"], phone=data["phone"],
                       email=data["email"], language=data["language"],
-                      certificate_serial=identity.certificate_serial, created_at=now, updated_at=now)
+                      certificate_serial=identity.certificate_serial, created_at=now, updated_at=now,
+                      enrolment_status=rules.ENROLMENT_PENDING, enrolment_version=0)
     session.add(student)
     record_event(session, OutboxEvent, events.STUDENT_REGISTERED, {
         "student_id": student.id, "iin": student.iin, "full_name": student.full_name, "university_id": student.university_id,
@@ -260,6 +262,64 @@ def update_student(session, student, changes):
         record_event(session, OutboxEvent, events.STUDENT_CONTACTS_CHANGED, {
             "student_id": student.id, "full_name": student.full_name, "email": student.email,
             "language": student.language})
+
+
+# Enrolment
+
+def set_enrolment(session, student, status, reason=None, by=None, by_name=None):
+    """The student's enrolment at their university now, who decided it (None: nobody yet), announced
+    whole as student.enrolment_changed with the next version."""
+    student.enrolment_status, student.enrolment_reason = status, reason
+    student.enrolment_decided_by, student.enrolment_decided_by_name = by, by_name
+    student.enrolment_decided_at = utcnow() if by else None
+    student.enrolment_version = (student.enrolment_version or 0) + 1
+    record_event(session, OutboxEvent, events.STUDENT_ENROLMENT_CHANGED, {
+        "student_id": student.id, "university_id": student.university_id, "status": status, "reason": reason,
+        "version": student.enrolment_version})
+
+
+def arrive(session, student):
+    """A student registered at, or transferred to, their university: confirmed at once when its
+    roster listed them beforehand, else pending (only a change is announced)."""
+    entry = session.get(RosterEntry, (student.university_id, student.iin))
+    status = rules.enrolment_on_arrival(entry is not None)
+    if status != student.enrolment_status or student.enrolment_version:
+        set_enrolment(session, student, status, by=entry and entry.added_by, by_name=entry and entry.added_by_name)
+
+
+def list_enrolments(session, university_id, filters, limit, offset):
+    query = select(Student).where(Student.university_id == university_id).order_by(Student.created_at, Student.id)
+    if filters.get("status"):
+        query = query.where(Student.enrolment_status == filters["status"])
+    items, total = page(session, query, limit, offset)
+    return {"items": items, "total": total}
+
+
+def students_by_iin(session, iins):
+    """The registered students with these IINs, locked for the roster's changes: {iin: student}."""
+    found = {}
+    iins = sorted(iins)
+    for start in range(0, len(iins), 1000):
+        chunk = iins[start:start + 1000]
+        found.update((s.iin, s) for s in session.scalars(
+            select(Student).where(Student.iin.in_(chunk)).with_for_update()))
+    return found
+
+
+def apply_roster(session, outcomes, students, principal):
+    """A registrar's roster of good rows: each registered student's change, audited; each IIN not
+    registered yet kept, for its holder to be confirmed on arrival."""
+    for row, outcome in outcomes:
+        if outcome == rules.PRE_CONFIRMED:
+            if session.get(RosterEntry, (principal.university_id, row.iin)) is None:
+                session.add(RosterEntry(university_id=principal.university_id, iin=row.iin,
+                                        added_by=principal.user_id, added_by_name=principal.name, added_at=utcnow()))
+        elif outcome != rules.UNCHANGED:
+            student = students[row.iin]
+            before = snapshot(student)
+            reason = row.reason if outcome == rules.ENROLMENT_REFUSED else None
+            set_enrolment(session, student, outcome, reason, by=principal.user_id, by_name=principal.name)
+            audit(session, principal, f"enrolment.roster.{row.decision}", student, before)
 
 
 # Staff users

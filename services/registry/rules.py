@@ -3,13 +3,16 @@ staff scopes, organisation status changes and visibility.
 
 IIN and BIN follow the Government of Kazakhstan's format (`common.iin`, which payments shares).
 """
+import csv
 import datetime as dt
-from dataclasses import dataclass
+import io
+from dataclasses import dataclass, field
 
 from common import kalkan
 from common.auth import (ADMIN, COORDINATOR, MINISTRY, MIO_OFFICER, NVS_OFFICER, OPERATOR, REGIONAL_OFFICERS,
                          REGISTRAR, SCOPE_KEYS, STUDENT)
-from common.contracts.registry import MOBILE_PURPOSES, MOBILE_STATUSES, ORGANISATION_STATUSES, STAFF_ROLES
+from common.contracts.registry import (ENROLMENT_STATUSES, MOBILE_PURPOSES, MOBILE_STATUSES, ORGANISATION_STATUSES,
+                                       STAFF_ROLES)
 from common.iin import FIRST_WEIGHTS, SECOND_WEIGHTS, check_digit  # noqa: F401 (used by the tests and the season)
 from common.iin import birth_date as _birth_date
 from common.iin import has_valid_check_digit as _has_valid_check_digit
@@ -339,3 +342,123 @@ def mobile_signer_problem(purpose, role):
     if purpose in (MOBILE_LOGIN, MOBILE_REGISTER) and role != ROLE_INDIVIDUAL:
         return "a person signs in and registers with their personal (individual) EDS, not an organisation's"
     return None
+
+
+# Enrolment: the programme is for full-time students of the university they name, so that university's
+# registrar confirms (or refuses) each student, one by one or by a roster; until confirmed a student
+# browses projects but does not apply. A transfer makes it pending at the new university.
+
+ENROLMENT_PENDING, ENROLMENT_CONFIRMED, ENROLMENT_REFUSED = ENROLMENT_STATUSES
+CONFIRM, REFUSE = "confirm", "refuse"
+ENROLMENT_AFTER = {CONFIRM: ENROLMENT_CONFIRMED, REFUSE: ENROLMENT_REFUSED}
+PRE_CONFIRMED, UNCHANGED = "pre_confirmed", "unchanged"  # roster outcomes besides the new status
+ROSTER_MAX_ROWS = 20_000
+
+
+def may_decide_enrolment(principal, university_id):
+    """Only a registrar of the student's own university confirms or refuses their enrolment."""
+    return principal.has(REGISTRAR) and principal.university_id == university_id
+
+
+def enrolment_decision_problems(decision, reason):
+    """Field errors of a decision: a refusal says why (the student reads it)."""
+    if decision == REFUSE and not reason:
+        return {"reason": ["required to refuse"]}
+    return {}
+
+
+def enrolment_change(status, reason, decision, new_reason):
+    """(status, reason) after `decision`, or None when it changes nothing (confirming a confirmed
+    student; refusing a refused one for the same reason)."""
+    after = ENROLMENT_AFTER[decision]
+    kept_reason = new_reason if decision == REFUSE else None
+    if (after, kept_reason) == (status, reason if status == ENROLMENT_REFUSED else None):
+        return None
+    return after, kept_reason
+
+
+def enrolment_on_arrival(pre_confirmed):
+    """The enrolment of a student who registers at, or transfers to, a university: confirmed at once
+    when its roster listed their IIN beforehand, else pending until its registrar decides."""
+    return ENROLMENT_CONFIRMED if pre_confirmed else ENROLMENT_PENDING
+
+
+@dataclass
+class RosterRow:
+    row: int  # the line in the file; the header is line 1
+    iin: str
+    decision: str
+    reason: str | None
+    problems: dict = field(default_factory=dict)
+
+
+def read_roster(text):
+    """The rows of a roster CSV: a header row naming `iin` (`decision`, confirm or refuse, and
+    `reason` optional; other columns, such as a name, are ignored), comma- or semicolon-separated as
+    spreadsheets save it, and one row per student. Returns (rows, problem with the file or None);
+    each row carries its own problems (format, decision, reason, a repeated IIN)."""
+    text = text.lstrip("\ufeff")  # a spreadsheet's UTF-8 byte order mark
+    first = text.split("\n", 1)[0]
+    if not first.strip():
+        return [], "the first line must be a header row naming the iin column"
+    reader = csv.reader(io.StringIO(text), delimiter=";" if first.count(";") > first.count(",") else ",")
+    header = [name.strip().lower() for name in next(reader)]
+    if "iin" not in header:
+        return [], "the header row must name the iin column (decision and reason are optional)"
+    rows, seen = [], {}
+    for record in reader:
+        if not any(cell.strip() for cell in record):
+            continue
+        if len(rows) == ROSTER_MAX_ROWS:
+            return [], f"at most {ROSTER_MAX_ROWS} rows a file: split the roster"
+        values = {name: cell.strip() for name, cell in zip(header, record)}
+        row = RosterRow(reader.line_num, values.get("iin", ""), (values.get("decision") or CONFIRM).lower(),
+                        values.get("reason") or None)
+        if not (len(row.iin) == 12 and row.iin.isdigit()):
+            row.problems["iin"] = ["an IIN is 12 digits"]
+        elif row.iin in seen:
+            row.problems["iin"] = [f"repeats row {seen[row.iin]}"]
+        else:
+            seen[row.iin] = row.row
+        if row.decision not in ENROLMENT_AFTER:
+            row.problems["decision"] = [f"must be one of: {CONFIRM}, {REFUSE}"]
+        else:
+            row.problems.update(enrolment_decision_problems(row.decision, row.reason))
+        rows.append(row)
+    if not rows:
+        return [], "the roster has no rows under its header"
+    return rows, None
+
+
+def roster_outcome(row, university_id, student):
+    """What a well-formed row does at `university_id`, as (outcome, None) or (None, field problems).
+    `student` is the registered student with the row's IIN (their university, enrolment status and
+    reason) or None. A registered student's IIN was checked at registration (a test CA's need not
+    carry a check digit); any other must be a valid IIN."""
+    if student is None:
+        problem = iin_problem(row.iin)
+        if problem:
+            return None, {"iin": [problem]}
+        if row.decision == REFUSE:
+            return None, {"iin": ["not registered as a student: nothing to refuse"]}
+        return PRE_CONFIRMED, None
+    student_university, status, reason = student
+    if student_university != university_id:
+        return None, {"iin": ["registered as a student of another university"]}
+    change = enrolment_change(status, reason, row.decision, row.reason)
+    return (change[0] if change else UNCHANGED), None
+
+
+def roster_outcomes(rows, university_id, students):
+    """Every row's outcome at `university_id`, and the bad rows' problems by line:
+    ([(row, outcome or None)], {"<line>": problems}). `students` holds the registered students of the
+    rows' IINs as {iin: (university, enrolment status, reason)}."""
+    outcomes, bad = [], {}
+    for row in rows:
+        outcome, problems = None, row.problems
+        if not problems:
+            outcome, problems = roster_outcome(row, university_id, students.get(row.iin))
+        if problems:
+            bad[str(row.row)] = problems
+        outcomes.append((row, outcome))
+    return outcomes, bad

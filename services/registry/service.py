@@ -5,6 +5,7 @@ import binascii
 import datetime as dt
 import functools
 import hashlib
+from collections import Counter
 from contextlib import contextmanager
 
 from nameko.dependency_providers import Config
@@ -15,9 +16,11 @@ from common.auth import (ADMIN, COORDINATOR, REGISTRAR, SCOPE_KEYS, STEP_UP_TTL_
 from common.clock import as_utc, utcnow
 from common.contracts.registry import (AgreementOut, AgreementVerifyIn, AuditPage, AuditQuery, ChallengeOut,
                                        ChallengeQuery, DocumentSignatureIn, EgovApi1Out, EgovDocuments,
+                                       EnrolledStudentOut, EnrolledStudentPage, EnrolmentDecisionIn, EnrolmentQuery,
                                        KeptSignatureIn, LoginIn, MobileSigningOut, MobileSigningStart,
                                        OrganisationApply, OrganisationOut, OrganisationPage, OrganisationQuery,
-                                       ReasonIn, RefreshIn, RegionOut, RegisterIn, SignatureVerdictOut, SiteIn,
+                                       ReasonIn, RefreshIn, RegionOut, RegisterIn, RosterIn, RosterOut,
+                                       SignatureVerdictOut, SiteIn,
                                        SiteOut, SitePage, SiteQuery, StaffIn, StaffOut, StaffPage, StaffPatch,
                                        StaffQuery, StepUpIn, StepUpOut, StudentOut, StudentPatch, TokenOut,
                                        UniversityIn, UniversityOut)
@@ -125,6 +128,7 @@ class RegistryService(HealthMixin):
             person = rules.person_from_iin(identity.iin, test=identity.test_ca)
             student = repository.add_student(self.db, identity, person, data)
             self.db.flush()  # the agreement refers to the student's row
+            repository.arrive(self.db, student)
             self._join(student, identity, data, text)
             repository.audit(self.db, _student_principal(student), "student.register", student)
             return self._token(student, identity.full_name)
@@ -271,6 +275,8 @@ class RegistryService(HealthMixin):
                 raise ValidationFailed("no such university", {"university_id": ["unknown university"]})
             before = snapshot(student)
             repository.update_student(self.db, student, changes)
+            if student.university_id != before["university_id"]:  # a transfer: the new university confirms
+                repository.arrive(self.db, student)
             repository.audit(self.db, principal, "student.update", student, before)
         return StudentOut().dump(student)
 
@@ -282,6 +288,55 @@ class RegistryService(HealthMixin):
                                                         student.university_id):
             raise NotFound("no such student")
         return StudentOut().dump(student)
+
+    # Enrolment: the registrar of the student's university confirms or refuses it (rules.py, "Enrolment")
+
+    @rpc
+    def list_enrolments(self, query=None):
+        """The registrar's university's students with their enrolment, oldest registration first."""
+        principal = self.caller().require(REGISTRAR)
+        filters = load(EnrolmentQuery, query)
+        found = repository.list_enrolments(self.db, principal.university_id, filters, filters["limit"],
+                                           filters["offset"])
+        return EnrolledStudentPage().dump({**found, "items": [_enrolled(s) for s in found["items"]]})
+
+    @rpc
+    def decide_enrolment(self, student_id, payload):
+        principal = self.caller().require(REGISTRAR)
+        data = load(EnrolmentDecisionIn, payload)
+        problems = rules.enrolment_decision_problems(data["decision"], data["reason"])
+        if problems:
+            raise ValidationFailed("a refusal says why", problems)
+        with self.db.begin():
+            student = find(self.db, Student, student_id, lock=True)
+            if student is None or not rules.may_decide_enrolment(principal, student.university_id):
+                raise NotFound("no such student at your university")
+            change = rules.enrolment_change(student.enrolment_status, student.enrolment_reason, data["decision"],
+                                            data["reason"])
+            if change:
+                before = snapshot(student)
+                repository.set_enrolment(self.db, student, *change, by=principal.user_id, by_name=principal.name)
+                repository.audit(self.db, principal, f"enrolment.{data['decision']}", student, before)
+            return EnrolledStudentOut().dump(_enrolled(student))
+
+    @rpc
+    def import_roster(self, payload):
+        """A roster CSV of the registrar's university, all or nothing: any bad row refuses the whole
+        file (422, each bad row's problems under `rows`); else each row is applied and answered."""
+        principal = self.caller().require(REGISTRAR)
+        rows, problem = rules.read_roster(load(RosterIn, payload)["csv"])
+        if problem:
+            raise ValidationFailed(problem, {"csv": [problem]})
+        with self.db.begin():
+            students = repository.students_by_iin(self.db, {row.iin for row in rows if not row.problems})
+            outcomes, bad = rules.roster_outcomes(rows, principal.university_id, {
+                iin: (s.university_id, s.enrolment_status, s.enrolment_reason) for iin, s in students.items()})
+            if bad:
+                raise RuleViolation(f"{len(bad)} of {len(rows)} rows are not valid: nothing was applied",
+                                    {"rows": bad})
+            repository.apply_roster(self.db, outcomes, students, principal)
+        return RosterOut().dump({"counts": dict(Counter(outcome for _, outcome in outcomes)), "results": [
+            {"row": row.row, "iin": row.iin, "outcome": outcome} for row, outcome in outcomes]})
 
     # Signed documents
 
@@ -671,6 +726,11 @@ class RegistryService(HealthMixin):
         self.caller().require(ADMIN)
         filters = load(AuditQuery, query)
         return AuditPage().dump(repository.list_audit(self.db, filters, filters["limit"], filters["offset"]))
+
+
+def _enrolled(student):
+    return {"student_id": student.id, "iin": student.iin, "full_name": student.full_name,
+            "registered_at": student.created_at, "enrolment": student.enrolment}
 
 
 def _role_of(account):

@@ -49,6 +49,7 @@ def test_one_students_whole_path_mails_them_once_per_event_in_their_language(pla
     registered = ok(register_student(platform.http, make_user(name="СЕРИКОВА АЙЖАН БОЛАТОВНА"), university["id"],
                                      placement.REGION, email=EMAIL, language=LANGUAGE), 201)
     student, student_id = bearer(registered["access_token"]), registered["user_id"]
+    platform.confirm_enrolment(student_id, university["id"])
 
     def contact():
         with platform.session("notifications") as session:

@@ -44,9 +44,12 @@ def coordinator(platform, organisation_id, site_id, region=REGION):
     return platform.auth(COORDINATOR, organisation_id=organisation_id, site_id=site_id, region=region)
 
 
-def student(platform, name="Aigerim Nurlanova", university_id="ENU", region=REGION, user_id=None):
-    return platform.auth(STUDENT, user_id=user_id or new_id(), name=name, university_id=university_id,
-                         region=region)
+def student(platform, name="Aigerim Nurlanova", university_id="ENU", region=REGION, user_id=None, enrolled=True):
+    """A student's headers; `enrolled`: their university has confirmed them, so they may apply."""
+    user_id = user_id or new_id()
+    if enrolled:
+        platform.enrol(user_id, university_id)
+    return platform.auth(STUDENT, user_id=user_id, name=name, university_id=university_id, region=region)
 
 
 def project_body(**overrides):

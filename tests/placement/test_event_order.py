@@ -1,8 +1,10 @@
-"""Placement's copy of each organisation converges whatever order registry's events arrive in."""
+"""Placement's copy of each organisation, and of each student's enrolment, converges whatever order
+registry's events arrive in."""
 import uuid
 
-from common.contracts.registry import ORGANISATION_ACCREDITED, ORGANISATION_SUSPENDED, SITE_ADDED
-from services.placement.models import Organisation, Site
+from common.contracts.registry import (ORGANISATION_ACCREDITED, ORGANISATION_SUSPENDED, SITE_ADDED,
+                                       STUDENT_ENROLMENT_CHANGED)
+from services.placement.models import Enrolment, Organisation, Site
 from services.placement.service import PlacementService
 from tests.consumers import at, envelope, orders_with_a_duplicate
 from tests.placement.support import site_data
@@ -50,3 +52,18 @@ def test_a_reaccreditation_after_a_suspension_wins_in_every_order(consumers):
     converge(placement, lambda org: {"accredited": accredited(org, "a" + org[:31], 0),
                                      "suspended": suspended(org, 5),
                                      "accredited_again": accredited(org, "b" + org[:31], 9)}, "accredited")
+
+
+def test_a_students_latest_enrolment_wins_in_every_order(consumers):
+    """Confirmed at ENU, transferred (pending at KazNU), confirmed there: whatever the order."""
+    placement = consumers(PlacementService)
+    steps = (("ENU", "confirmed"), ("KAZNU", "pending"), ("KAZNU", "confirmed"))
+    for order in orders_with_a_duplicate(tuple(range(len(steps)))):
+        student_id = uuid.uuid4().hex
+        events = [envelope(STUDENT_ENROLMENT_CHANGED, {"student_id": student_id, "university_id": university,
+                                                       "status": status, "reason": None, "version": version + 1},
+                           at(version)) for version, (university, status) in enumerate(steps)]
+        placement.deliver(*(events[index] for index in order))
+        with placement.read() as session:
+            enrolment = session.get(Enrolment, student_id)
+            assert (enrolment.university_id, enrolment.status, enrolment.version) == ("KAZNU", "confirmed", 3), order

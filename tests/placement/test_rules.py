@@ -150,3 +150,12 @@ def test_an_outcome_needs_an_interview():
         rules.check_decidable(rules.ACCEPTED, has_interview=True)
     with pytest.raises(RuleViolation):
         rules.check_decidable(rules.WAITLISTED, has_interview=True)
+
+
+def test_only_a_confirmed_enrolment_lets_a_student_apply():
+    rules.check_enrolled("confirmed")
+    for status, reason, why in ((None, None, "pending"), ("pending", None, "pending"),
+                                ("refused", "not a full-time student", "refused: not a full-time student")):
+        with pytest.raises(RuleViolation) as refused:
+            rules.check_enrolled(status, reason)
+        assert refused.value.fields == {"enrolment": [why]}

@@ -1,6 +1,7 @@
 """The first ten minutes of a newcomer, in the browser, on a platform in demo mode: the demo data as
 `./platform start` seeds it, every signature made by the portal's demo signer and verified by the
-registry as any other. A new demo student registers, applies and books an interview; the demo
+registry as any other. A new demo student registers, the registrar of ENU confirms their enrolment, the
+student applies and books an interview; the demo
 coordinator accepts them, logs the hours and submits the report once the student confirmed them; the
 Operator accepts it, the bank (the simulator) pays, the registrar re-counts the credits and the student
 downloads the certificate. Screenshots of each step go to tests/artifacts/portal/walk-*.png (the
@@ -77,8 +78,21 @@ def test_a_newcomer_walks_the_whole_student_path_with_the_demo_people(platform, 
     portal.click('#demo-signer button.demo-person[data-key="new-student-1"]')
     portal.wait_for("#sign-out")
     assert portal.text(".who-name") == "ДЕМО СТУДЕНТ 1"
+    portal.wait_for(".notice", "ещё не подтвердил")  # browses; applies once ENU confirms the enrolment
+
+    # the registrar of ENU confirms that the new student studies there
+    sign_in_as(portal, "registrar")
+    portal.go("enrolments")
+    row = portal.wait_for("#enrolments tr", "ДЕМО СТУДЕНТ 1")
+    portal.click("button.confirm", within=row)
+    portal.wait_gone("#enrolments button.confirm")
+    student_id = ok(platform.http.post("/api/v1/auth/login", json=signed(platform, demo.folder, "new-student-1")))[
+        "user_id"]
+    platform.wait_for_enrolment(student_id, "confirmed")
 
     # finds the demo school's project, applies and books the first interview slot
+    sign_in_as(portal, "new-student-1")
+    portal.go("projects")
     card = portal.wait_for("article.project", PROJECT)
     assert "Школа-гимназия № 12" in card.text
     portal.click("button.apply", within=card)

@@ -6,7 +6,7 @@ from sqlalchemy import delete, select
 
 from common.auth import COORDINATOR, MIO_OFFICER
 from services.registry import agreements
-from services.registry.models import AgreementSignature
+from services.registry.models import AgreementSignature, Student
 from tests.harness import eventually
 from tests.portal.browser import PHONE
 from tests.portal.support import (REGION, apply_organisation, ok, publish_project, signed_in, staff,
@@ -59,6 +59,12 @@ def test_officer_accredits_then_a_student_registers_finds_a_project_and_books_an
     portal.sign_pending(student)
     portal.wait_for("#sign-out")
     assert portal.text(".who-name") == "СЕРИКОВА АЙЖАН БОЛАТОВНА"
+    with platform.session("registry") as session:  # the university's registrar confirms the new student
+        student_id = session.scalar(select(Student.id).where(Student.iin == student.iin))
+    platform.confirm_enrolment(student_id, universities[0]["id"])
+    portal.go("profile")
+    portal.wait_for("#enrolment", "Расталды")
+    portal.go("projects")
 
     # searches the projects by direction and applies to the tutoring one, then books the first slot
     portal.click("details.filters-box > summary")  # folded on a phone

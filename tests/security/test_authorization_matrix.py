@@ -52,6 +52,7 @@ GET /api/v1/credits/flagged                                403      403   403   
 GET /api/v1/credits/requests                               403      403   403    403 403 403  403 403  403      403       200        200      403   403  401
 GET /api/v1/credits/requests/{request_id}                  200      404   403    403 403 403  403 403  403      200       200        404      403   200  401
 GET /api/v1/demo/people                                    404      404   404    404 404 404  404 404  404      404       404        404      404   404  404
+GET /api/v1/enrolments                                     403      403   403    403 403 403  403 403  403      403       200        200      403   403  401
 GET /api/v1/directions                                     200      200   200    200 200 200  200 200  200      200       200        200      200   200  200
 GET /api/v1/health                                         200      200   200    200 200 200  200 200  200      200       200        200      200   200  200
 GET /api/v1/health/details                                 403      403   403    403 403 403  403 403  403      200       403        403      403   200  401
@@ -90,7 +91,10 @@ GET /api/v1/students/{student_id}                          200      404   404   
 GET /api/v1/universities                                   200      200   200    200 200 200  200 200  200      200       200        200      200   200  200
 GET /api/v1/vouchers                                       200      200   200    200 200 200  200 200  200      200       200        200      200   200  200
 GET /metrics                                               200      200   200    200 200 200  200 200  200      200       200        200      200   200  200
+POST /api/v1/students/{student_id}/enrolment              403      403   403    403 403 403  403 403  403      403       200        404      403   403  401
+POST /api/v1/enrolments/roster                             403      403   403    403 403 403  403 403  403      403       415        415      403   403  401
 PATCH /api/v1/students/me                                  200      404   403    403 403 403  403 403  403      403       403        403      403   403  401
+POST /api/v1/applications/outcomes                         403      403   200    200 200 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/applications/{application_id}/interview       422      404   403    403 403 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/applications/{application_id}/outcome         403      403   422    404 404 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/attendance                                    409      404   403    403 403 403  403 403  403      403       403        403      403   403  401
@@ -170,6 +174,7 @@ def body_for(key, ids):
         "POST /api/v1/auth/refresh": {"refresh_token": "0" * 43},
         "POST /api/v1/demo/sign": {"person": "student", "data_base64": "AAAA"},  # demo mode is off: 404
         "PATCH /api/v1/students/me": {"language": "kk"},
+        "POST /api/v1/students/{student_id}/enrolment": {"decision": "confirm"},
         "POST /api/v1/organisations": {"nonce": "0" * 32, "signature": "AAAA", "bin": "940140000385",
                                        "name": "School", "kind": "school", "region": REGION, "address": "Abai 1",
                                        "phone": "+77172000000", "email": "s@example.kz", "sites": []},
@@ -188,6 +193,8 @@ def body_for(key, ids):
         "POST /api/v1/projects/{project_id}/applications": {},
         "POST /api/v1/applications/{application_id}/interview": {"slot_id": ids.get("slot_id")},
         "POST /api/v1/applications/{application_id}/outcome": {"outcome": "accepted"},
+        "POST /api/v1/applications/outcomes": {"decisions": [{"application_id": ids.get("application_id"),
+                                                              "outcome": "accepted"}]},
         "POST /api/v1/placements/{placement_id}/withdraw": {"reason": "moving to another city"},
         "POST /api/v1/placements/{placement_id}/cancel": {"reason": "the site closes"},
         "POST /api/v1/hours": {"placement_id": ids.get("placement_id"), "work_date": day, "hours": "1", "note": "Help"},
@@ -257,10 +264,13 @@ def build_world(platform):
     http = platform.http
     university_id, other_university_id = universities(platform)
     registered = ok(register_student(http, make_user(name="НҰРЛАНОВА АЙГЕРІМ"), university_id, REGION), 201)
-    student_id = registered["user_id"]
+    student_id, other_student_id = registered["user_id"], uuid.uuid4().hex
+    platform.confirm_enrolment(student_id, university_id)
+    platform.enrol(other_student_id, other_university_id)
     headers = {
         "student": bearer(registered["access_token"]),
-        "student2": platform.auth(STUDENT, name="Dana Other", region=OTHER_REGION, university_id=other_university_id),
+        "student2": platform.auth(STUDENT, user_id=other_student_id, name="Dana Other", region=OTHER_REGION,
+                                  university_id=other_university_id),
         "mio": platform.auth(MIO_OFFICER, region=REGION), "mio2": platform.auth(MIO_OFFICER, region=OTHER_REGION),
         "nvs": platform.auth(NVS_OFFICER, region=REGION), "nvs2": platform.auth(NVS_OFFICER, region=OTHER_REGION),
         "operator": platform.auth(OPERATOR), "ministry": platform.auth(MINISTRY), "admin": platform.auth(ADMIN),
@@ -344,7 +354,8 @@ def table(rows):
 
 def assert_rows_refused_one_by_one(platform, headers, ids):
     """The batch routes answer 200 with a status per row: someone else's rows are each 404."""
-    for key, caller in (("POST /api/v1/hours/days", "coord2"), ("POST /api/v1/hours/confirm", "student2")):
+    for key, caller in (("POST /api/v1/hours/days", "coord2"), ("POST /api/v1/hours/confirm", "student2"),
+                        ("POST /api/v1/applications/outcomes", "coord2")):
         answer = platform.http.post(key.split(" ")[1], json=body_for(key, ids), headers=headers[caller]).json()
         assert [row["status"] for row in answer["results"]] == [404], (key, answer)
 

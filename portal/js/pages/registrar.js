@@ -1,5 +1,6 @@
-// The university registrar: the re-count queue, each request confirmed with the order or rejected; the
-// selected ones confirmed at once under one order; the queue as CSV, and a CSV of decisions imported.
+// The university registrar: students' enrolment (one by one, or a roster CSV), and the re-count queue,
+// each request confirmed with the order or rejected; the selected ones confirmed at once under one
+// order; the queue as CSV, and a CSV of decisions imported.
 import { ApiError, api, get, post } from "../api.js";
 import { download, h, replace } from "../dom.js";
 import { filled, form, succeeded } from "../forms.js";
@@ -108,6 +109,56 @@ function decisionActions(request, reload) {
     area);
 }
 
+async function enrolments(container) {
+  const list = h("div", { id: "enrolments" });
+  const filter = h("select", { id: "enrolment-status", onchange: () => load() },
+    ["pending", "confirmed", "refused"].map((value) => h("option", { value }, term("enrolment", value))));
+  const load = () => pagedList(list, (offset) => get("/enrolments", { status: filter.value, limit: 20, offset }),
+    (items) => table([
+      { label: "field.student", value: (item) => item.full_name },
+      { label: "field.iin", value: (item) => item.iin },
+      { label: "field.received", value: (item) => dateTime(item.registered_at) },
+      { label: "field.status", value: (item) => [status("enrolment", item.enrolment.status),
+        item.enrolment.reason ? h("small", { class: "muted" }, ` ${item.enrolment.reason}`) : null] },
+      { label: "common.actions", value: (item) => enrolmentActions(item, load) },
+    ], items, { rowKey: (item) => item.student_id, empty: "enrolment.none" }));
+  const report = h("div", { id: "roster-report" });
+  const file = h("input", { type: "file", name: "roster", accept: ".csv,text/csv" });
+  const upload = h("form", { id: "roster-form", class: "filter", onsubmit: async (event) => {
+    event.preventDefault();
+    if (!file.files.length) return;
+    try {
+      const answer = await api("POST", "/enrolments/roster", { body: file.files[0], contentType: "text/csv" });
+      replace(report, notice(Object.entries(answer.counts).map(([outcome, n]) => `${term("enrolment", outcome)}: ${n}`)
+        .join(" · ")));
+      await load();
+    } catch (error) {
+      const rows = Object.entries(error.fields.rows || {}).map(([row, fields]) =>
+        h("li", {}, `${t("enrolment.row")} ${row}: ${Object.values(fields).flat().join("; ")}`));
+      replace(report, notice(error.message, "error"), h("ul", {}, rows));
+    }
+  } }, h("label", {}, t("enrolment.roster"), " ", file), " ", h("button", { type: "submit" }, t("enrolment.upload")));
+  replace(container, upload, report, h("label", { class: "filter" }, t("field.status"), " ", filter), list);
+  await load();
+}
+
+function enrolmentActions(student, reload) {
+  const area = h("div", {});
+  const decide = (body) => post(`/students/${student.student_id}/enrolment`, body).then(reload);
+  return h("div", { class: "row-actions" },
+    student.enrolment.status === "confirmed" ? null
+      : h("button", { type: "button", class: "confirm", onclick: () => decide({ decision: "confirm" }) },
+        t("enrolment.confirm")),
+    student.enrolment.status === "refused" ? null
+      : h("button", { type: "button", class: "secondary", onclick: () => replace(area, form({
+        fields: [{ name: "reason", label: t("field.reason"), type: "textarea" }],
+        submitLabel: t("enrolment.refuse"),
+        submit: (values) => decide({ decision: "refuse", ...filled(values) }),
+      })) }, t("enrolment.refuse")),
+    area);
+}
+
 export default [
+  { path: "enrolments", title: "nav.enrolments", render: enrolments },
   { path: "recounts", title: "nav.recounts", render: recounts },
 ];

@@ -37,7 +37,17 @@ async function profile(container) {
     },
   });
   edit.id = "profile-form";
-  replace(container, section("profile.facts", facts), section("profile.contacts", edit));
+  replace(container, section("profile.enrolment", enrolmentState(me.enrolment)), section("profile.facts", facts),
+    section("profile.contacts", edit));
+}
+
+// Whether the university confirmed the student: until then they browse projects but do not apply.
+function enrolmentState(enrolment) {
+  return h("div", { id: "enrolment" },
+    h("p", {}, status("enrolment", enrolment.status), " ", t(`enrolment.explain.${enrolment.status}`)),
+    enrolment.reason ? h("p", { class: "reason" }, `${t("field.reason")}: ${enrolment.reason}`) : null,
+    enrolment.decided_at ? h("p", { class: "muted" }, `${enrolment.decided_by || ""} · ${dateTime(enrolment.decided_at)}`)
+      : null);
 }
 
 async function projects(container) {
@@ -62,7 +72,9 @@ async function projects(container) {
   // On a phone the filters fold away under their title, leaving the screen to the projects.
   const box = h("details", { class: "filters-box", open: matchMedia("(min-width: 720px)").matches },
     h("summary", {}, t("filter.title")), filters);
-  replace(container, box, results);
+  const me = await get("/students/me");
+  replace(container, me.enrolment.status === "confirmed" ? "" : notice(t(`enrolment.explain.${me.enrolment.status}`)),
+    box, results);
   await search(results, { has_free_places: true });
 }
 

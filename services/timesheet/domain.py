@@ -52,12 +52,15 @@ def learn_started(placement, ending, data):
     return None
 
 
-def learn_withdrawn(placement, ending, placement_id, ended_at):
-    """`placement.withdrawn` ends the placement for good: whether or not its start has arrived yet, it is
-    never active again. Returns the ending to add, if not known yet."""
+def ending(placement_id, ended_at):
+    """`placement.withdrawn`, kept apart from the placement: it may come before `placement.started`."""
+    return PlacementEnding(placement_id=placement_id, ended_at=ended_at)
+
+
+def withdraw(placement):
+    """The placement ended for good: whether or not its start has arrived yet, it is never active again."""
     if placement is not None:
         placement.status = rules.WITHDRAWN
-    return PlacementEnding(placement_id=placement_id, ended_at=ended_at) if ending is None else None
 
 
 def entry_event(entry, comment=None):
@@ -188,21 +191,22 @@ def attendance_day(attendance):
     return as_utc(attendance.checked_in_at).astimezone(rules.LOCAL_TIME).date()
 
 
-def decide(attendance, approve, note, coordinator, now, sheet=None):
-    """Approved attendance becomes an entry (returned) under every rule a logged entry meets (`sheet`,
-    the day's); declined, none."""
+def approved_entry(attendance, note, coordinator, now, sheet):
+    """The entry approved attendance becomes, under every rule a logged entry meets (`sheet`, its day's)."""
     rules.check_awaiting_decision(attendance.status)
-    entry = None
-    if approve:
-        checked_in, checked_out = as_utc(attendance.checked_in_at), as_utc(attendance.checked_out_at)
-        hours = rules.interval_hours(checked_in, checked_out, now)
-        local_in, local_out = checked_in.astimezone(rules.LOCAL_TIME), checked_out.astimezone(rules.LOCAL_TIME)
-        entry = sheet.log(coordinator, attendance.placement_id, hours,
-                          note or f"attendance {local_in:%H:%M}–{local_out:%H:%M}", now, "attendance")
-        attendance.entry_id = entry.id
-    attendance.status = rules.APPROVED if approve else rules.DECLINED
+    checked_in, checked_out = as_utc(attendance.checked_in_at), as_utc(attendance.checked_out_at)
+    hours = rules.interval_hours(checked_in, checked_out, now)
+    local_in, local_out = checked_in.astimezone(rules.LOCAL_TIME), checked_out.astimezone(rules.LOCAL_TIME)
+    return sheet.log(coordinator, attendance.placement_id, hours,
+                     note or f"attendance {local_in:%H:%M}–{local_out:%H:%M}", now, "attendance")
+
+
+def decide(attendance, entry, note, coordinator, now):
+    """Approved (with the `entry` it became, already added) or declined (`entry` None)."""
+    rules.check_awaiting_decision(attendance.status)
+    attendance.entry_id = entry and entry.id
+    attendance.status = rules.APPROVED if entry is not None else rules.DECLINED
     attendance.note, attendance.decided_by, attendance.decided_at = note, coordinator.user_id, now
-    return entry
 
 
 # The completion report

@@ -55,8 +55,14 @@ def placement_and_ending(session, placement_id):
             session.get(PlacementEnding, placement_id))
 
 
-def find_placement(session, placement_id):
-    return find(session, Placement, placement_id)
+def placement_ending(session, placement_id):
+    """The placement's ending, if heard of, after any other start or ending of it has committed."""
+    serialise(session, "timesheet.placement", placement_id)
+    return session.get(PlacementEnding, placement_id)
+
+
+def find_placement(session, placement_id, lock=False):
+    return find(session, Placement, placement_id, lock)
 
 
 def get_placement(session, placement_id, lock=False):

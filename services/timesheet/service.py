@@ -52,10 +52,10 @@ class TimesheetService(HealthMixin):
     @handles(placement_events.PLACEMENT_WITHDRAWN)
     def on_placement_withdrawn(self, event):
         placement_id = event.data["placement_id"]
-        ending = domain.learn_withdrawn(*repository.placement_and_ending(self.db, placement_id), placement_id,
-                                        event.occurred_at)
-        if ending is not None:
-            repository.add(self.db, ending)
+        if repository.placement_ending(self.db, placement_id) is None:
+            repository.add(self.db, domain.ending(placement_id, event.occurred_at))
+        # Read after the ending is written: on SQLite that write waits for a start still being committed.
+        domain.withdraw(repository.find_placement(self.db, placement_id, lock=True))
 
     # Hours, logged by the site's coordinator
 
@@ -220,12 +220,12 @@ class TimesheetService(HealthMixin):
     def _decide(self, coordinator, attendance_id, approve, note):
         attendance = access.own_site(coordinator, repository.get_attendance(self.db, attendance_id, lock=True),
                                      "attendance")
-        rules.check_awaiting_decision(attendance.status)
-        sheet = repository.day_sheet(self.db, domain.attendance_day(attendance), [attendance.placement_id]) \
-            if approve else None
-        entry = domain.decide(attendance, approve, note, coordinator, utcnow(), sheet)
-        if entry is not None:
+        entry = None
+        if approve:
+            sheet = repository.day_sheet(self.db, domain.attendance_day(attendance), [attendance.placement_id])
+            entry = domain.approved_entry(attendance, note, coordinator, utcnow(), sheet)
             repository.add(self.db, entry)  # the attendance refers to the entry, so the entry's row goes in first
+        domain.decide(attendance, entry, note, coordinator, utcnow())
         return attendance
 
     @rpc

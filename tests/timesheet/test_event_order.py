@@ -88,9 +88,9 @@ def end_as_a_redelivering_consumer(engine, placement_id, ended):
     for attempt in range(3):
         with Session(engine) as session:
             try:
-                ending_row = domain.learn_withdrawn(*repository.placement_and_ending(session, placement_id),
-                                                    placement_id, at(5))
-                session.add(ending_row)
+                if repository.placement_ending(session, placement_id) is None:
+                    repository.add(session, domain.ending(placement_id, at(5)))
+                domain.withdraw(repository.find_placement(session, placement_id, lock=True))
                 session.commit()
                 ended.append(attempt)
                 return

@@ -79,9 +79,10 @@ class TimesheetService(HealthMixin):
 
         def log_rows():
             sheet = repository.day_sheet(self.db, data["work_date"], [row["placement_id"] for row in data["rows"]])
-            results = [row_result(index, {"placement_id": row["placement_id"]}, "entry", lambda row=row: views.entry_data(
-                self._log(coordinator, sheet, row["placement_id"], row["hours"], row["note"])), status=201)
-                for index, row in enumerate(data["rows"])]
+            results = [row_result(index, {"placement_id": row["placement_id"]}, "entry",
+                                  lambda row=row: views.entry_data(self._log(coordinator, sheet, row["placement_id"],
+                                                                             row["hours"], row["note"])), status=201)
+                       for index, row in enumerate(data["rows"])]
             logged = sum(1 for result in results if result["entry"] is not None)
             return views.dumped(contracts.DayOut, {"work_date": data["work_date"], "logged": logged,
                                                    "refused": len(results) - logged, "results": results})
@@ -271,21 +272,25 @@ class TimesheetService(HealthMixin):
                 code = self._read_code(settings, data["code"], placements, now)
                 placement = checkin.placement_at(code.site_id, placements, rules.ACTIVE)
                 checkin.check_not_replayed(repository.code_used(self.db, student.user_id, action, code), action)
-                # Only today's check-in: one left open on an earlier day (no check-out) never becomes hours.
-                today = repository.day_start(rules.local_today(now))
-                attendance = repository.open_attendance(self.db, student.user_id, since=today)
-                if action == checkin.CHECK_IN:
-                    attendance = domain.check_in(student.user_id, placement, now, now,
-                                                 repository.report_status(self.db, placement.id), attendance,
-                                                 field="code", code=code)
-                    repository.add(self.db, attendance)  # the code's use refers to the attendance
-                else:
-                    rules.check_has_checked_in(attendance)
-                    domain.check_out(attendance, now, now, code)
+                attendance = self._by_code(student, placement, code, action, now)
                 repository.add_code_use(self.db, student.user_id, action, code, attendance.id, now)
                 return views.attendance(self.db, attendance)
         except IntegrityError:  # the same scan, sent twice at once, committed first
             checkin.check_not_replayed(True, action)
+
+    def _by_code(self, student, placement, code, action, now):
+        # Only today's check-in: one left open on an earlier day (no check-out) never becomes hours.
+        attendance = repository.open_attendance(self.db, student.user_id,
+                                                since=repository.day_start(rules.local_today(now)))
+        if action == checkin.CHECK_IN:
+            attendance = domain.check_in(student.user_id, placement, now, now,
+                                         repository.report_status(self.db, placement.id), attendance,
+                                         field="code", code=code)
+            repository.add(self.db, attendance)  # the code's use refers to the attendance
+        else:
+            rules.check_has_checked_in(attendance)
+            domain.check_out(attendance, now, now, code)
+        return attendance
 
     def _read_code(self, settings, text, placements, now):
         if checkin.is_short(text):

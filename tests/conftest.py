@@ -144,9 +144,9 @@ def interface(database_factory):
     from tests.interface import Interface
     made = []
 
-    def make(service_cls):
+    def make(service_cls, **dependencies):
         url = database_factory.create(service_cls.name)
-        made.append((Interface(service_cls, url), url))
+        made.append((Interface(service_cls, url, **dependencies), url))
         return made[-1][0]
 
     yield make

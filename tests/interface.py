@@ -97,9 +97,10 @@ class ServiceProxy:
 
 
 class Interface(Consumers):
-    def __init__(self, service_cls, database_url):
+    def __init__(self, service_cls, database_url, **dependencies):
         super().__init__(service_cls, database_url)
         self.service_cls, self.name = service_cls, service_cls.name
+        self.dependencies = dependencies  # e.g. `config`, for a service that reads its settings
         self.http = Routes(self)
 
     def call(self, caller, entrypoint, *args):
@@ -109,7 +110,7 @@ class Interface(Consumers):
                 raise Unauthenticated("a bearer token is required")
             return caller
 
-        worker = worker_factory(self.service_cls, db=self.worker_session, caller=who)
+        worker = worker_factory(self.service_cls, db=self.worker_session, caller=who, **self.dependencies)
         try:
             return getattr(worker, entrypoint)(*args)
         finally:

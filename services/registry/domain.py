@@ -13,9 +13,9 @@ from common.auth import COORDINATOR, STUDENT, Principal
 from common.contracts import registry as contracts
 from common.contracts.base import values_of
 from common.domain import Aggregate
-from common.errors import Conflict, Unauthenticated
+from common.errors import Conflict, Unauthenticated, ValidationFailed
 from common.ids import new_id
-from services.registry import rules
+from services.registry import agreements, rules
 from services.registry.models import (AgreementSignature, Organisation as OrganisationRow, RosterEntry, Site,
                                       SiteDirection, StaffUser, Student as StudentRow, University as UniversityRow)
 
@@ -172,6 +172,23 @@ def ended_representative(staff, organisation):
         and organisation.status in rules.BIN_FREED_BY
 
 
+# What is signed
+
+def text_to_sign(agreement_version=None, agreement_language=None):
+    """How the text to sign is built from a challenge (nonce, time): the sign-in text, or the
+    accession agreement at `agreement_version` with the nonce inside."""
+    if not agreement_version:
+        return rules.challenge_text
+
+    def agreement_text(nonce, issued_at):
+        body = agreements.text(agreement_version, agreement_language)
+        if body is None:
+            raise ValidationFailed("no such version of the accession agreement",
+                                   {"agreement_version": ["unknown version"]})
+        return rules.agreement_signing_text(agreement_version, agreement_language, body, nonce, issued_at)
+    return agreement_text
+
+
 # Staff users and who signs in
 
 def new_staff(data, created_by, now):
@@ -231,6 +248,22 @@ def signed_in_staff(staff, organisation):
     site_ids = [site.id for site in organisation.sites] if organisation is not None \
         and organisation.status == rules.ACCREDITED else []
     return staff_principal(staff, rules.coordinated_site(staff.role, staff.site_id, site_ids))
+
+
+def coordinator_scope(data, organisation):
+    """A coordinator's region, from the organisation (and the site of it) they are bound to."""
+    if organisation is None:
+        raise ValidationFailed("no such organisation", {"organisation_id": ["unknown organisation"]})
+    if data.get("site_id") and data["site_id"] not in {site.id for site in organisation.sites}:
+        raise ValidationFailed("the site is not the organisation's", {"site_id": ["not of this organisation"]})
+    return {"region": organisation.region}
+
+
+def registrar_scope(university):
+    """A registrar's region, from their university."""
+    if university is None:
+        raise ValidationFailed("no such university", {"university_id": ["unknown university"]})
+    return {"region": university.region}
 
 
 def update_staff(staff, changes):

@@ -6,6 +6,8 @@ reason; who may see what is `access.py`'s. IIN and BIN follow the Government of 
 (`common.iin`, which payments shares); `iin_problem` stays a validator's answer (a reason or None),
 as a roster reports it row by row.
 """
+import base64
+import binascii
 import csv
 import datetime as dt
 import io
@@ -165,6 +167,11 @@ def challenge_text(nonce, issued_at):
 STEP_UP_PURPOSES = {"payout-details": "Реквизиты для выплаты / Төлем деректемелері / Payout details"}
 
 
+def check_step_up_purpose(purpose):
+    if purpose not in STEP_UP_PURPOSES:
+        raise ValidationFailed("unknown step-up", {"purpose": list(STEP_UP_PURPOSES)})
+
+
 def step_up_text(nonce, issued_at, purpose, canonical_data):
     """What a person signs to confirm a change (a step-up): the change itself, as canonical JSON."""
     return ("Студенческий ваучер / Студенттік ваучер / Student Voucher\n"
@@ -188,6 +195,14 @@ def check_agreement_version(version, current):
     if version != current:
         refuse(RuleViolation, f"the current version of the accession agreement is {current}: sign that one",
                "agreement_version")
+
+
+def decoded_base64(value, field):
+    """A document's bytes from its base64 (400 on `field` if it is not base64)."""
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationFailed("not valid base64", {field: ["not valid base64"]})
 
 
 def masked_iin(iin):

@@ -6,7 +6,6 @@ inside a unit of work, which commits the rows and the events the domain recorded
 with a view (`views.py`) dumped through its contract once. EDS verification is `eds.py`'s.
 """
 import base64
-import binascii
 import datetime as dt
 import functools
 import hashlib
@@ -16,13 +15,13 @@ from contextlib import contextmanager
 from nameko.dependency_providers import Config
 from nameko.timer import timer
 
-from common.auth import ADMIN, COORDINATOR, REGISTRAR, STEP_UP_TTL_SECONDS, STUDENT, Caller, TokenSigner, canonical_json
+from common.auth import ADMIN, COORDINATOR, REGISTRAR, STUDENT, Caller, TokenSigner, canonical_json
 from common.clock import as_utc, utcnow
 from common.contracts.registry import (AgreementVerifyIn, AuditQuery, ChallengeQuery, DocumentSignatureIn,
                                        EgovDocuments, EnrolmentDecisionIn, EnrolmentQuery, KeptSignatureIn, LoginIn,
                                        MobileSigningStart, OrganisationApply, OrganisationQuery, ReasonIn,
-                                       RefreshIn, RegisterIn, RosterIn, SignatureVerdictOut, SiteIn, SiteQuery,
-                                       StaffIn, StaffPatch, StaffQuery, StepUpIn, StepUpOut, StudentPatch,
+                                       RefreshIn, RegisterIn, RosterIn, SiteIn, SiteQuery, StaffIn,
+                                       StaffPatch, StaffQuery, StepUpIn, StudentPatch,
                                        UniversityIn)
 from common.db import Database
 from common.errors import Conflict, Forbidden, NotFound, RuleViolation, Unauthenticated, ValidationFailed
@@ -89,7 +88,7 @@ class RegistryService(HealthMixin):
         with self.db.begin():
             challenge = repository.create_challenge(self.db, ttl)
         version = agreements.CURRENT if language else None
-        text = _text_to_sign(version, language)(challenge.nonce, as_utc(challenge.created_at))
+        text = domain.text_to_sign(version, language)(challenge.nonce, as_utc(challenge.created_at))
         return views.challenge(challenge, text, self.eds.accepts_test_keys, agreement_version=version,
                                agreement_language=language)
 
@@ -106,7 +105,7 @@ class RegistryService(HealthMixin):
         the current version to sign in: a signature over the sign-in text alone is refused, 403 naming
         the version, and nothing else opens until they have."""
         data = load(LoginIn, payload)
-        with self._signed(data, _text_to_sign(data.get("agreement_version"), data.get("agreement_language"))) \
+        with self._signed(data, domain.text_to_sign(data.get("agreement_version"), data.get("agreement_language"))) \
                 as (identity, text):
             account = self._account(identity, data.get("role"))
             if isinstance(account, Student):
@@ -121,7 +120,7 @@ class RegistryService(HealthMixin):
     def register_student(self, payload):
         """The student joins by signing the current accession agreement with the challenge's nonce inside."""
         data = load(RegisterIn, payload)
-        with self._signed(data, _text_to_sign(data["agreement_version"], data["agreement_language"])) \
+        with self._signed(data, domain.text_to_sign(data["agreement_version"], data["agreement_language"])) \
                 as (identity, text):
             rules.check_student_signature(identity.role)
             self._known_university(data["university_id"])
@@ -152,8 +151,7 @@ class RegistryService(HealthMixin):
     def create_step_up_challenge(self, purpose, details):
         """A nonce, and the text to sign: the change itself with the nonce and time."""
         self.caller().require(STUDENT)
-        if purpose not in rules.STEP_UP_PURPOSES:
-            raise ValidationFailed("unknown step-up", {"purpose": list(rules.STEP_UP_PURPOSES)})
+        rules.check_step_up_purpose(purpose)
         ttl = int(self.config.get("EDS_CHALLENGE_TTL_SECONDS", DEFAULT_CHALLENGE_TTL_SECONDS))
         with self.db.begin():
             challenge = repository.create_challenge(self.db, ttl)
@@ -165,15 +163,13 @@ class RegistryService(HealthMixin):
         """The student's own signature over exactly `details` gives a step-up token for them."""
         principal = self.caller().require(STUDENT)
         data = load(StepUpIn, payload)
-        if purpose not in rules.STEP_UP_PURPOSES:
-            raise ValidationFailed("unknown step-up", {"purpose": list(rules.STEP_UP_PURPOSES)})
+        rules.check_step_up_purpose(purpose)
         text = functools.partial(rules.step_up_text, purpose=purpose, canonical_data=canonical_json(data["details"]))
         with self._signed(data, text) as (identity, _):
             student = repository.student(self.db, principal.user_id)
             rules.check_student_signature(identity.role, Forbidden)
             rules.check_own_signature(identity.iin, student and student.iin)
-        return views.dumped(StepUpOut, {"step_up_token": self.tokens.step_up(principal.user_id, purpose, data["details"]),
-                                 "expires_in": STEP_UP_TTL_SECONDS})
+        return views.step_up(self.tokens.step_up(principal.user_id, purpose, data["details"]))
 
     @contextmanager
     def _signed(self, data, text_of=rules.challenge_text):
@@ -340,7 +336,7 @@ class RegistryService(HealthMixin):
         principal = self.caller().require(COORDINATOR)
         data = load(DocumentSignatureIn, payload)
         access.check_own_organisation(principal, data["organisation_id"])
-        content = _decoded(data["document_base64"], "document_base64")
+        content = rules.decoded_base64(data["document_base64"], "document_base64")
         return self._report_signer(data["signature"], content, as_utc(data["signable_since"]),
                                    data["organisation_id"], principal.user_id).evidence
 
@@ -362,27 +358,24 @@ class RegistryService(HealthMixin):
         """A signature kept with its document and evidence, verified again, and compared with what
         someone presents (timesheet's reports go through here)."""
         data = load(KeptSignatureIn, payload)
-        return self._verdict(data["signature"], _decoded(data["document_base64"], "document_base64"),
+        return self._verdict(data["signature"], rules.decoded_base64(data["document_base64"], "document_base64"),
                              data["evidence"], data["presented"], public=data["public"])
 
     def _verdict(self, signature, content, evidence, presented, public):
-        signer = evidence["signer"]
-        verdict = {"signer_name": signer["name"], "signer_role": signer["role"], "signer_bin": signer["bin"],
-                   "signer_iin": rules.masked_iin(signer["iin"]) if public else signer["iin"],
-                   "signed_at": dt.datetime.fromisoformat(evidence["signed_at"]),
-                   "document_sha256": evidence["document_sha256"],
-                   "matches_record": True, "valid": True, "reason": None}
+        """Whether the presented signature (and document) is the one on record, and whether it still holds."""
         document = presented.get("document_base64")
+        mismatch = None
         if eds.signature_bytes(presented["signature"]) != eds.signature_bytes(signature):
-            verdict.update(matches_record=False, reason="the presented signature is not the one on record")
-        elif document is not None and \
-                hashlib.sha256(_decoded(document, "document_base64")).hexdigest() != evidence["document_sha256"]:
-            verdict.update(matches_record=False, reason="the presented document is not the one on record")
+            mismatch = "the presented signature is not the one on record"
+        elif document is not None and hashlib.sha256(
+                rules.decoded_base64(document, "document_base64")).hexdigest() != evidence["document_sha256"]:
+            mismatch = "the presented document is not the one on record"
         try:
             self.eds.verify_again(signature, content, evidence)
+            invalid = None
         except (Unauthenticated, ValidationFailed) as exc:
-            verdict.update(valid=False, reason=exc.message)
-        return views.dumped(SignatureVerdictOut, verdict)
+            invalid = exc.message
+        return views.verdict(evidence, public, mismatch, invalid)
 
     # Signing with eGov Mobile by QR (docs/eds.md, "eGov Mobile"): the portal opens a session for one
     # document, the app fetches it (API 1, API 2) and answers its CMS once; the portal polls and then
@@ -410,7 +403,7 @@ class RegistryService(HealthMixin):
         challenge = repository.create_challenge(self.db, ttl + MOBILE_FINISH_SECONDS)
         issued_at = as_utc(challenge.created_at)
         version = agreements.CURRENT if language else None
-        text = _text_to_sign(version, language)(challenge.nonce, issued_at)
+        text = domain.text_to_sign(version, language)(challenge.nonce, issued_at)
         return {"content": text.encode("utf-8"), "nonce": challenge.nonce, "agreement_version": version,
                 "agreement_language": language, "signable_since": issued_at}
 
@@ -419,7 +412,7 @@ class RegistryService(HealthMixin):
         if not data["placement_id"] or not data["document_base64"]:
             raise ValidationFailed("a report is signed for its placement", {"placement_id": ["required"]})
         access.check_own_organisation(principal, data["organisation_id"])
-        return {"content": _decoded(data["document_base64"], "document_base64"),
+        return {"content": rules.decoded_base64(data["document_base64"], "document_base64"),
                 "placement_id": data["placement_id"], "organisation_id": data["organisation_id"],
                 "staff_id": principal.user_id, "signable_since": as_utc(data["signable_since"])}
 
@@ -437,10 +430,7 @@ class RegistryService(HealthMixin):
         with self.db.begin():
             signing = self._open_mobile_signing(link_key)
             token = repository.give_mobile_token(signing)
-        organisation = {key: str(self.config.get(f"EGOV_MOBILE_ORGANISATION_{key.upper()}") or "")
-                        for key in ("nameRu", "nameKz", "nameEn", "bin")}
-        organisation["bin"] = organisation["bin"].zfill(12) if organisation["bin"] else ""  # YAML reads it as a number
-        return views.mobile_description(signing, token, organisation)
+        return views.mobile_description(signing, token, self.config)
 
     @rpc
     def mobile_documents(self, link_key, token):
@@ -581,18 +571,9 @@ class RegistryService(HealthMixin):
     def _derived_scope(self, data):
         """Region (and the checks) from the organisation, site or university the role is bound to."""
         if data["role"] == COORDINATOR:
-            organisation = repository.organisation(self.db, data["organisation_id"])
-            if organisation is None:
-                raise ValidationFailed("no such organisation", {"organisation_id": ["unknown organisation"]})
-            site_ids = {site.id for site in organisation.sites}
-            if data.get("site_id") and data["site_id"] not in site_ids:
-                raise ValidationFailed("the site is not the organisation's", {"site_id": ["not of this organisation"]})
-            return {"region": organisation.region}
+            return domain.coordinator_scope(data, repository.organisation(self.db, data["organisation_id"]))
         if data["role"] == REGISTRAR:
-            university = repository.university(self.db, data["university_id"])
-            if university is None:
-                raise ValidationFailed("no such university", {"university_id": ["unknown university"]})
-            return {"region": university.region}
+            return domain.registrar_scope(repository.university(self.db, data["university_id"]))
         return {}
 
     @rpc
@@ -620,28 +601,6 @@ class RegistryService(HealthMixin):
     def list_audit(self, query=None):
         self.caller().require(ADMIN)
         return views.audit(self.db, load(AuditQuery, query))
-
-
-def _decoded(value, field):
-    try:
-        return base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        raise ValidationFailed("not valid base64", {field: ["not valid base64"]})
-
-
-def _text_to_sign(agreement_version=None, agreement_language=None):
-    """How the text to sign is built from a challenge (nonce, time): the sign-in text, or the
-    accession agreement at `agreement_version` with the nonce inside."""
-    if not agreement_version:
-        return rules.challenge_text
-
-    def agreement_text(nonce, issued_at):
-        body = agreements.text(agreement_version, agreement_language)
-        if body is None:
-            raise ValidationFailed("no such version of the accession agreement",
-                                   {"agreement_version": ["unknown version"]})
-        return rules.agreement_signing_text(agreement_version, agreement_language, body, nonce, issued_at)
-    return agreement_text
 
 
 def _cms_refused(error, reason):

@@ -1,10 +1,12 @@
 """Registry's read side: the queries behind its lists and the shapes of its answers, each dumped
 through its contract once, here; the gateway passes them on as they are."""
 import base64
+import datetime as dt
 import hashlib
 
 from sqlalchemy import select
 
+from common.auth import STEP_UP_TTL_SECONDS
 from common.clock import as_utc, utcnow
 from common.contracts import registry as contracts
 from common.contracts.base import shared
@@ -42,12 +44,16 @@ def university(row):
 
 # Sign-in
 
-def challenge(challenge, text, accepts_test_keys, **agreement):
-    """`agreement`: the version and language of the accession agreement inside `text`, if it may be one."""
+def challenge(challenge, text, accepts_test_keys, agreement_version=None, agreement_language=None):
+    """`agreement_*`: the accession agreement inside `text`, if it is one."""
     return dumped(contracts.ChallengeOut, {
         "nonce": challenge.nonce, "expires_at": challenge.expires_at, "data_to_sign": text,
         "data_base64": base64.b64encode(text.encode("utf-8")).decode(), "accepts_test_keys": accepts_test_keys,
-        **agreement})
+        "agreement_version": agreement_version, "agreement_language": agreement_language})
+
+
+def step_up(token):
+    return dumped(contracts.StepUpOut, {"step_up_token": token, "expires_in": STEP_UP_TTL_SECONDS})
 
 
 def token(principal, name, access_token, ttl, refresh, refresh_ttl):
@@ -84,6 +90,17 @@ def enrolments(session, university_id, filters):
 def roster(outcomes, counts):
     return dumped(contracts.RosterOut, {"counts": counts, "results": [
         {"row": row.row, "iin": row.iin, "outcome": outcome} for row, outcome in outcomes]})
+
+
+def verdict(evidence, public, mismatch=None, invalid=None):
+    """A kept signature's verdict: `mismatch` why what was presented is not what is on record, `invalid`
+    why the signature no longer holds (None: it matches, it holds)."""
+    signer = evidence["signer"]
+    return dumped(contracts.SignatureVerdictOut, {
+        "signer_name": signer["name"], "signer_role": signer["role"], "signer_bin": signer["bin"],
+        "signer_iin": rules.masked_iin(signer["iin"]) if public else signer["iin"],
+        "signed_at": dt.datetime.fromisoformat(evidence["signed_at"]), "document_sha256": evidence["document_sha256"],
+        "matches_record": mismatch is None, "valid": invalid is None, "reason": invalid or mismatch})
 
 
 def agreement(row):
@@ -148,11 +165,13 @@ def audit(session, filters):
 # Signing with eGov Mobile
 
 def mobile_signing(signing, link_key=None):
+    """The session as the portal polls it; the gateway draws the QR and the links of a new one."""
     answer = dumped(contracts.MobileSigningOut, {
         "id": signing.id, "purpose": signing.purpose, "expires_at": as_utc(signing.expires_at),
         "status": rules.mobile_signing_status(signing.signed_at, as_utc(signing.expires_at), utcnow()),
         **{key: getattr(signing, key) for key in ("nonce", "agreement_version", "agreement_language",
-                                                  "placement_id", "signature", "signer_name")}})
+                                                  "placement_id", "signature", "signer_name")},
+        **dict.fromkeys(("qr_content", "qr_svg", "app_link", "business_app_link"))})
     return answer | {"link_key": link_key} if link_key else answer
 
 
@@ -175,8 +194,11 @@ def mobile_documents(signing, document_cms):
         "documentCms": document_cms}]})
 
 
-def mobile_description(signing, token, organisation):
-    """API 1's answer (the gateway adds API 2's address)."""
+def mobile_description(signing, token, config):
+    """API 1's answer (the gateway adds API 2's address); the platform's organisation from `config`."""
+    organisation = {key: str(config.get(f"EGOV_MOBILE_ORGANISATION_{key.upper()}") or "")
+                    for key in ("nameRu", "nameKz", "nameEn", "bin")}
+    organisation["bin"] = organisation["bin"].zfill(12) if organisation["bin"] else ""  # YAML reads it as a number
     return dumped(contracts.EgovApi1Out, {
         "description": " / ".join(rules.MOBILE_DESCRIPTIONS[signing.purpose]),
         "expiry_date": as_utc(signing.expires_at), "organisation": organisation,

@@ -52,8 +52,8 @@ class Routes:
     def get(self, path, params=None, headers=None):
         return self.request("GET", path, params=params, headers=headers)
 
-    def post(self, path, json=None, headers=None):
-        return self.request("POST", path, body=json, headers=headers)
+    def post(self, path, json=None, params=None, headers=None):
+        return self.request("POST", path, body=json, params=params, headers=headers)
 
     def request(self, method, path, body=None, params=None, headers=None):
         try:
@@ -70,7 +70,8 @@ class Routes:
             if spec.query is not None:
                 kwargs["query"] = load(spec.query, {k: str(v).lower() if isinstance(v, bool) else str(v)
                                                     for k, v in (params or {}).items()})
-            gateway = SimpleNamespace(**{self.interface.name: ServiceProxy(self.interface, headers)})
+            gateway = SimpleNamespace(**{self.interface.name: ServiceProxy(self.interface, headers)},
+                                      **self.interface.gateway)
             result = spec.handler(gateway, None, **kwargs)
             if spec.response is not None and not spec.dumped:
                 result = shaped(shared(spec.response, spec.many), result)
@@ -94,9 +95,13 @@ class ServiceProxy:
 
 
 class Interface(Consumers):
-    def __init__(self, service_cls, database_url):
+    """`dependencies`: the service's own besides `db` and `caller` (else mocks), as its workers get
+    them; `gateway`: what the routes' handlers use of the gateway besides the service."""
+
+    def __init__(self, service_cls, database_url, gateway=None, **dependencies):
         super().__init__(service_cls, database_url)
         self.service_cls, self.name = service_cls, service_cls.name
+        self.gateway, self.dependencies = gateway or {}, dependencies
         self.http = Routes(self)
 
     def call(self, caller, entrypoint, *args):
@@ -106,7 +111,7 @@ class Interface(Consumers):
                 raise Unauthenticated("a bearer token is required")
             return caller
 
-        worker = worker_factory(self.service_cls, db=self.worker_session, caller=who)
+        worker = worker_factory(self.service_cls, db=self.worker_session, caller=who, **self.dependencies)
         try:
             return getattr(worker, entrypoint)(*args)
         finally:

@@ -69,7 +69,8 @@ def test_invalid_bins_say_why(bin_, problem):
 def test_staff_scope_by_role():
     iin = next(iter(PUBLISHED_IINS))
     assert refused(rules.check_staff, "mio_officer", {"region": "KZ-71"}, iin) is None
-    assert refused(rules.check_staff, "mio_officer", {}, iin).fields == {"region": ["required for the role mio_officer"]}
+    assert refused(rules.check_staff, "mio_officer", {}, iin).fields == {
+        "region": ["required for the role mio_officer"]}
     assert refused(rules.check_staff, "coordinator", {"organisation_id": "o", "site_id": "s"}, iin) is None
     assert "site_id" in refused(rules.check_staff, "registrar", {"university_id": "u", "site_id": "s"}, iin).fields
     assert "region" in refused(rules.check_staff, "admin", {"region": "KZ-71"}, iin).fields
@@ -123,7 +124,8 @@ def test_who_may_sign_what():
     assert "personal" in refused(rules.check_student_signature, rules.ROLE_LEGAL_HEAD).message
     assert refused(rules.check_staff_signature, rules.ROLE_LEGAL_EMPLOYEE, "950341000052", "950341000052") is None
     assert refused(rules.check_staff_signature, rules.ROLE_INDIVIDUAL, None, "950341000052") is None
-    assert refused(rules.check_staff_signature, rules.ROLE_LEGAL_EMPLOYEE, "961141000023", None) is None  # an officer
+    assert refused(rules.check_staff_signature, rules.ROLE_LEGAL_EMPLOYEE, "961141000023",
+                   None) is None  # an officer
     assert "another organisation" in refused(
         rules.check_staff_signature, rules.ROLE_LEGAL_HEAD, "961141000023", "950341000052").message
     assert refused(rules.check_application_signature, rules.ROLE_LEGAL_SIGNING_RIGHT, "950341000052",

@@ -472,25 +472,31 @@ def read_roster(text):
         if len(rows) == ROSTER_MAX_ROWS:
             refuse(ValidationFailed, f"at most {ROSTER_MAX_ROWS} rows a file: split the roster", "csv")
         values = {name: cell.strip() for name, cell in zip(header, record)}
-        row = RosterRow(reader.line_num, values.get("iin", ""), (values.get("decision") or CONFIRM).lower(),
-                        values.get("reason") or None)
-        if not (len(row.iin) == 12 and row.iin.isdigit()):
-            row.problems["iin"] = ["an IIN is 12 digits"]
-        elif row.iin in seen:
-            row.problems["iin"] = [f"repeats row {seen[row.iin]}"]
-        else:
-            seen[row.iin] = row.row
-        if row.decision not in ENROLMENT_AFTER:
-            row.problems["decision"] = [f"must be one of: {CONFIRM}, {REFUSE}"]
-        else:
-            try:
-                check_enrolment_decision(row.decision, row.reason)
-            except ValidationFailed as exc:
-                row.problems.update(exc.fields)
-        rows.append(row)
+        rows.append(roster_row(reader.line_num, values, seen))
     if not rows:
         refuse(ValidationFailed, "the roster has no rows under its header", "csv")
     return rows
+
+
+def roster_row(line, values, seen):
+    """One line of a roster (`values` by column) with its own problems; `seen` holds the lines of the
+    IINs read so far, and gets this one's."""
+    row = RosterRow(line, values.get("iin", ""), (values.get("decision") or CONFIRM).lower(),
+                    values.get("reason") or None)
+    if not (len(row.iin) == 12 and row.iin.isdigit()):
+        row.problems["iin"] = ["an IIN is 12 digits"]
+    elif row.iin in seen:
+        row.problems["iin"] = [f"repeats row {seen[row.iin]}"]
+    else:
+        seen[row.iin] = row.row
+    if row.decision not in ENROLMENT_AFTER:
+        row.problems["decision"] = [f"must be one of: {CONFIRM}, {REFUSE}"]
+    else:
+        try:
+            check_enrolment_decision(row.decision, row.reason)
+        except ValidationFailed as exc:
+            row.problems.update(exc.fields)
+    return row
 
 
 def roster_outcome(row, university_id, student):

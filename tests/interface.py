@@ -54,8 +54,8 @@ class Routes:
     def get(self, path, params=None, headers=None):
         return self.request("GET", path, params=params, headers=headers)
 
-    def post(self, path, json=None, headers=None):
-        return self.request("POST", path, body=json, headers=headers)
+    def post(self, path, json=None, params=None, headers=None):
+        return self.request("POST", path, body=json, params=params, headers=headers)
 
     def request(self, method, path, body=None, params=None, headers=None):
         try:
@@ -72,7 +72,8 @@ class Routes:
             if spec.query is not None:
                 kwargs["query"] = load(spec.query, {k: str(v).lower() if isinstance(v, bool) else str(v)
                                                     for k, v in (params or {}).items()})
-            gateway = SimpleNamespace(**{self.interface.name: ServiceProxy(self.interface, headers)})
+            gateway = SimpleNamespace(**{self.interface.name: ServiceProxy(self.interface, headers)},
+                                      **self.interface.gateway)
             request = Request(EnvironBuilder(path=path, method=method).get_environ())
             result = spec.handler(gateway, request, **kwargs)
             if spec.response is not None and not spec.dumped:
@@ -97,10 +98,13 @@ class ServiceProxy:
 
 
 class Interface(Consumers):
-    def __init__(self, service_cls, database_url, **dependencies):
+    """`dependencies`: the service's own besides `db` and `caller` (else mocks), as its workers get
+    them; `gateway`: what the routes' handlers use of the gateway besides the service."""
+
+    def __init__(self, service_cls, database_url, gateway=None, **dependencies):
         super().__init__(service_cls, database_url)
         self.service_cls, self.name = service_cls, service_cls.name
-        self.dependencies = dependencies  # e.g. `config`, for a service that reads its settings
+        self.gateway, self.dependencies = gateway or {}, dependencies
         self.http = Routes(self)
 
     def call(self, caller, entrypoint, *args):

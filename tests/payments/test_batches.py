@@ -5,8 +5,9 @@ import pytest
 from sqlalchemy import func, select
 
 from common.auth import MINISTRY
+from common.clock import utcnow
 from common.contracts.timesheet import REPORT_ACCEPTED
-from services.payments import repository, rules
+from services.payments import domain, repository, rules
 from services.payments.models import Payout
 from tests.harness import eventually
 from services.payments.models import BankFile
@@ -33,9 +34,10 @@ def test_a_day_batch_of_a_thousand_payouts(platform):
     assert give_iban(platform, students[0], ibans[0]).status_code == 200
     with platform.session("payments") as session, session.begin():  # the rest as that call stores them
         for student_id, iban in zip(students[1:], ibans[1:]):
-            repository.save_details(session, student_id, {
+            details = repository.details_row(session, student_id)
+            repository.add(session, domain.set_details(details, {
                 "method": rules.IBAN, "iban": iban, "bank_code": "601", "bank_name": "Halyk Bank",
-                "bic": "HSBKKZKX", "iin": STUDENT_IIN, "holder_name": "Student " + student_id}, by=student_id)
+                "bic": "HSBKKZKX", "iin": STUDENT_IIN, "holder_name": "Student " + student_id}, student_id, utcnow()))
     publish_many(platform, REPORT_ACCEPTED, [accepted_report(student_id, kind, REGIONS[n % len(REGIONS)])
                                              for n, student_id in enumerate(students) for kind in ("h20", "h50")])
     eventually(lambda: count(platform, rules.READY) == 2 * STUDENTS, timeout=180, interval=0.5)

@@ -94,8 +94,8 @@ class ServiceProxy:
 
 
 class Interface(Consumers):
-    def __init__(self, service_cls, database_url):
-        super().__init__(service_cls, database_url)
+    def __init__(self, service_cls, database_url, **dependencies):
+        super().__init__(service_cls, database_url, **dependencies)
         self.service_cls, self.name = service_cls, service_cls.name
         self.http = Routes(self)
 
@@ -106,7 +106,7 @@ class Interface(Consumers):
                 raise Unauthenticated("a bearer token is required")
             return caller
 
-        worker = worker_factory(self.service_cls, db=self.worker_session, caller=who)
+        worker = worker_factory(self.service_cls, db=self.worker_session, caller=who, **self.dependencies)
         try:
             return getattr(worker, entrypoint)(*args)
         finally:
@@ -119,8 +119,10 @@ class Interface(Consumers):
                          name)
 
     def publish(self, event_type, data, event_id=None, occurred_at=None):
-        """The event delivered to the service's consumer of it, now."""
-        self.deliver(envelope(event_type, data, occurred_at or dt.datetime.now(dt.timezone.utc), event_id))
+        """The event delivered to the service's consumer of it, now; answers its envelope."""
+        delivered = envelope(event_type, data, occurred_at or dt.datetime.now(dt.timezone.utc), event_id)
+        self.deliver(delivered)
+        return delivered
 
     def enrol(self, student_id, university_id, status="confirmed", reason=None, version=1):
         """Registry's word on a student's enrolment (as `tests.harness.Platform.enrol`), delivered now."""

@@ -183,14 +183,13 @@ class Payout(Aggregate):
         rules.check_retryable(row.status, self.waits_for_student, details_changed)
         if row.status == PayoutStatus.FAILED and bank_file is not None \
                 and bank_file.status == FileStatus.UNANSWERED:
-            move_file(bank_file, FileStatus.SENDING)
-            bank_file.attempts, bank_file.next_attempt_at = 0, None
-            for member in file_failures:
-                if member.row.reason_code is None:
-                    member.row.reason, member.row.failed_at, member.row.claim = None, None, bank_file.id
-                    member.move(PayoutStatus.SENDING, by, note=f"retried by the Operator: file {bank_file.id} "
-                                                               "again, its outcome was unknown")
-            return
+            resend(bank_file, file_failures, by)
+        else:
+            self.new_round(details is not None, by)
+
+    def new_round(self, has_details, by):
+        """Sent again as a new credit transfer; what the earlier round came to is kept for statements."""
+        row = self.row
         row.earlier_rounds = (row.earlier_rounds or []) + [{
             "end_to_end_id": row.end_to_end_id, "file_id": row.file_id, "status": row.status,
             "reason_code": row.reason_code, "booked_on": _iso(row.booked_on), "returned_on": _iso(row.returned_on)}]
@@ -201,8 +200,19 @@ class Payout(Aggregate):
         row.reason = row.reason_code = row.bank_status = None
         row.end_to_end_id = row.file_id = None
         row.booked_on = row.returned_on = None
-        self.move(PayoutStatus.READY if details is not None else PayoutStatus.AWAITING_DETAILS, by,
+        self.move(PayoutStatus.READY if has_details else PayoutStatus.AWAITING_DETAILS, by,
                   note=f"retried by the Operator (round {row.round})")
+
+
+def resend(bank_file, file_failures, by):
+    """The unanswered file goes again, byte for byte, with its payouts that failed for want of an answer."""
+    move_file(bank_file, FileStatus.SENDING)
+    bank_file.attempts, bank_file.next_attempt_at = 0, None
+    for member in file_failures:
+        if member.row.reason_code is None:
+            member.row.reason, member.row.failed_at, member.row.claim = None, None, bank_file.id
+            member.move(PayoutStatus.SENDING, by,
+                        note=f"retried by the Operator: file {bank_file.id} again, its outcome was unknown")
 
 
 def _iso(day):

@@ -98,13 +98,13 @@ class ServiceProxy:
 
 
 class Interface(Consumers):
-    """`dependencies`: the service's own besides `db` and `caller` (else mocks), as its workers get
-    them; `gateway`: what the routes' handlers use of the gateway besides the service."""
+    """`dependencies`: the service's own besides `db` and `caller` (else mocks), as its workers and its
+    consumers get them; `gateway`: what the routes' handlers use of the gateway besides the service."""
 
     def __init__(self, service_cls, database_url, gateway=None, **dependencies):
-        super().__init__(service_cls, database_url)
+        super().__init__(service_cls, database_url, **dependencies)
         self.service_cls, self.name = service_cls, service_cls.name
-        self.gateway, self.dependencies = gateway or {}, dependencies
+        self.gateway = gateway or {}
         self.http = Routes(self)
 
     def call(self, caller, entrypoint, *args):
@@ -127,8 +127,10 @@ class Interface(Consumers):
                          name)
 
     def publish(self, event_type, data, event_id=None, occurred_at=None):
-        """The event delivered to the service's consumer of it, now."""
-        self.deliver(envelope(event_type, data, occurred_at or dt.datetime.now(dt.timezone.utc), event_id))
+        """The event delivered to the service's consumer of it, now; answers its envelope."""
+        delivered = envelope(event_type, data, occurred_at or dt.datetime.now(dt.timezone.utc), event_id)
+        self.deliver(delivered)
+        return delivered
 
     def enrol(self, student_id, university_id, status="confirmed", reason=None, version=1):
         """Registry's word on a student's enrolment (as `tests.harness.Platform.enrol`), delivered now."""

@@ -36,3 +36,22 @@ def run_env(target_metadata):
                           compare_type=True)
         with context.begin_transaction():
             context.run_migrations()
+
+
+def add_state_checks(checks):
+    """A migration's CHECK constraints keeping state columns to their values (`common.db.states_check`
+    declares the same on the models). `checks`: (table, constraint name, the values as they were when
+    the migration was written[, column, "status" by default]) each; a state added to an enum later
+    comes with a migration of its own."""
+    from alembic import op
+    for table, name, values, *column in checks:
+        allowed = ", ".join(f"'{value}'" for value in values)
+        with op.batch_alter_table(table) as batch:
+            batch.create_check_constraint(name, f"{column[0] if column else 'status'} IN ({allowed})")
+
+
+def drop_state_checks(checks):
+    from alembic import op
+    for table, name, *_ in checks:
+        with op.batch_alter_table(table) as batch:
+            batch.drop_constraint(name, type_="check")

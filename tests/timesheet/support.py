@@ -23,6 +23,11 @@ def days_ago(days):
     return (TODAY - dt.timedelta(days=days)).isoformat()
 
 
+def organisation_of(site_id):
+    """The id (as the platform makes them) of the organisation a test's site belongs to."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"organisation/{site_id}").hex
+
+
 def place(platform, site_id, student_id=None, kind="h20", region="KZ-75",
           student_name="Айгерім Сәрсенова", organisation_name="Almaty Children's Centre No. 7",
           organisation_id=None):
@@ -31,7 +36,7 @@ def place(platform, site_id, student_id=None, kind="h20", region="KZ-75",
         "placement_id": uuid.uuid4().hex, "student_id": student_id or uuid.uuid4().hex,
         "student_name": student_name, "university_id": "kaznu", "project_id": uuid.uuid4().hex,
         "project_title": "Homework club", "direction": "tutoring", "site_id": site_id,
-        "site_name": f"Site {site_id}", "organisation_id": organisation_id or f"org-{site_id}",
+        "site_name": f"Site {site_id}", "organisation_id": organisation_id or organisation_of(site_id),
         "organisation_name": organisation_name, "region": region, "voucher_kind": kind,
         "hours_required": programme.voucher(kind).hours,
         "starts_on": TODAY - dt.timedelta(days=30), "ends_on": TODAY + dt.timedelta(days=30),
@@ -47,7 +52,7 @@ def place(platform, site_id, student_id=None, kind="h20", region="KZ-75",
 
 
 def coordinator(platform, site_id, region="KZ-75"):
-    return platform.auth(COORDINATOR, name="Coordinator", site_id=site_id, organisation_id=f"org-{site_id}",
+    return platform.auth(COORDINATOR, name="Coordinator", site_id=site_id, organisation_id=organisation_of(site_id),
                          region=region)
 
 

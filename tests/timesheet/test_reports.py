@@ -123,7 +123,7 @@ def test_operator_queue_and_the_report_pdf(platform):
     in_astana = platform.http.get("/api/v1/reports", headers=operator(platform), params={"region": "KZ-71"})
     assert [r["organisation_name"] for r in in_astana.json()["items"]] == ["Astana Care Home"]
     by_org = platform.http.get("/api/v1/reports", headers=operator(platform),
-                               params={"organisation_id": "org-site-1", "submitted_from": TODAY.isoformat(),
+                               params={"organisation_id": organisation_of("site-1"), "submitted_from": TODAY.isoformat(),
                                        "submitted_to": TODAY.isoformat()}).json()
     assert by_org["total"] == 2
     assert platform.http.get("/api/v1/reports", headers=operator(platform),

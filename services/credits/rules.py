@@ -191,17 +191,9 @@ def read_decisions(text, max_rows=MAX_DECISIONS_FILE_ROWS):
     is a dict with its `row` (the header is row 1); `problems` maps a row to {column: [reasons]}; rows
     whose decision columns are all empty are skipped. A file that is not such a CSV at all (no header
     with the decision columns, too many rows) is refused whole (400)."""
-    text = text.removeprefix(BYTE_ORDER_MARK)
-    first_line = text.partition("\n")[0]
-    delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
     decisions, problems, skipped, first_rows = [], {}, 0, {}
     try:
-        lines = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-        header = [name.strip().lower() for name in next(lines, [])]
-        missing = [name for name in ("request_id",) + DECISION_COLUMNS if name not in header]
-        if missing:
-            raise ValidationFailed("the file is not a CSV of the re-count queue: its header row lacks columns",
-                                   {"file": [f"missing columns: {', '.join(missing)}"]})
+        header, lines = queue_csv(text)
         for row, cells in enumerate(lines, start=2):
             if row - 1 > max_rows:
                 raise ValidationFailed(f"the file has more than {max_rows} rows: split it",
@@ -224,6 +216,21 @@ def read_decisions(text, max_rows=MAX_DECISIONS_FILE_ROWS):
     except csv.Error as exc:
         raise ValidationFailed("the file is not a readable CSV", {"file": [str(exc)]})
     return decisions, problems, skipped
+
+
+def queue_csv(text):
+    """The header (its names in lower case) and the rows of a CSV in the queue's layout, split on
+    semicolons or, as another spreadsheet may save it, commas; one without the decision columns is refused."""
+    text = text.removeprefix(BYTE_ORDER_MARK)
+    first_line = text.partition("\n")[0]
+    delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
+    lines = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    header = [name.strip().lower() for name in next(lines, [])]
+    missing = [name for name in ("request_id",) + DECISION_COLUMNS if name not in header]
+    if missing:
+        raise ValidationFailed("the file is not a CSV of the re-count queue: its header row lacks columns",
+                               {"file": [f"missing columns: {', '.join(missing)}"]})
+    return header, lines
 
 
 def read_decision(values):

@@ -30,6 +30,15 @@ class Aggregate:
         """(sequence number, event type, data) of the events recorded since last asked; forgets them."""
         return self.__dict__.pop("_recorded", [])
 
+    def forget_events_since(self, mark):
+        """Forgets the events recorded after `mark` (from `event_mark()`): their change was undone."""
+        self.__dict__["_recorded"] = [event for event in self.__dict__.get("_recorded", ()) if event[0] < mark]
+
+
+def event_mark():
+    """A point in the order of recorded events: every event recorded later is after it."""
+    return next(_SEQUENCE)
+
 
 class State(enum.StrEnum):
     """Base of a state machine. A subclass lists its states and may declare which moves are allowed:

@@ -22,7 +22,8 @@ from kombu.utils import json as wire
 from nameko.testing.services import worker_factory
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
-from werkzeug.wrappers import Response
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request, Response
 
 from common.auth import Principal
 from common.contracts.base import shared
@@ -81,7 +82,8 @@ class Routes:
                 kwargs["query"] = load(spec.query, {k: str(v).lower() if isinstance(v, bool) else str(v)
                                                     for k, v in (params or {}).items()})
             gateway = SimpleNamespace(**{self.interface.name: ServiceProxy(self.interface, headers)})
-            result = spec.handler(gateway, None, **kwargs)
+            request = Request(EnvironBuilder(path=path, method=method).get_environ())
+            result = spec.handler(gateway, request, **kwargs)
             if isinstance(result, Response):
                 return FileAnswer(result)
             if spec.response is not None and not spec.dumped:

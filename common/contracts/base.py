@@ -81,6 +81,21 @@ def page_of(item_schema):
     })
 
 
+def row_results(name, key, item_name, item_schema, done, done_status=200):
+    """The answer to a request made of many rows, each done or refused on its own: how many were
+    `done` and `refused`, and each row's result as `common.errors.row_result` makes it (`index`, the
+    row's `key`, its `status`, the `item_name` it made or the `error` it got)."""
+    row = type(name + "Row", (Contract,), {
+        "index": fields.Integer(),
+        key: fields.String(),
+        "status": fields.Integer(metadata={"description": f"{done_status} when done, else the 4xx the row got"}),
+        item_name: fields.Nested(item_schema, allow_none=True),
+        "error": fields.Dict(allow_none=True, metadata={"description": "the error body: code, message, fields"}),
+    })
+    return type(name, (Contract,), {done: fields.Integer(), "refused": fields.Integer(),
+                                    "results": fields.List(fields.Nested(row))})
+
+
 # Free text: one line holds no control characters and is not blank; several lines may hold tabs and
 # line breaks. Neither holds NUL, which PostgreSQL text cannot store.
 ONE_LINE = validate.Regexp(r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$",

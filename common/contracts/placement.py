@@ -4,7 +4,7 @@ import enum
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from common.contracts.base import (ONE_LINE, Contract, EventType, PageQuery, direction_field, page_of, region_field,
-                                   text_field, voucher_kind_field)
+                                   row_results, text_field, voucher_kind_field)
 from common.domain import State
 
 SOURCE = "placement"
@@ -200,6 +200,28 @@ class ApplicationOut(Contract):
     placement_id = fields.String(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+
+
+class OutcomeRowIn(OutcomeIn):
+    application_id = text_field(1, 64, required=True)
+
+
+MAX_OUTCOMES = 200
+
+
+class OutcomesIn(Contract):
+    """A coordinator's outcomes of many interviews at once; each row decided or refused on its own."""
+    decisions = fields.List(fields.Nested(OutcomeRowIn), required=True,
+                            validate=validate.Length(min=1, max=MAX_OUTCOMES))
+
+    @validates_schema
+    def each_application_once(self, data, **_):
+        ids = [row["application_id"] for row in data.get("decisions", ())]
+        if len(set(ids)) != len(ids):
+            raise ValidationError("each application at most once in a request", "decisions")
+
+
+OutcomesOut = row_results("OutcomesOut", "application_id", "application", ApplicationOut, "decided")
 
 
 class ApplicationQuery(PageQuery):

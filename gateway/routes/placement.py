@@ -5,6 +5,7 @@ import functools
 
 from common.contracts import placement as contracts
 from gateway.http import route as gateway_route
+from gateway.http import rows_in_language
 
 TAG = "placement"
 route = functools.partial(gateway_route, dumped=True)
@@ -81,6 +82,12 @@ class PlacementRoutes:
            body=contracts.OutcomeIn, response=contracts.ApplicationOut, errors=(404, 409, 422))
     def decide(self, request, application_id, body):
         return self.placement.decide(application_id, body)
+
+    @route("POST", "/api/v1/applications/outcomes",
+           summary="Record many interviews' outcomes at once; each row decided or refused on its own "
+                   "(coordinator)", tag=TAG, body=contracts.OutcomesIn, response=contracts.OutcomesOut)
+    def decide_many(self, request, body):
+        return rows_in_language(self.placement.decide_many(body), request)
 
     # Placements
 

@@ -111,9 +111,12 @@ class Project(Aggregate):
         rules.check_withdrawable(application.status, as_utc(interview.starts_at) if interview else None, now)
         self.end_application(application, rules.WITHDRAWN, actor, now, interview=interview)
 
-    def decide(self, application, outcome, reason, interview, student, actor, now):
+    def decide(self, application, outcome, reason, interview, student, actor, now, idempotent=False):
         """The interview's outcome: an acceptance places the student (the new placement is returned);
-        `application.decided` either way."""
+        `application.decided` either way. `idempotent`: the outcome the application has already is
+        no change (nothing returned, nothing recorded)."""
+        if idempotent and rules.decided_already(application.status, outcome):
+            return None
         rules.check_decidable(application.status, interview is not None)
         placement = None
         if outcome == rules.ACCEPTED:

@@ -128,6 +128,11 @@ def check_decidable(application_status, has_interview):
         raise RuleViolation("the application has no interview booked")
 
 
+def decided_already(application_status, outcome):
+    """The same outcome sent again (a bulk request retried): nothing to do, the application answers as it is."""
+    return application_status == outcome
+
+
 def holds_place(application_status):
     """An application offered a place from the waitlist keeps it reserved until decided or withdrawn."""
     return application_status == OFFERED

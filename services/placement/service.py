@@ -173,15 +173,30 @@ class PlacementService(HealthMixin):
         principal = self.caller().require(COORDINATOR)
         data = load(contracts.OutcomeIn, payload)
         with self.unit_of_work():
-            application = access.own_site_record(
-                principal, repository.get_application(self.db, application_id, lock=True), "application")
-            project = repository.project(self.db, application.project_id, lock=True)
-            placement = project.decide(
-                application, data["outcome"], data.get("reason"), repository.interview_of(self.db, application.id),
-                repository.student(self.db, application.student_id), principal.user_id, utcnow())
-            if placement is not None:
-                repository.add_placement(self.db, placement)
-            return views.application(self.db, application, show_booking=True)
+            return self._decide(principal, application_id, data)
+
+    @rpc
+    def decide_many(self, payload):
+        """Many interviews' outcomes, each row decided as one by one (at the coordinator's own site) or
+        refused on its own, changing nothing; a row already decided with its outcome answers as it is."""
+        principal = self.caller().require(COORDINATOR)
+        rows = load(contracts.OutcomesIn, payload)["decisions"]
+        with self.unit_of_work() as uow:
+            results = uow.rows(rows, "application_id", "application",
+                               lambda row: self._decide(principal, row["application_id"], row, idempotent=True))
+        decided = sum(1 for result in results if result["error"] is None)
+        return {"decided": decided, "refused": len(results) - decided, "results": results}
+
+    def _decide(self, principal, application_id, data, idempotent=False):
+        application = access.own_site_record(
+            principal, repository.get_application(self.db, application_id, lock=True), "application")
+        project = repository.project(self.db, application.project_id, lock=True)
+        placement = project.decide(
+            application, data["outcome"], data.get("reason"), repository.interview_of(self.db, application.id),
+            repository.student(self.db, application.student_id), principal.user_id, utcnow(), idempotent)
+        if placement is not None:
+            repository.add_placement(self.db, placement)
+        return views.application(self.db, application, show_booking=True)
 
     @rpc
     def list_applications(self, query):

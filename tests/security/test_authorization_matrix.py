@@ -94,6 +94,7 @@ GET /metrics                                               200      200   200   
 POST /api/v1/students/{student_id}/enrolment              403      403   403    403 403 403  403 403  403      403       200        404      403   403  401
 POST /api/v1/enrolments/roster                             403      403   403    403 403 403  403 403  403      403       415        415      403   403  401
 PATCH /api/v1/students/me                                  200      404   403    403 403 403  403 403  403      403       403        403      403   403  401
+POST /api/v1/applications/outcomes                         403      403   200    200 200 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/applications/{application_id}/interview       422      404   403    403 403 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/applications/{application_id}/outcome         403      403   422    404 404 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/attendance                                    409      404   403    403 403 403  403 403  403      403       403        403      403   403  401
@@ -192,6 +193,8 @@ def body_for(key, ids):
         "POST /api/v1/projects/{project_id}/applications": {},
         "POST /api/v1/applications/{application_id}/interview": {"slot_id": ids.get("slot_id")},
         "POST /api/v1/applications/{application_id}/outcome": {"outcome": "accepted"},
+        "POST /api/v1/applications/outcomes": {"decisions": [{"application_id": ids.get("application_id"),
+                                                              "outcome": "accepted"}]},
         "POST /api/v1/placements/{placement_id}/withdraw": {"reason": "moving to another city"},
         "POST /api/v1/placements/{placement_id}/cancel": {"reason": "the site closes"},
         "POST /api/v1/hours": {"placement_id": ids.get("placement_id"), "work_date": day, "hours": "1", "note": "Help"},
@@ -351,7 +354,8 @@ def table(rows):
 
 def assert_rows_refused_one_by_one(platform, headers, ids):
     """The batch routes answer 200 with a status per row: someone else's rows are each 404."""
-    for key, caller in (("POST /api/v1/hours/days", "coord2"), ("POST /api/v1/hours/confirm", "student2")):
+    for key, caller in (("POST /api/v1/hours/days", "coord2"), ("POST /api/v1/hours/confirm", "student2"),
+                        ("POST /api/v1/applications/outcomes", "coord2")):
         answer = platform.http.post(key.split(" ")[1], json=body_for(key, ids), headers=headers[caller]).json()
         assert [row["status"] for row in answer["results"]] == [404], (key, answer)
 

@@ -139,14 +139,14 @@ def platform(rabbit_config, web_config, service_databases, container_factory, ba
 
 @pytest.fixture
 def interface(database_factory):
-    """`interface(ServiceClass)`: the service's entrypoints and consumers, each call a nameko worker of
-    its own, on a fresh database of the service's, without a broker (`tests/interface.py`)."""
+    """`interface(ServiceClass, **options)`: the service's entrypoints and consumers, each call a nameko
+    worker of its own, on a fresh database of the service's, without a broker (`tests/interface.py`)."""
     from tests.interface import Interface
     made = []
 
-    def make(service_cls):
+    def make(service_cls, **options):
         url = database_factory.create(service_cls.name)
-        made.append((Interface(service_cls, url), url))
+        made.append((Interface(service_cls, url, **options), url))
         return made[-1][0]
 
     yield make

@@ -43,12 +43,14 @@ def orders_with_a_duplicate(events):
 
 
 class Consumers:
-    """A service's consumers on a database of its own (`database_url`, migrated)."""
+    """A service's consumers on a database of its own (`database_url`, migrated); `dependencies` its
+    workers get instead of mocks (payments' sender, say)."""
 
-    def __init__(self, service_cls, database_url):
+    def __init__(self, service_cls, database_url, **dependencies):
         self.engine = make_engine(database_url)
         self.worker_session = Session(self.engine, expire_on_commit=False)
-        self.service = worker_factory(service_cls, db=self.worker_session)
+        self.dependencies = dependencies
+        self.service = worker_factory(service_cls, db=self.worker_session, **dependencies)
         self.by_event = {}
         for name in dir(service_cls):
             for entrypoint in getattr(getattr(service_cls, name), ENTRYPOINT_EXTENSIONS_ATTR, ()):

@@ -63,8 +63,8 @@ class Routes:
     def get(self, path, params=None, headers=None):
         return self.request("GET", path, params=params, headers=headers)
 
-    def post(self, path, json=None, headers=None):
-        return self.request("POST", path, body=json, headers=headers)
+    def post(self, path, json=None, params=None, headers=None):
+        return self.request("POST", path, body=json, params=params, headers=headers)
 
     def request(self, method, path, body=None, params=None, headers=None):
         try:
@@ -81,7 +81,8 @@ class Routes:
             if spec.query is not None:
                 kwargs["query"] = load(spec.query, {k: str(v).lower() if isinstance(v, bool) else str(v)
                                                     for k, v in (params or {}).items()})
-            gateway = SimpleNamespace(**{self.interface.name: ServiceProxy(self.interface, headers)})
+            gateway = SimpleNamespace(**{self.interface.name: ServiceProxy(self.interface, headers)},
+                                      **self.interface.gateway)
             request = Request(EnvironBuilder(path=path, method=method).get_environ())
             result = spec.handler(gateway, request, **kwargs)
             if isinstance(result, Response):
@@ -108,9 +109,13 @@ class ServiceProxy:
 
 
 class Interface(Consumers):
-    def __init__(self, service_cls, database_url):
-        super().__init__(service_cls, database_url)
+    """`dependencies`: the service's own besides `db` and `caller` (else mocks), as its workers and its
+    consumers get them; `gateway`: what the routes' handlers use of the gateway besides the service."""
+
+    def __init__(self, service_cls, database_url, gateway=None, **dependencies):
+        super().__init__(service_cls, database_url, **dependencies)
         self.service_cls, self.name = service_cls, service_cls.name
+        self.gateway = gateway or {}
         self.http = Routes(self)
 
     def call(self, caller, entrypoint, *args):
@@ -120,7 +125,7 @@ class Interface(Consumers):
                 raise Unauthenticated("a bearer token is required")
             return caller
 
-        worker = worker_factory(self.service_cls, db=self.worker_session, caller=who)
+        worker = worker_factory(self.service_cls, db=self.worker_session, caller=who, **self.dependencies)
         try:
             return getattr(worker, entrypoint)(*args)
         finally:
@@ -133,8 +138,10 @@ class Interface(Consumers):
                          name)
 
     def publish(self, event_type, data, event_id=None, occurred_at=None):
-        """The event delivered to the service's consumer of it, now."""
-        self.deliver(envelope(event_type, data, occurred_at or dt.datetime.now(dt.timezone.utc), event_id))
+        """The event delivered to the service's consumer of it, now; answers its envelope."""
+        delivered = envelope(event_type, data, occurred_at or dt.datetime.now(dt.timezone.utc), event_id)
+        self.deliver(delivered)
+        return delivered
 
     def enrol(self, student_id, university_id, status="confirmed", reason=None, version=1):
         """Registry's word on a student's enrolment (as `tests.harness.Platform.enrol`), delivered now."""

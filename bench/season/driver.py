@@ -14,9 +14,11 @@ The path: staff (operator, a MIO officer per region, a registrar per university,
 site, created by an admin), organisations applying with EDS and accredited by their region's
 officer, one project per site; then per student: EDS registration, their university's registrar
 confirming the enrolment (a roster CSV per university), a project search, an application,
-an interview slot, acceptance, ten days of attendance logged in bulk per site, the student's bulk
-confirmation, the site's completion report, the Operator's acceptance, payout details, the payout
-through the bank, and the registrar's credit confirmation. The check at the end reads, as the
+an interview slot, the coordinator's acceptance (the site's outcomes in bulk), ten days of attendance
+logged in bulk per site, the student's bulk confirmation, the site's completion report, the Operator's
+acceptance (the unflagged reports in bulk, the flagged and sampled ones one by one), payout details,
+the payout through the bank, and the registrar's credit confirmation (a page of the queue under one
+order a request). The check at the end reads, as the
 Operator, the registrars and (a sample of) the students see it, that every student was paid the
 voucher's reward exactly once and has its credits.
 """
@@ -38,6 +40,8 @@ from common import programme
 from common.auth import (ADMIN, COORDINATOR, MAX_ACCESS_TTL_SECONDS, MIO_OFFICER, OPERATOR, REGISTRAR,
                          STEP_UP_HEADER, issue_step_up, issue_token)
 from common.contracts.payments import PayoutDetailsIn
+from common.contracts.placement import MAX_OUTCOMES
+from common.contracts.timesheet import MAX_BULK_REVIEW
 from common.validation import load
 from services.payments.rules import kz_iban
 from services.registry.rules import check_digit
@@ -48,7 +52,7 @@ API = "/api/v1"
 ATTENDANCE_DAYS = 10  # about ten hour entries per student
 STUDENTS_PER_SITE = 200
 PAGE = 200  # the largest page the lists give
-CREDITS_PAGE = 100
+CREDITS_PAGE = 200  # a registrar's page of the queue, confirmed in one request under one order
 ROSTER_ROWS = 2_000  # rows in one roster file
 SAMPLE_STUDENTS = 300  # students who check their own payout and credits at the end
 STAFF_TTL = MAX_ACCESS_TTL_SECONDS
@@ -185,7 +189,7 @@ class Season:
         self.sessions = []
         self.sessions_lock = threading.Lock()
         self.setup_problems = []
-        self.credit_claims = {}  # university id -> (lock, ids claimed by a client)
+        self.bulk_accepted = set()  # reports the Operator accepted in bulk
         self.phases = []
         self.phase = None
         self.used_iins = set()
@@ -364,14 +368,16 @@ class Season:
         self.run_phase("enrolment rosters", sorted({s.university_id for s in self.live()}), self.roster)
         self.run_phase("search and apply", self.live(), self.apply)
         self.run_phase("interview booking", self.live(), self.book)
-        self.run_phase("acceptance", self.live(), self.accept)
+        self.run_phase("acceptance (bulk/site)", self.sites, self.accept)
         self.run_phase("attendance (bulk/site)", self.attendance_days(), self.log_day)
         self.run_phase("confirmations (bulk)", self.live(), self.confirm)
         self.run_phase("completion reports", self.live(), self.report)
-        self.run_phase("Operator's review", self.live(), self.review)
+        self.run_phase("review: unflagged bulk", [None], self.accept_unflagged)
+        self.run_phase("review: one by one", [s for s in self.live() if s.report_id not in self.bulk_accepted],
+                       self.review)
         self.run_phase("payout details", self.live(), self.payout_details)
         self.run_phase("payouts via the bank", [None], self.wait_for_payouts)
-        self.run_phase("credit confirmations", self.registrar_rounds(), self.confirm_credits)
+        self.run_phase("credit confirms (bulk)", self.registrar_queues(), self.confirm_credits)
 
     def live(self):
         return [student for student in self.students if not student.failed]
@@ -383,7 +389,7 @@ class Season:
             "nonce": challenge["nonce"], "signature": sign_nonce(student.user, challenge),
             "university_id": student.university_id, "agreement_version": challenge["agreement_version"],
             "agreement_language": "kk", "region": student.site.region, "phone": "+77011234567", "language": "kk"})
-        student.student_id, student.headers = token["user_id"], self.student_bearer(token, address)
+        student.student_id, student.headers = token["user_id"], self.student_bearer(student, token, address)
 
     def roster(self, university_id):
         """The university's registrar confirms its registered students' enrolment by a roster CSV, as
@@ -394,11 +400,19 @@ class Season:
             csv = "iin,decision\n" + "".join(f"{iin},confirm\n" for iin in iins[start:start + ROSTER_ROWS])
             self.call("POST", f"{API}/enrolments/roster", headers=headers, data=csv.encode())
 
-    def student_bearer(self, token, address):
+    def student_bearer(self, student, token, address):
         refresh = [token["refresh_token"]]
 
         def renew():
-            answer = self.call("POST", f"{API}/auth/refresh", headers=address, json={"refresh_token": refresh[0]})
+            """Through the refresh token; when that is refused, signed in again with the EDS, as a person
+            would (a refresh sent again after its answer was lost presents a used token, and registry
+            then revokes every token of the student)."""
+            try:
+                answer = self.call("POST", f"{API}/auth/refresh", headers=address, json={"refresh_token": refresh[0]})
+            except StepFailed:
+                challenge = self.call("POST", f"{API}/auth/challenge", headers=address)
+                answer = self.call("POST", f"{API}/auth/login", headers=address, json={
+                    "nonce": challenge["nonce"], "signature": sign_nonce(student.user, challenge)})
             refresh[0] = answer["refresh_token"]
             return answer["access_token"]
         return RenewedBearer(renew, token["access_token"])
@@ -419,10 +433,21 @@ class Season:
         self.call("POST", f"{API}/applications/{student.application_id}/interview", headers=student.headers,
                   json={"slot_id": slot_id})
 
-    def accept(self, student):
-        decided = self.call("POST", f"{API}/applications/{student.application_id}/outcome",
-                            headers=student.site.coordinator, json={"outcome": "accepted"})
-        student.placement_id = decided["placement_id"]
+    def accept(self, site):
+        """The site's coordinator accepts its interviewed students, a page of outcomes a request (sent
+        again after the gateway gave up: an outcome already recorded answers as it is)."""
+        students = {s.application_id: s for s in site.students if s.application_id and not s.failed}
+        ids = list(students)
+        for start in range(0, len(ids), MAX_OUTCOMES):
+            answer = self.call("POST", f"{API}/applications/outcomes", headers=site.coordinator, eventual=(503,),
+                               json={"decisions": [{"application_id": application_id, "outcome": "accepted"}
+                                                   for application_id in ids[start:start + MAX_OUTCOMES]]})
+            for row in answer["results"]:
+                student = students[row["application_id"]]
+                if row["status"] == 200:
+                    student.placement_id = row["application"]["placement_id"]
+                else:
+                    student.failed = f"acceptance: {row['error']}"
 
     def attendance_days(self):
         today = local_today()
@@ -481,7 +506,17 @@ class Season:
         student.report_id = self.call("POST", f"{API}/reports", headers=site.coordinator, json={
             "placement_id": student.placement_id, "signature": sign_document(site.signer, document)})["id"]
 
+    def accept_unflagged(self, _):
+        """The Operator accepts the submitted reports no risk flag or sample sets aside, in bulk."""
+        while True:
+            answer = self.call("POST", f"{API}/reports/reviews", headers=self.operator, eventual=(503,),
+                               json={"filter": {}, "limit": MAX_BULK_REVIEW})
+            self.bulk_accepted.update(row["report_id"] for row in answer["results"] if row["status"] == 200)
+            if not answer["accepted"]:
+                return
+
     def review(self, student):
+        """A report set aside (flagged or sampled): looked at and accepted on its own."""
         self.call("POST", f"{API}/reports/{student.report_id}/review", headers=self.operator,
                   json={"decision": "accept"})
 
@@ -504,36 +539,28 @@ class Season:
                 return
             time.sleep(0.5)
 
-    def registrar_rounds(self):
-        """Rounds of the registrars' queues: each confirms a page's worth of its university's requests."""
+    def registrar_queues(self):
+        """Each university's registrar and how many re-count requests its queue will hold."""
         expected = {}
         for student in self.live():
             expected[student.university_id] = expected.get(student.university_id, 0) + 1
-        self.credit_claims = {university_id: (threading.Lock(), set()) for university_id in expected}
-        return [(university_id, count) for university_id, count in expected.items()
-                for _ in range(math.ceil(count / CREDITS_PAGE))]
+        return list(expected.items())
 
-    def confirm_credits(self, university_round):
-        """Takes pending requests no other client has taken (waiting while they arrive) and confirms
-        them, until it has confirmed a page's worth or the university's requests are all taken."""
-        university_id, expected = university_round
-        headers, (lock, claimed) = self.registrars[university_id], self.credit_claims[university_id]
-        done, deadline = 0, time.monotonic() + self.timeout
-        while done < CREDITS_PAGE and time.monotonic() < deadline:
-            with lock:
-                if len(claimed) >= expected:
-                    return
-                page = self.call("GET", f"{API}/credits/requests", headers=headers,
-                                 params={"status": "pending", "limit": CREDITS_PAGE})["items"]
-                mine = [item["id"] for item in page if item["id"] not in claimed][:CREDITS_PAGE - done]
-                claimed.update(mine)
-            for request_id in mine:
-                self.call("POST", f"{API}/credits/requests/{request_id}/confirm", headers=headers, json={
-                    "discipline": "Social practice", "order_number": "No. 128-П",
-                    "order_date": local_today().isoformat()})
-            done += len(mine)
-            if not mine:
+    def confirm_credits(self, university_queue):
+        """The registrar confirms the queue's pending requests a page at a time, each page under one
+        order in one request (waiting while requests arrive), until all the university's are confirmed."""
+        university_id, expected = university_queue
+        headers, confirmed, deadline = self.registrars[university_id], 0, time.monotonic() + self.timeout
+        while confirmed < expected and time.monotonic() < deadline:
+            pending = self.call("GET", f"{API}/credits/requests", headers=headers,
+                                params={"status": "pending", "limit": CREDITS_PAGE})["items"]
+            if not pending:
                 time.sleep(0.5)
+                continue
+            answer = self.call("POST", f"{API}/credits/requests/confirmations", headers=headers, eventual=(503,), json={
+                "discipline": "Social practice", "order_number": "No. 128-П", "order_date": local_today().isoformat(),
+                "requests": [{"request_id": item["id"]} for item in pending]})
+            confirmed += sum(1 for row in answer["results"] if row["status"] == 200)
 
     # The check at the end
 

@@ -2,15 +2,28 @@
 
 Notifications publishes no events; it consumes the other services' events about people.
 """
+import enum
+
 from marshmallow import fields
 
 from common.contracts.base import Contract, PageQuery, page_of, text_field
+from common.domain import State
 
 SOURCE = "notifications"
 
 LANGUAGES = ("ru", "kk", "en")
 # Who a notification is for: one student, everyone coordinating one site, or the Operator's desk.
 AUDIENCES = ("student", "site", "operator")
+
+
+class MailStatus(State):
+    """A notification's mail in the mail outbox, declared once: notifications' rules take its
+    transitions, the `mails` table a CHECK constraint of its values. A failed try that will be retried
+    stays pending."""
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # for good: refused by the server, or out of attempts
+    TRANSITIONS = enum.nonmember({PENDING: {SENT, FAILED}})
 
 
 class NotificationQuery(PageQuery):

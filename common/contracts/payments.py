@@ -1,29 +1,80 @@
 """Payments' events (a payout's way to the student's account) and RPC payloads."""
+import enum
+
 from marshmallow import fields, validate
 
 from common.contracts.base import (Contract, EventType, PageQuery, page_of, region_field, text_field,
                                    voucher_kind_field)
+from common.domain import State
 
 SOURCE = "payments"
 
-PAYOUT_STATUSES = ("awaiting_details", "ready", "sending", "sent", "paid", "failed", "returned")
+
+
+# States, declared once: the contracts take their values, payments' domain their transitions, its
+# tables a CHECK constraint of their values.
+
+class PayoutStatus(State):
+    AWAITING_DETAILS = "awaiting_details"  # accepted, the student has not said where to be paid
+    READY = "ready"  # details known, waiting to be sent (now, or in the day's batch)
+    SENDING = "sending"  # claimed into a payout file; the bank has not taken it yet
+    SENT = "sent"  # the bank received its file; its status and settlement come later
+    PAID = "paid"  # the bank debited the Operator's account for it (camt.054)
+    FAILED = "failed"  # rejected by the bank, or the bank never answered: the Operator may retry
+    RETURNED = "returned"  # paid, then sent back by the student's bank (pacs.004): the Operator may retry
+    TRANSITIONS = enum.nonmember({
+        AWAITING_DETAILS: {READY},
+        READY: {SENDING, SENT},  # sent: the bank's news of the file came before its answer to it
+        SENDING: {SENT, FAILED},
+        SENT: {PAID, FAILED},
+        # paid late; or retried: its unanswered file again (sending), or a new round
+        FAILED: {PAID, SENDING, READY, AWAITING_DETAILS},
+        PAID: {RETURNED},
+        RETURNED: {READY, AWAITING_DETAILS},  # a new round
+    })
+
+
+class BatchStatus(State):
+    REQUESTED = "requested"  # its payouts claimed
+    SENT = "sent"  # its file went to the bank (or it had no payouts)
+    TRANSITIONS = enum.nonmember({REQUESTED: {SENT}})
+
+
+class FileStatus(State):
+    SENDING = "sending"  # written and valid; sent again until the bank answers
+    RECEIVED = "received"
+    REJECTED = "rejected"  # refused whole, when offered or by a pain.002
+    UNANSWERED = "unanswered"  # no answer after the last attempt: the bank may still pay it
+    INVALID = "invalid"  # did not validate against the XSD: never sent
+    TRANSITIONS = enum.nonmember({
+        SENDING: {RECEIVED, REJECTED, UNANSWERED, INVALID},
+        RECEIVED: {REJECTED},
+        UNANSWERED: {SENDING, REJECTED},  # the Operator's retry sends it again
+    })
+
+
+PAYOUT_STATUSES = tuple(PayoutStatus)
 ID = validate.Regexp(r"^[A-Za-z0-9_.:/-]{1,64}$", error="letters, digits and _ . : / - only")
 DETAIL_METHODS = ("iban",)
 
 
 # Events
 
-class PayoutChanged(Contract):
-    payout_id = fields.String(required=True)
+class PayoutFacts(Contract):
+    """What a payout is, declared once: its API answer and its events (`payout.*`) both carry these."""
     placement_id = fields.String(required=True)
     student_id = fields.String(required=True)
     amount_kzt = fields.Integer(required=True)
-    # Added later, so optional for consumers; payments always sends them.
+    # Added to the events later, so optional for consumers; payments always sends them.
     key = fields.String(load_default=None, allow_none=True, metadata={"description": "placement/voucher kind"})
     region = region_field(load_default=None, allow_none=True)
     voucher_kind = voucher_kind_field(load_default=None, allow_none=True)
-    reason = fields.String(load_default=None, allow_none=True,
-                           metadata={"description": "the bank's reason when it failed or came back"})
+    reason = fields.String(load_default=None, allow_none=True, metadata={
+        "description": "the bank's reason when it failed or came back, and what to do"})
+
+
+class PayoutChanged(PayoutFacts):
+    payout_id = fields.String(required=True)
 
 
 PAYOUT_SENT = EventType(SOURCE, "payout.sent", PayoutChanged)
@@ -79,18 +130,11 @@ class PayoutQuery(PageQuery):
     region = region_field()
 
 
-class PayoutOut(Contract):
+class PayoutOut(PayoutFacts):
     id = fields.String()
-    key = fields.String()
-    placement_id = fields.String()
     report_id = fields.String()
-    student_id = fields.String()
     student_name = fields.String()
-    region = fields.String()
-    voucher_kind = fields.String()
-    amount_kzt = fields.Integer()
     status = fields.String(metadata={"description": ", ".join(PAYOUT_STATUSES)})
-    reason = fields.String(allow_none=True, metadata={"description": "why it failed or came back, and what to do"})
     reason_code = fields.String(allow_none=True, metadata={"description": "the bank's ISO 20022 reason code"})
     student_must_act = fields.Boolean(metadata={"description": "new payout details are needed before it is paid again"})
     bank_status = fields.String(allow_none=True, metadata={"description": "the pain.002's: ACCP, RJCT, ..."})

@@ -12,7 +12,23 @@ SOURCE = "registry"
 STAFF_ROLES = tuple(role for role in ROLES if role != STUDENT)
 LANGUAGES = ("kk", "ru", "en")
 ORGANISATION_KINDS = ("school", "kindergarten", "care_home", "centre", "ngo", "hospital", "other")
-ORGANISATION_STATUSES = ("pending", "accredited", "rejected", "suspended", "withdrawn")
+
+
+# States, declared once: the contracts take their values, registry's rules their transitions, its
+# tables a CHECK constraint of their values.
+
+class OrganisationStatus(State):
+    """An organisation's application and accreditation; a rejected or withdrawn one frees its BIN."""
+    PENDING = "pending"
+    ACCREDITED = "accredited"
+    REJECTED = "rejected"
+    SUSPENDED = "suspended"
+    WITHDRAWN = "withdrawn"
+    TRANSITIONS = enum.nonmember({PENDING: {ACCREDITED, REJECTED, WITHDRAWN}, ACCREDITED: {SUSPENDED},
+                                  SUSPENDED: {ACCREDITED}, REJECTED: set(), WITHDRAWN: set()})
+
+
+ORGANISATION_STATUSES = tuple(OrganisationStatus)
 
 
 class EnrolmentStatus(State):

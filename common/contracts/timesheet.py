@@ -1,10 +1,49 @@
 """Timesheet's events (hours reaching the voucher, the completion report's life) and RPC payloads."""
+import enum
+
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from common.contracts.base import (Contract, EventType, PageQuery, direction_field, page_of, region_field,
                                    text_field, voucher_kind_field)
+from common.domain import State
 
 SOURCE = "timesheet"
+
+
+# States, declared once: the contracts take their values, timesheet's rules their transitions, its
+# tables a CHECK constraint of their values.
+
+class EntryStatus(State):
+    """The student's answer to an hour entry; a dispute the site answers goes back to pending."""
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    DISPUTED = "disputed"
+    TRANSITIONS = enum.nonmember({PENDING: {CONFIRMED, DISPUTED}, CONFIRMED: {DISPUTED},
+                                  DISPUTED: {CONFIRMED, PENDING}})
+
+
+class ReportStatus(State):
+    """A completion report; a rejected one is submitted again."""
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    TRANSITIONS = enum.nonmember({SUBMITTED: {ACCEPTED, REJECTED}, REJECTED: {SUBMITTED}, ACCEPTED: set()})
+
+
+class PlacementStatus(State):
+    """A placement in timesheet's read model: withdrawn is final, whatever order placement's events came in."""
+    ACTIVE = "active"
+    WITHDRAWN = "withdrawn"
+    TRANSITIONS = enum.nonmember({ACTIVE: {WITHDRAWN}, WITHDRAWN: set()})
+
+
+class AttendanceStatus(State):
+    """A check-in: open until the check-out, then awaiting the coordinator's decision."""
+    OPEN = "open"
+    AWAITING = "awaiting"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    TRANSITIONS = enum.nonmember({OPEN: {AWAITING}, AWAITING: {APPROVED, DECLINED}})
 
 
 class HoursCompleted(Contract):
@@ -76,11 +115,11 @@ REPORT_REJECTED = EventType(SOURCE, "report.rejected", ReportRejected)
 
 # RPC payloads: hours, confirmations, attendance, progress, reports and the Operator's review
 
-ENTRY_STATUSES = ("pending", "confirmed", "disputed")
+ENTRY_STATUSES = tuple(EntryStatus)
 ENTRY_SOURCES = ("coordinator", "attendance")
-ATTENDANCE_STATUSES = ("open", "awaiting", "approved", "declined")
+ATTENDANCE_STATUSES = tuple(AttendanceStatus)
 CODE_ACTIONS = ("check_in", "check_out")
-REPORT_STATUSES = ("submitted", "accepted", "rejected")
+REPORT_STATUSES = tuple(ReportStatus)
 # services/timesheet/risk.py raises these; what each means is in docs/api.md.
 RISK_FLAGS = ("few_logging_days", "same_minute", "corrected_after_dispute", "same_surname", "minimum_time_site")
 MAX_BULK_REVIEW = 500

@@ -51,7 +51,8 @@ class EgovMobileRoutes:
                 else None}
 
     @route("GET", f"{PREFIX}/signings/<signing_id>", summary="The portal's poll of its signing: waiting, signed "
-           "(with the CMS to send on) or expired", tag=TAG, public=True, response=MobileSigningOut, errors=(404,))
+           "(with the CMS to send on) or expired", tag=TAG, public=True, response=MobileSigningOut, errors=(404,),
+           dumped=True)
     def get_mobile_signing(self, request, signing_id):
         return self.registry.get_mobile_signing(signing_id)
 
@@ -65,12 +66,12 @@ class EgovMobileRoutes:
 
     @route("GET", f"{PREFIX}/links/<link_key>/documents", summary="eGov Mobile's API 2: the document to sign "
            "(its bytes, base64, in documentCms); Authorization: Bearer the token of API 1", tag=TAG, public=True,
-           response=EgovDocuments, errors=(401, 404, 409, 410))
+           response=EgovDocuments, errors=(401, 404, 409, 410), dumped=True)
     def egov_api_2(self, request, link_key):
         return self.registry.mobile_documents(link_key, bearer_token(request) or "")
 
     @route("PUT", f"{PREFIX}/links/<link_key>/documents", summary="eGov Mobile's API 2: the signed document, "
            "its CMS in documentCms; verified and kept once", tag=TAG, public=True, body=EgovDocuments,
-           response=EgovDocuments, errors=(400, 401, 403, 404, 409, 410, 422))
+           response=EgovDocuments, errors=(400, 401, 403, 404, 409, 410, 422), dumped=True)
     def egov_api_2_signed(self, request, link_key, body):
         return self.registry.sign_mobile_documents(link_key, bearer_token(request) or "", body)

@@ -1,8 +1,14 @@
 """Notifications: the caller's in-portal notifications (a student's own, a site coordinator's site's, the
-Operator desk's), their unread count, and marking them read."""
+Operator desk's), their unread count, and marking them read.
+
+Notifications dumps every answer through its contract itself: these routes pass them on as they come."""
+import functools
+
 from common.contracts.notifications import (MarkedRead, NotificationOut, NotificationPage, NotificationQuery,
                                             UnreadCount)
-from gateway.http import route
+from gateway.http import route as gateway_route
+
+route = functools.partial(gateway_route, dumped=True)
 
 
 class NotificationsRoutes:

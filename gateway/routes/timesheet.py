@@ -27,84 +27,88 @@ def flags_in_language(reports, request):
 
 
 class TimesheetRoutes:
+    """Timesheet answers through each route's response contract itself (`dumped=True`); routes of many
+    rows and the report queue put row errors and flag reasons in the caller's language, in place. The
+    check-in code routes add the QR code the gateway draws, and the signature route picks its fields
+    from the answer the signed-document and verification routes share: those the gateway shapes."""
 
     @route("POST", "/api/v1/hours", summary="Log a placed student's hours (coordinator; Idempotency-Key)",
            tag=TAG, body=contracts.HoursIn, response=contracts.EntryOut, status=201,
-           errors=(404, 409, 422))
+           errors=(404, 409, 422), dumped=True)
     def log_hours(self, request, body):
         return self.timesheet.log_hours(body, idempotency_key(request))
 
     @route("POST", "/api/v1/hours/days",
            summary="Log a day's attendance for many students; each row logged or refused on its own "
                    "(coordinator; Idempotency-Key)",
-           tag=TAG, body=contracts.DayIn, response=contracts.DayOut)
+           tag=TAG, body=contracts.DayIn, response=contracts.DayOut, dumped=True)
     def log_day(self, request, body):
         return rows_in_language(self.timesheet.log_day(body, idempotency_key(request)), request)
 
     @route("GET", "/api/v1/hours", summary="Hour entries in the caller's scope", tag=TAG,
-           query=contracts.EntryQuery, response=contracts.EntryPage)
+           query=contracts.EntryQuery, response=contracts.EntryPage, dumped=True)
     def list_entries(self, request, query):
         return self.timesheet.list_entries(query)
 
     @route("POST", "/api/v1/hours/<entry_id>/corrections",
            summary="Correct an entry with a new entry and a reason (coordinator; Idempotency-Key)", tag=TAG,
-           body=contracts.CorrectionIn, response=contracts.EntryOut, status=201, errors=(404, 409, 422))
+           body=contracts.CorrectionIn, response=contracts.EntryOut, status=201, errors=(404, 409, 422), dumped=True)
     def correct_entry(self, request, entry_id, body):
         return self.timesheet.correct_entry(entry_id, body, idempotency_key(request))
 
     @route("POST", "/api/v1/hours/confirm",
            summary="Confirm many of the student's own entries; each row confirmed or refused on its own "
                    "(student)",
-           tag=TAG, body=contracts.ConfirmManyIn, response=contracts.ConfirmManyOut)
+           tag=TAG, body=contracts.ConfirmManyIn, response=contracts.ConfirmManyOut, dumped=True)
     def confirm_entries(self, request, body):
         return rows_in_language(self.timesheet.confirm_entries(body), request)
 
     @route("POST", "/api/v1/hours/<entry_id>/confirm", summary="Confirm an entry (student)", tag=TAG,
-           body=contracts.ConfirmIn, response=contracts.EntryOut, errors=(404, 409))
+           body=contracts.ConfirmIn, response=contracts.EntryOut, errors=(404, 409), dumped=True)
     def confirm_entry(self, request, entry_id, body):
         return self.timesheet.confirm_entry(entry_id, body)
 
     @route("POST", "/api/v1/hours/<entry_id>/dispute", summary="Dispute an entry with a comment (student)",
-           tag=TAG, body=contracts.DisputeIn, response=contracts.EntryOut, errors=(404, 409))
+           tag=TAG, body=contracts.DisputeIn, response=contracts.EntryOut, errors=(404, 409), dumped=True)
     def dispute_entry(self, request, entry_id, body):
         return self.timesheet.dispute_entry(entry_id, body)
 
     @route("POST", "/api/v1/hours/<entry_id>/resolve",
            summary="Answer a dispute; the entry returns to the student (coordinator)", tag=TAG,
-           body=contracts.ResolveIn, response=contracts.EntryOut, errors=(404, 409))
+           body=contracts.ResolveIn, response=contracts.EntryOut, errors=(404, 409), dumped=True)
     def resolve_dispute(self, request, entry_id, body):
         return self.timesheet.resolve_dispute(entry_id, body)
 
     @route("GET", "/api/v1/progress", summary="Hours logged and confirmed against each voucher's", tag=TAG,
-           query=contracts.ProgressQuery, response=contracts.ProgressPage)
+           query=contracts.ProgressQuery, response=contracts.ProgressPage, dumped=True)
     def progress(self, request, query):
         return self.timesheet.progress(query)
 
     @route("POST", "/api/v1/attendance", summary="Check in at the site (student)", tag=TAG,
-           body=contracts.CheckInIn, response=contracts.AttendanceOut, status=201, errors=(404, 409, 422))
+           body=contracts.CheckInIn, response=contracts.AttendanceOut, status=201, errors=(404, 409, 422), dumped=True)
     def check_in(self, request, body):
         return self.timesheet.check_in(body)
 
     @route("POST", "/api/v1/attendance/<attendance_id>/check-out", summary="Check out (student)", tag=TAG,
-           body=contracts.CheckOutIn, response=contracts.AttendanceOut, errors=(404, 409, 422))
+           body=contracts.CheckOutIn, response=contracts.AttendanceOut, errors=(404, 409, 422), dumped=True)
     def check_out(self, request, attendance_id, body):
         return self.timesheet.check_out(attendance_id, body)
 
     @route("POST", "/api/v1/attendance/<attendance_id>/decision",
            summary="Approve attendance as an entry, or decline it (coordinator)", tag=TAG,
-           body=contracts.AttendanceDecisionIn, response=contracts.AttendanceOut, errors=(404, 409, 422))
+           body=contracts.AttendanceDecisionIn, response=contracts.AttendanceOut, errors=(404, 409, 422), dumped=True)
     def decide_attendance(self, request, attendance_id, body):
         return self.timesheet.decide_attendance(attendance_id, body)
 
     @route("GET", "/api/v1/attendance", summary="Check-ins in the caller's scope", tag=TAG,
-           query=contracts.AttendanceQuery, response=contracts.AttendancePage)
+           query=contracts.AttendanceQuery, response=contracts.AttendancePage, dumped=True)
     def list_attendance(self, request, query):
         return self.timesheet.list_attendance(query)
 
     @route("POST", "/api/v1/attendance/decisions",
            summary="Approve check-ins as entries, or decline them, many at once; each row decided or "
                    "refused on its own (coordinator)",
-           tag=TAG, body=contracts.AttendanceDecisionsIn, response=contracts.AttendanceDecisionsOut)
+           tag=TAG, body=contracts.AttendanceDecisionsIn, response=contracts.AttendanceDecisionsOut, dumped=True)
     def decide_attendance_many(self, request, body):
         return rows_in_language(self.timesheet.decide_attendance_many(body), request)
 
@@ -124,7 +128,7 @@ class TimesheetRoutes:
 
     @route("POST", "/api/v1/attendance/by-code",
            summary="Check in or out at the server's time with the site's code, scanned or typed (student)",
-           tag=TAG, body=contracts.CodeCheckInIn, response=contracts.AttendanceOut, errors=(404, 409, 422))
+           tag=TAG, body=contracts.CodeCheckInIn, response=contracts.AttendanceOut, errors=(404, 409, 422), dumped=True)
     def check_in_by_code(self, request, body):
         return self.timesheet.check_in_by_code(body)
 
@@ -138,7 +142,7 @@ class TimesheetRoutes:
     @route("POST", "/api/v1/reports",
            summary="Submit a placement's completion report signed by EDS (coordinator)",
            tag=TAG, body=contracts.ReportIn, response=contracts.ReportDetailOut, status=201,
-           errors=(400, 403, 404, 409, 422))
+           errors=(400, 403, 404, 409, 422), dumped=True)
     def submit_report(self, request, body):
         try:
             return self._submit_signed_report(body)
@@ -164,19 +168,19 @@ class TimesheetRoutes:
            summary="Accept many reports at once: listed ids, or the unflagged, unsampled ones of a queue "
                    "filter; each row accepted or refused on its own, flagged and sampled ones refused "
                    "(Operator)",
-           tag=TAG, body=contracts.BulkReviewIn, response=contracts.BulkReviewOut, errors=(403, 422))
+           tag=TAG, body=contracts.BulkReviewIn, response=contracts.BulkReviewOut, errors=(403, 422), dumped=True)
     def review_reports(self, request, body):
         return rows_in_language(self.timesheet.review_reports(body), request)
 
     @route("GET", "/api/v1/reports", summary="Completion reports: the Operator's queue", tag=TAG,
-           query=contracts.ReportQuery, response=contracts.ReportPage)
+           query=contracts.ReportQuery, response=contracts.ReportPage, dumped=True)
     def list_reports(self, request, query):
         queue = self.timesheet.list_reports(query)
         flags_in_language(queue["items"], request)
         return queue
 
     @route("GET", "/api/v1/reports/<report_id>", summary="A completion report with its entries", tag=TAG,
-           response=contracts.ReportDetailOut, errors=(404,))
+           response=contracts.ReportDetailOut, errors=(404,), dumped=True)
     def get_report(self, request, report_id):
         report = self.timesheet.get_report(report_id)
         flags_in_language([report], request)
@@ -184,7 +188,7 @@ class TimesheetRoutes:
 
     @route("POST", "/api/v1/reports/<report_id>/review",
            summary="Accept or reject a submitted report with a reason (Operator)", tag=TAG,
-           body=contracts.ReviewIn, response=contracts.ReportOut, errors=(404, 409, 422))
+           body=contracts.ReviewIn, response=contracts.ReportOut, errors=(404, 409, 422), dumped=True)
     def review_report(self, request, report_id, body):
         return self.timesheet.review_report(report_id, body)
 

@@ -26,7 +26,7 @@ from sqlalchemy.orm import sessionmaker
 
 from common.clock import utcnow
 from common.db import DATABASE_URL_KEY, make_engine
-from services.notifications import repository, rules
+from services.notifications import domain, repository, rules
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 50
@@ -171,7 +171,8 @@ class MailSender(DependencyProvider):
                 retry_in = None if mail.attempts >= self.settings.max_attempts else rules.retry_delay(
                     mail.attempts, self.settings.retry_base_seconds, self.settings.retry_cap_seconds)
                 with session.begin():
-                    repository.mark_failed_try(session, mail, str(exc), retry_in, is_permanent(exc))
+                    domain.failed_try(repository.mail(session, notification_id), str(exc), retry_in,
+                                      is_permanent(exc), utcnow())
                 return
             with session.begin():
-                repository.mark_sent(session, notification_id)
+                domain.sent(repository.mail(session, notification_id), utcnow())

@@ -6,6 +6,8 @@ from decimal import Decimal
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from common.contracts.notifications import MailStatus
+from common.db import states_check
 from common.outbox import ProcessedEventMixin
 
 
@@ -57,14 +59,14 @@ class Mail(Base):
     """A notification's email, written in the notification's transaction and sent after it commits by
     `services.notifications.mailer` (an outbox for SMTP)."""
     __tablename__ = "mails"
-    __table_args__ = (Index("ix_mails_due", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_mails_due", "status", "next_attempt_at"), states_check(MailStatus))
 
     notification_id: Mapped[str] = mapped_column(ForeignKey("notifications.id"), primary_key=True)
     to_address: Mapped[str] = mapped_column(String(200))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(2))
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[MailStatus] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

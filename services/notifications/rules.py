@@ -1,12 +1,13 @@
 """Notifications' pure rules: who hears of an event, in which language, in which words, and whose inbox a
 caller reads."""
 import datetime as dt
+import uuid
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from common import programme
 from common.auth import COORDINATOR, OPERATOR, STUDENT
-from common.contracts.notifications import LANGUAGES
+from common.contracts.notifications import LANGUAGES, MailStatus
 from services.notifications.messages import DIGEST, FOOTER, MESSAGES
 
 STUDENT_AUDIENCE, SITE_AUDIENCE, OPERATOR_AUDIENCE = "student", "site", "operator"
@@ -15,6 +16,16 @@ FALLBACK_LANGUAGE = "en"
 LOCAL_TIME = ZoneInfo(programme.TIMEZONE)
 RECIPIENT_KEYS = {STUDENT_AUDIENCE: "student_id", SITE_AUDIENCE: "site_id"}
 
+
+# Contacts
+
+def replaces(as_of, known_as_of):
+    """A contact as of `as_of` replaces the one known as of `known_as_of` (None: none known) only if it
+    is later: registration and changes travel on queues of their own, so they may arrive in either order."""
+    return known_as_of is None or as_of > known_as_of
+
+
+# Who hears of an event, in which words
 
 def topic(event_name, data):
     """The message an event calls for: an application's decision has one per outcome."""
@@ -45,6 +56,11 @@ def render(topic_name, audience, language, params):
 
 def mail_body(body, language):
     return f"{body}\n\n--\n{FOOTER[language]}\n"
+
+
+def mail_address(audience, contact_email, operator_email):
+    """A student's address from their registration, the Operator desk's from config; sites have none yet."""
+    return operator_email if audience == OPERATOR_AUDIENCE else contact_email
 
 
 # Making an event's fields readable
@@ -81,6 +97,11 @@ def tenge(amount):
 # The daily digest of hour entries
 
 DIGEST_KIND = "hours.digest"
+
+
+def digest_id(student_id, day):
+    """The id of a student's digest of `day` (and of its notification): the same whoever makes it."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"hours-digest/{student_id}/{day}").hex
 
 
 def digest_day(logged_at):
@@ -129,6 +150,12 @@ def inboxes(principal):
 
 
 # Mail delivery
+
+def mail_moved(current, new):
+    """`new`, the mail's next status, if the mail outbox's transitions allow it (else RuleViolation)."""
+    MailStatus.check_transition(current, new, "mail")
+    return new
+
 
 def retry_delay(attempts, base_seconds, cap_seconds):
     """Seconds to wait after the `attempts`-th failed try: doubling from `base_seconds`, at most `cap_seconds`."""

@@ -1,5 +1,11 @@
 """Notifications: what concerns a student, a site or the Operator, told in the portal and by email, from
-the events on the bus (nameko entrypoints only)."""
+the events on the bus (nameko entrypoints only).
+
+Each consumer applies its event in the transaction `handles` (or `handles_batch`) opens for it, which
+also records the event as applied; notifications publishes no events, so there is no outbox to fill.
+The domain (`domain.py`) makes the rows, the repository gets, adds and locks them, and an RPC
+entrypoint answers with a view (`views.py`) dumped through its contract once.
+"""
 
 from nameko.dependency_providers import Config
 from nameko.timer import Timer
@@ -19,8 +25,9 @@ from common.outbox import handles
 from common.rpc import rpc
 from common.service import HealthMixin
 from common.validation import load
-from services.notifications import repository, rules
+from services.notifications import domain, repository, rules, views
 from services.notifications.mailer import MailSender
+from services.notifications.models import HourEntry
 
 DIGEST_STUDENTS_PER_TRANSACTION = 200
 DIGEST_HOUR = 8  # as config.yml's default
@@ -45,11 +52,17 @@ class NotificationsService(HealthMixin):
 
     @handles(registry_events.STUDENT_REGISTERED)
     def on_student_registered(self, event):
-        repository.save_contact(self.db, event.data, event.occurred_at)
+        self._learn_contact(event)
 
     @handles(registry_events.STUDENT_CONTACTS_CHANGED)
     def on_student_contacts_changed(self, event):
-        repository.save_contact(self.db, event.data, event.occurred_at)
+        self._learn_contact(event)
+
+    def _learn_contact(self, event):
+        contact = repository.contact(self.db, event.data["student_id"], lock=True)
+        learned = domain.learn_contact(contact, event.data, event.occurred_at)
+        if learned is not None:
+            repository.add(self.db, learned)
 
     # Events that concern people
 
@@ -69,7 +82,7 @@ class NotificationsService(HealthMixin):
 
     @handles_batch(timesheet_events.HOURS_LOGGED)
     def on_hours_logged(self, events):
-        repository.add_hour_entries(self.db, events)
+        repository.add_new(self.db, HourEntry, domain.hour_entries(events))
 
     @DigestTimer.decorator(interval=60)
     def send_digests(self):
@@ -80,9 +93,22 @@ class NotificationsService(HealthMixin):
             with self.db.begin():
                 students = repository.students_due(self.db, day, DIGEST_STUDENTS_PER_TRANSACTION)
                 for student_id in students:
-                    repository.send_digest(self.db, student_id, day, self.mail)
+                    self._send_digest(student_id, day)
             if len(students) < DIGEST_STUDENTS_PER_TRANSACTION:
                 return
+
+    def _send_digest(self, student_id, day):
+        """The student's digest of the entries logged up to `day` (an entry that came in after its own
+        day's digest goes in the next one), once: the digest's key is taken first, so a competing
+        sender does nothing."""
+        now = utcnow()
+        if not repository.take_digest(self.db, student_id, day, rules.digest_id(student_id, day), now):
+            return
+        entries = repository.entries_up_to(self.db, student_id, day)
+        if entries:
+            repository.add(self.db, *domain.digest(student_id, day, entries, repository.project_titles(self.db, entries),
+                                                   repository.contact(self.db, student_id), self.mail, now))
+            repository.remove_entries(self.db, entries)
 
     @handles(timesheet_events.HOURS_DISPUTED)
     def on_hours_disputed(self, event):
@@ -117,40 +143,38 @@ class NotificationsService(HealthMixin):
         self._notify(event)
 
     def _notify(self, event):
-        repository.notify(self.db, event.event_id, event.name, event.data, self.mail)
+        contact = repository.contact(self.db, event.data.get("student_id"))
+        repository.add(self.db, *domain.notifications(event.event_id, event.name, event.data, contact, self.mail,
+                                                      utcnow()))
+        project = domain.placement_project(event.name, event.data)
+        if project is not None:
+            repository.put(self.db, project)
 
     # The caller's inbox
 
     @rpc
     def list_notifications(self, query):
-        inboxes = self._inboxes()
-        filters = load(NotificationQuery, query)
-        items, total = repository.list_notifications(self.db, inboxes, filters)
-        return {"items": [repository.as_dict(n) for n in items], "total": total,
-                "unread": repository.unread_count(self.db, inboxes)}
+        inboxes = rules.inboxes(self.caller())
+        return views.list_notifications(self.db, inboxes, load(NotificationQuery, query))
 
     @rpc
     def unread_count(self):
-        return {"unread": repository.unread_count(self.db, self._inboxes())}
+        return views.unread(self.db, rules.inboxes(self.caller()))
 
     @rpc
     def mark_read(self, notification_id):
         principal = self.caller()
-        inboxes = rules.inboxes(principal)
         with self.db.begin():
-            notification = repository.find_notification(self.db, notification_id, inboxes)
+            notification = repository.notification(self.db, notification_id, rules.inboxes(principal), lock=True)
             if notification is None:
                 raise NotFound("no such notification")
-            repository.mark_read(notification, principal.user_id)
-        return repository.as_dict(notification)
+            domain.read(notification, principal.user_id, utcnow())
+            return views.notification(notification)
 
     @rpc
     def mark_all_read(self):
         principal = self.caller()
-        inboxes = rules.inboxes(principal)
+        now = utcnow()
         with self.db.begin():
-            marked = repository.mark_all_read(self.db, inboxes, principal.user_id)
-        return {"marked": marked}
-
-    def _inboxes(self):
-        return rules.inboxes(self.caller())
+            unread = repository.unread(self.db, rules.inboxes(principal))
+            return views.marked(sum(domain.read(notification, principal.user_id, now) for notification in unread))

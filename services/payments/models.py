@@ -3,8 +3,10 @@ files sent to the bank and the messages and statements it sent back, reconciliat
 import datetime as dt
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, WriteOnlyMapped, mapped_column, relationship
 
+from common.contracts.payments import BatchStatus, FileStatus, PayoutStatus
+from common.db import states_check
 from common.outbox import OutboxEventMixin, ProcessedEventMixin
 
 
@@ -56,7 +58,8 @@ class Payout(Base):
     """One student's reward for one placement, ever (`key`); each sending round goes to the bank
     as one credit transfer of a payout file, under its own EndToEndId."""
     __tablename__ = "payouts"
-    __table_args__ = (UniqueConstraint("student_id", "voucher_kind", name="uq_payouts_student_voucher"),)
+    __table_args__ = (UniqueConstraint("student_id", "voucher_kind", name="uq_payouts_student_voucher"),
+                      states_check(PayoutStatus))
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     key: Mapped[str] = mapped_column(String(100), unique=True)
@@ -90,11 +93,15 @@ class Payout(Base):
     paid_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     failed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     returned_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Written with each move, never read through the payout: added without loading what is there.
+    changes: WriteOnlyMapped["PayoutChange"] = relationship()
+    ledger_entries: WriteOnlyMapped["LedgerEntry"] = relationship()
 
 
 class PayoutChange(Base):
     """The audit of a payout: each status it took, who or what moved it, and why."""
     __tablename__ = "payout_changes"
+    __table_args__ = (states_check(PayoutStatus),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     payout_id: Mapped[str] = mapped_column(ForeignKey("payouts.id"), index=True)
@@ -121,10 +128,11 @@ class LedgerEntry(Base):
 class PayoutBatch(Base):
     """A day's batch: its payouts are claimed when it is requested, then go in one bank call."""
     __tablename__ = "payout_batches"
+    __table_args__ = (states_check(BatchStatus),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     day: Mapped[dt.date] = mapped_column(Date, index=True)
-    status: Mapped[str] = mapped_column(String(12), index=True)  # requested, then sent
+    status: Mapped[str] = mapped_column(String(12), index=True)
     payouts: Mapped[int] = mapped_column(Integer)
     amount_kzt: Mapped[int] = mapped_column(Integer)
     accepted: Mapped[int] = mapped_column(Integer, default=0)
@@ -140,6 +148,7 @@ class BankFile(Base):
     payouts, then sent (again, byte for byte, until the bank answers: its MsgId makes a repeat
     harmless)."""
     __tablename__ = "bank_files"
+    __table_args__ = (states_check(FileStatus),)
 
     id: Mapped[str] = mapped_column(String(35), primary_key=True)  # MsgId and PmtInfId
     status: Mapped[str] = mapped_column(String(12), index=True)

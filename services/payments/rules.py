@@ -1,19 +1,19 @@
 """Payments' pure rules: IBAN checks and banks, amounts, payout states, the bank's reason codes,
-the ledger, and reconciliation with the bank's statements."""
+the ledger, and reconciliation with the bank's statements.
+
+One convention for failure: a check (`check_*`) raises the platform's error (`ValidationFailed` 400
+for bad details, `Conflict` 409 for a payout that cannot be retried), naming the field."""
 import datetime as dt
 import re
 from collections import defaultdict
 
 from common import programme
+from common.contracts.payments import PayoutStatus
+from common.errors import Conflict, ValidationFailed
+from common.iin import iin_problem
 
-# Payout states
-AWAITING_DETAILS = "awaiting_details"  # accepted, the student has not said where to be paid
-READY = "ready"  # details known, waiting to be sent (now, or in the day's batch)
-SENDING = "sending"  # claimed by a sender, the bank call is in flight
-SENT = "sent"  # the bank received its file; its status and settlement come later
-PAID = "paid"  # the bank debited the Operator's account for it (camt.054)
-FAILED = "failed"  # rejected by the bank, or the bank never answered: the Operator may retry
-RETURNED = "returned"  # paid, then sent back by the student's bank (pacs.004): the Operator may retry
+# Payout states (common/contracts/payments.py declares them and their transitions)
+AWAITING_DETAILS, READY, SENDING, SENT, PAID, FAILED, RETURNED = PayoutStatus
 
 IBAN = "iban"
 
@@ -69,18 +69,35 @@ def iban_mod97_valid(iban):
     return int("".join(str(int(char, 36)) for char in rearranged)) % 97 == 1
 
 
-def iban_problem(raw):
-    """Why a KZ IBAN cannot be used, or None."""
+def check_iban(raw):
+    """A KZ IBAN the bank can pay to, normalised; `ValidationFailed` on `iban` says why not."""
     iban = normalise_iban(raw)
     if not iban.startswith("KZ"):
-        return "a Kazakh IBAN starts with KZ"
-    if len(iban) != KZ_IBAN_LENGTH or not re.fullmatch(r"KZ[0-9]{2}[0-9]{3}[A-Z0-9]{13}", iban):
-        return "a Kazakh IBAN is KZ, two check digits, a three-digit bank code and 13 characters"
-    if not iban_mod97_valid(iban):
-        return "the IBAN's check digits do not match (mod 97)"
-    if bank_of_iban(iban) is None:
-        return "the IBAN's bank code is not a known Kazakh bank"
-    return None
+        problem = "a Kazakh IBAN starts with KZ"
+    elif len(iban) != KZ_IBAN_LENGTH or not re.fullmatch(r"KZ[0-9]{2}[0-9]{3}[A-Z0-9]{13}", iban):
+        problem = "a Kazakh IBAN is KZ, two check digits, a three-digit bank code and 13 characters"
+    elif not iban_mod97_valid(iban):
+        problem = "the IBAN's check digits do not match (mod 97)"
+    elif bank_of_iban(iban) is None:
+        problem = "the IBAN's bank code is not a known Kazakh bank"
+    else:
+        return iban
+    raise ValidationFailed("the IBAN is not valid", {"iban": [problem]})
+
+
+def checked_details(data):
+    """The payout details to store from what the student gave (`PayoutDetailsIn`): a checked KZ IBAN
+    with its bank and BIC, the holder's name and IIN; `ValidationFailed` naming the field otherwise."""
+    if data.get("card_number"):
+        raise ValidationFailed("a card number cannot receive a bank transfer", {"card_number": [
+            "give the IBAN of your card's account instead (KZ…, shown in your bank's app)"]})
+    iban = check_iban(data["iban"])
+    problem = iin_problem(data["iin"])
+    if problem:
+        raise ValidationFailed("the IIN is not valid", {"iin": [problem]})
+    code, bank_name, bic = bank_of_iban(iban)
+    return {"method": IBAN, "iban": iban, "bank_code": code, "bank_name": bank_name, "bic": bic,
+            "iin": data["iin"], "holder_name": data["holder_name"]}
 
 
 def bank_of_iban(iban):
@@ -94,6 +111,17 @@ def kz_iban(bank_code, account):
     bban = bank_code + account
     number = int("".join(str(int(char, 36)) for char in bban + "KZ00"))
     return f"KZ{98 - number % 97:02d}{bban}"
+
+
+def check_retryable(status, student_must_act_first, details_changed):
+    """The Operator may pay again a failed or returned payout; not one whose bank refused the student's
+    details until the student gave new ones."""
+    if status not in (FAILED, RETURNED):
+        raise Conflict(f"only a failed or returned payout can be paid again; this one is {status}",
+                       {"status": [status]})
+    if student_must_act_first and not details_changed:
+        raise Conflict("the student has not given new payout details since the bank refused these",
+                       {"status": ["waiting for the student's new details"]})
 
 
 def mask_iban(iban):
@@ -210,6 +238,11 @@ def reason_text(code, detail=None):
 
 def student_must_act(code):
     return REASONS.get(code, (OPERATOR,))[0] == STUDENT
+
+
+def waits_for_student(status, reason_code):
+    """Whether the bank refused or returned it for a reason only new details can cure."""
+    return status in (FAILED, RETURNED) and student_must_act(reason_code)
 
 
 # Reconciliation with the bank's statements

@@ -18,9 +18,13 @@ from nameko.extensions import DependencyProvider
 from sqlalchemy.orm import sessionmaker
 
 from common import programme
+from common.contracts.payments import FileStatus
 from common.db import DATABASE_URL_KEY, make_engine
-from services.payments import iso20022, repository, rules
+from common.errors import ValidationFailed
+from common.unit_of_work import UnitOfWork
+from services.payments import domain, iso20022, repository, rules
 from services.payments.bank import BankUnavailable, adapter_from_config
+from services.payments.models import OutboxEvent
 
 log = logging.getLogger(__name__)
 LOCAL_TIME = ZoneInfo(programme.TIMEZONE)
@@ -69,10 +73,10 @@ class Debtor:
 
     @classmethod
     def from_config(cls, config):
-        iban = rules.normalise_iban(config.get("BANK_DEBTOR_IBAN") or DEFAULT_DEBTOR_IBAN)
-        problem = rules.iban_problem(iban)
-        if problem:
-            raise ValueError(f"BANK_DEBTOR_IBAN: {problem}")
+        try:
+            iban = rules.check_iban(config.get("BANK_DEBTOR_IBAN") or DEFAULT_DEBTOR_IBAN)
+        except ValidationFailed as exc:
+            raise ValueError(f"BANK_DEBTOR_IBAN: {exc.fields['iban'][0]}")
         return cls(debtor=iso20022.Party(name=config.get("BANK_DEBTOR_NAME") or "Financial Centre JSC", iban=iban,
                                          bic=config.get("BANK_DEBTOR_BIC") or rules.bank_of_iban(iban)[2],
                                          bin=str(config.get("BANK_DEBTOR_BIN") or "050540004455")),
@@ -146,8 +150,13 @@ class PayoutSender(DependencyProvider):
 
     def open_batch(self, day, by):
         """Claim every payout waiting for the day's batch; the loop writes them into one file and sends it."""
-        with self.sessions() as session, session.begin():
-            batch = repository.open_batch(session, day, by, BATCH_LIMIT)
+        with self.sessions() as session, UnitOfWork(session, OutboxEvent):
+            batch = domain.new_batch(day, by)
+            repository.add(session, batch)
+            payouts = repository.due(session, batched=True, limit=BATCH_LIMIT)
+            domain.claim(payouts, repository.details_by_student(session, [p.row.student_id for p in payouts]),
+                         claim_id=batch.id)
+            domain.batch_claimed(batch, payouts)
         self.wake()
         return batch
 
@@ -160,26 +169,42 @@ def check_in_a_thread(document):
 
 def write_files(sessions, debtor):
     """The payouts due now in one payout file; answers how many."""
-    with sessions() as session, session.begin():
-        payouts = repository.claim_due(session, batched=False, limit=FILE_LIMIT)
+    with sessions() as session, UnitOfWork(session, OutboxEvent):
+        payouts = repository.due(session, batched=False, limit=FILE_LIMIT)
         if payouts:
-            bank_file = repository.build_file(session, payouts, debtor, today_local(), check=check_in_a_thread)
+            domain.claim(payouts, repository.details_by_student(session, [p.row.student_id for p in payouts]))
+            bank_file = write_file(session, payouts, debtor, today_local())
             log.info("payout file %s: %d payouts, %s", bank_file.id, len(payouts), bank_file.status)
     return len(payouts)
+
+
+def write_file(session, payouts, debtor, execution_date, by=domain.SYSTEM):
+    """The claimed payouts in one payout file, checked against the XSD in this transaction."""
+    bank_file = domain.payout_file(payouts, debtor, execution_date, check=check_in_a_thread)
+    repository.add(session, bank_file)
+    domain.file_written(bank_file, payouts, by)
+    return bank_file
 
 
 def write_batch_files(sessions, debtor):
     with sessions() as session:
         batch_ids = repository.batches_to_write(session)
     for batch_id in batch_ids:
-        with sessions() as session, session.begin():
-            repository.write_batch_file(session, batch_id, debtor, check=check_in_a_thread)
+        with sessions() as session, UnitOfWork(session, OutboxEvent):
+            batch = repository.batch(session, batch_id)
+            if batch is None or batch.file_id is not None:
+                continue
+            payouts = repository.claimed(session, batch.id)
+            if payouts:
+                batch.file_id = write_file(session, payouts, debtor, batch.day, by=batch.created_by).id
+            else:
+                domain.batch_done(batch)
 
 
 def send_files(sessions, bank, settings):
     """Each file not yet answered, in one bank call each; a file left by a crash goes again."""
     with sessions() as session:
-        due = [(file_id, session.get(repository.BankFile, file_id).document)
+        due = [(file_id, repository.bank_file(session, file_id, lock=False).document)
                for file_id in repository.files_due(session)]
     for file_id, document in due:
         answer = error = None
@@ -187,9 +212,15 @@ def send_files(sessions, bank, settings):
             answer = bank.send_file(document.encode("utf-8"))
         except BankUnavailable as exc:
             error = str(exc)
-        with sessions() as session, session.begin():
-            counts = repository.record_file_answer(session, file_id, answer, error, settings)
-            repository.record_batch_answer(session, file_id, counts)
+        with sessions() as session, UnitOfWork(session, OutboxEvent):
+            bank_file = repository.bank_file(session, file_id)
+            if bank_file is None or bank_file.status != FileStatus.SENDING:
+                continue
+            members = repository.file_members(session, bank_file, rules.SENDING)
+            counts = domain.file_answered(bank_file, members, answer, error, settings)
+            batch = repository.batch_of_file(session, file_id)
+            if batch is not None and counts is not None:
+                domain.batch_done(batch, counts)
 
 
 def read_messages(sessions, bank, account):
@@ -210,7 +241,44 @@ def apply_document(sessions, document, account):
     except iso20022.UnreadableMessage as exc:
         log.warning("bank message %s (%s) not read: %s", document.bank_id, document.type, exc)
         return
-    with sessions() as session, session.begin():
+    with sessions() as session, UnitOfWork(session, OutboxEvent):
         if repository.first_sight(session, message):
-            summary = repository.apply_message(session, message, account)
+            summary = APPLIERS[message["type"]](session, message, account)
+            repository.message(session, message["msg_id"]).summary = summary
             log.info("bank message %s %s: %s", message["type"], message["msg_id"], summary)
+
+
+# Each message from the bank about `account` (the Operator's IBAN): what it names, loaded and locked,
+# then applied by the domain; each answers a one-line summary, kept with its MsgId.
+
+def apply_status_report(session, report, account):
+    bank_file = repository.bank_file(session, report["original_msg_id"])
+    whole = bank_file is not None and report["group_status"] == "RJCT" and not report["transactions"]
+    members = repository.file_members(session, bank_file, rules.SENDING, rules.SENT) if whole else []
+    payouts = repository.named_by(session, [item["end_to_end_id"] for item in report["transactions"]])
+    return domain.apply_status_report(report, bank_file, members, payouts)
+
+
+def apply_notification(session, notification, account):
+    payouts = repository.named_by(session, [entry["end_to_end_id"] for entry in notification["entries"]
+                                            if entry["account"] == account and entry["direction"] == "DBIT"])
+    return domain.apply_notification(notification, account, payouts)
+
+
+def apply_return(session, message, account):
+    return domain.apply_return(message, repository.named_by(session, [item["end_to_end_id"]
+                                                                      for item in message["returns"]]))
+
+
+def apply_statement(session, statement, account):
+    if statement["account"] != account:
+        return f"statement of another account ({statement['account']})"
+    row = domain.statement_row(statement, repository.named_by(
+        session, [entry["end_to_end_id"] for entry in statement["entries"] if entry["direction"] == "CRDT"]))
+    repository.add(session, row)
+    domain.check_statement(row, repository.statement_payouts(session, row))
+    return domain.statement_summary(row)
+
+
+APPLIERS = {"pain.002": apply_status_report, "camt.054": apply_notification, "camt.053": apply_statement,
+            "pacs.004": apply_return}

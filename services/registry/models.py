@@ -6,6 +6,8 @@ from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Intege
                         UniqueConstraint, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from common.contracts.registry import EnrolmentStatus, OrganisationStatus
+from common.db import states_check
 from common.outbox import OutboxEventMixin, ProcessedEventMixin
 
 
@@ -51,6 +53,7 @@ class LoginChallenge(Base):
 
 class Student(Base):
     __tablename__ = "students"
+    __table_args__ = (states_check(EnrolmentStatus, "enrolment_status"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     iin: Mapped[str] = mapped_column(String(12), unique=True)
@@ -67,7 +70,7 @@ class Student(Base):
     certificate_serial: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    # Enrolment at `university_id`, as its registrar decided it (rules.ENROLMENT_*); a transfer makes it
+    # Enrolment at `university_id`, as its registrar decided it (EnrolmentStatus); a transfer makes it
     # pending again. `enrolment_version` grows with each change, for the consumers of its event.
     enrolment_status: Mapped[str] = mapped_column(String(16), server_default="pending", index=True)
     enrolment_reason: Mapped[str | None] = mapped_column(Text)
@@ -121,7 +124,8 @@ class Organisation(Base):
     __tablename__ = "organisations"
     # One live organisation per BIN: a rejected or withdrawn application frees it.
     __table_args__ = (Index("uq_organisations_live_bin", "bin", unique=True,
-                            postgresql_where=LIVE_ORGANISATION, sqlite_where=LIVE_ORGANISATION),)
+                            postgresql_where=LIVE_ORGANISATION, sqlite_where=LIVE_ORGANISATION),
+                      states_check(OrganisationStatus))
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     bin: Mapped[str] = mapped_column(String(12))

@@ -1,8 +1,13 @@
 """Registry's pure rules: IIN and BIN, EDS certificates and what each may sign, the sign-in text,
-staff scopes, organisation status changes and visibility.
+staff scopes, organisation status changes, mobile signings and enrolment.
 
-IIN and BIN follow the Government of Kazakhstan's format (`common.iin`, which payments shares).
+A rule that refuses raises the platform's domain error (`common.errors`) naming the field and the
+reason; who may see what is `access.py`'s. IIN and BIN follow the Government of Kazakhstan's format
+(`common.iin`, which payments shares); `iin_problem` stays a validator's answer (a reason or None),
+as a roster reports it row by row.
 """
+import base64
+import binascii
 import csv
 import datetime as dt
 import io
@@ -12,7 +17,8 @@ from common import kalkan
 from common.auth import (ADMIN, COORDINATOR, MINISTRY, MIO_OFFICER, NVS_OFFICER, OPERATOR, REGIONAL_OFFICERS,
                          REGISTRAR, SCOPE_KEYS, STUDENT)
 from common.contracts.registry import (ENROLMENT_STATUSES, MOBILE_PURPOSES, MOBILE_STATUSES, ORGANISATION_STATUSES,
-                                       STAFF_ROLES)
+                                       STAFF_ROLES, OrganisationStatus)
+from common.errors import Conflict, Forbidden, Gone, RuleViolation, Unauthenticated, ValidationFailed
 from common.iin import FIRST_WEIGHTS, SECOND_WEIGHTS, check_digit  # noqa: F401 (used by the tests and the season)
 from common.iin import birth_date as _birth_date
 from common.iin import has_valid_check_digit as _has_valid_check_digit
@@ -52,6 +58,13 @@ def person_from_iin(iin, test=False):
     return Person(iin=iin, birth_date=_birth_date(iin), sex="male" if int(iin[6]) % 2 else "female")
 
 
+def check_bin(bin_, test=False):
+    """Refuses (400 on `bin`) a BIN that is not valid."""
+    problem = bin_problem(bin_, test)
+    if problem:
+        raise ValidationFailed("the BIN is not valid", {"bin": [problem]})
+
+
 def bin_problem(bin_, test=False):
     """Why `bin_` is not a valid BIN (business identification number), or None. `test`: the BIN of
     a test CA's certificate, which need only be 12 digits."""
@@ -70,6 +83,10 @@ def bin_problem(bin_, test=False):
 
 def is_valid_bin(bin_):
     return bin_problem(bin_) is None
+
+
+def refuse(error, reason, field="signature"):
+    raise error(reason, {field: [reason]})
 
 
 # EDS certificates: who holds one (NCA RK's extended key usage since 2024) and what each may sign.
@@ -105,33 +122,37 @@ def certificate_role(key_algorithm, extended_key_usages, has_bin=False):
     return None
 
 
-def student_signature_problem(role):
-    """Why a student may not register or sign in with a certificate of `role`, or None."""
+def check_student_signature(role, error=Unauthenticated):
+    """A student registers, signs in and confirms changes with their personal (individual) EDS only:
+    `error` (401 at sign-in, 403 for the signed-in) on `signature` otherwise."""
     if role != ROLE_INDIVIDUAL:
-        return "a student signs with their personal (individual) EDS, not an organisation's certificate"
-    return None
+        refuse(error, "a student signs with their personal (individual) EDS, not an organisation's certificate")
 
 
-def staff_signature_problem(role, certificate_bin, organisation_bin):
-    """Why a staff user bound to `organisation_bin` (None for other staff) may not sign in with this
-    certificate, or None: a legal entity's certificate of a coordinator must be their organisation's."""
+def check_own_signature(signer_iin, student_iin):
+    """A step-up is the student's own signature (403 on `signature` otherwise)."""
+    if student_iin is None or signer_iin != student_iin:
+        refuse(Forbidden, "signed by someone else: the student signs their own change")
+
+
+def check_staff_signature(role, certificate_bin, organisation_bin):
+    """A staff user bound to `organisation_bin` (None for other staff) signs in with a legal entity's
+    certificate of their own organisation only (401 on `signature`)."""
     if role in LEGAL_ROLES and organisation_bin and certificate_bin != organisation_bin:
-        return f"the certificate is issued to another organisation (BIN {certificate_bin}), not yours"
-    return None
+        refuse(Unauthenticated, f"the certificate is issued to another organisation (BIN {certificate_bin}), not yours")
 
 
-def application_signature_problem(role, certificate_bin, application_bin):
-    """Why this certificate may not sign an organisation's application for `application_bin`, or None:
-    the first head or an employee with signing right, of that very BIN."""
+def check_application_signature(role, certificate_bin, application_bin):
+    """An organisation's application for `application_bin` is signed by its first head or an employee
+    with signing right, of that very BIN (403 on `bin` otherwise)."""
     if role not in LEGAL_ROLES:
-        return ("an organisation applies with a legal entity's EDS (its first head or an employee with "
-                "signing right), not a personal certificate")
+        refuse(Forbidden, "an organisation applies with a legal entity's EDS (its first head or an employee with "
+                          "signing right), not a personal certificate", "bin")
     if role not in SIGNS_FOR_ORGANISATION:
-        return "an ordinary employee's certificate cannot sign for the organisation: its head or an employee " \
-               "with signing right signs"
+        refuse(Forbidden, "an ordinary employee's certificate cannot sign for the organisation: its head or an "
+                          "employee with signing right signs", "bin")
     if certificate_bin != application_bin:
-        return f"the signer's certificate is issued to another organisation (BIN {certificate_bin})"
-    return None
+        refuse(Forbidden, f"the signer's certificate is issued to another organisation (BIN {certificate_bin})", "bin")
 
 
 def challenge_text(nonce, issued_at):
@@ -144,6 +165,11 @@ def challenge_text(nonce, issued_at):
 
 
 STEP_UP_PURPOSES = {"payout-details": "Реквизиты для выплаты / Төлем деректемелері / Payout details"}
+
+
+def check_step_up_purpose(purpose):
+    if purpose not in STEP_UP_PURPOSES:
+        raise ValidationFailed("unknown step-up", {"purpose": list(STEP_UP_PURPOSES)})
 
 
 def step_up_text(nonce, issued_at, purpose, canonical_data):
@@ -164,11 +190,19 @@ def agreement_signing_text(version, language, body, nonce, issued_at):
             f"Time: {issued_at:%Y-%m-%d %H:%M:%S} UTC")
 
 
-def agreement_version_problem(version, current):
-    """Why a student may not join by signing `version` of the agreement, or None."""
+def check_agreement_version(version, current):
+    """A student joins by signing the current version of the agreement (422 on `agreement_version`)."""
     if version != current:
-        return f"the current version of the accession agreement is {current}: sign that one"
-    return None
+        refuse(RuleViolation, f"the current version of the accession agreement is {current}: sign that one",
+               "agreement_version")
+
+
+def decoded_base64(value, field):
+    """A document's bytes from its base64 (400 on `field` if it is not base64)."""
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationFailed("not valid base64", {field: ["not valid base64"]})
 
 
 def masked_iin(iin):
@@ -176,21 +210,20 @@ def masked_iin(iin):
     return "*" * (len(iin) - 4) + iin[-4:]
 
 
-def report_signature_problem(role, certificate_bin, certificate_iin, organisation_bin, coordinator_iin):
-    """Why this certificate may not sign a completion report of the organisation `organisation_bin`
-    submitted by a coordinator with `coordinator_iin` (None when registry knows no IIN), or None:
-    any legal entity certificate of that very BIN (head, signing right, employee), or the
-    coordinator's own personal certificate."""
+def check_report_signature(role, certificate_bin, certificate_iin, organisation_bin, coordinator_iin):
+    """A completion report of the organisation `organisation_bin` submitted by a coordinator with
+    `coordinator_iin` (None when registry knows no IIN) is signed by any legal entity certificate of
+    that very BIN (head, signing right, employee), or the coordinator's own personal certificate
+    (403 on `signature` otherwise)."""
     if role in LEGAL_ROLES:
         if not organisation_bin or certificate_bin != organisation_bin:
-            return (f"the signer's certificate is issued to another organisation (BIN {certificate_bin}), "
-                    "not the site's")
-        return None
-    if role == ROLE_INDIVIDUAL:
+            refuse(Forbidden, f"the signer's certificate is issued to another organisation (BIN {certificate_bin}), "
+                              "not the site's")
+    elif role == ROLE_INDIVIDUAL:
         if not coordinator_iin or certificate_iin != coordinator_iin:
-            return "a personal certificate signs a report only when it is the submitting coordinator's own"
-        return None
-    return "this certificate cannot sign a completion report"
+            refuse(Forbidden, "a personal certificate signs a report only when it is the submitting coordinator's own")
+    else:
+        refuse(Forbidden, "this certificate cannot sign a completion report")
 
 
 # Staff roles and the scope each is bound to.
@@ -211,15 +244,30 @@ SCOPE_ALLOWED = {
 }
 
 
-def staff_scope_problems(role, scope):
-    """Field errors for a staff user's role and scope keys in `scope` (before region is derived)."""
+def check_staff(role, scope, iin):
+    """A staff user's IIN, role and the scope keys in `scope` (before region is derived): 400 naming
+    each field that is not valid."""
     if role not in STAFF_ROLES:
-        return {"role": [f"must be one of: {', '.join(STAFF_ROLES)}"]}
-    allowed = SCOPE_ALLOWED.get(role, SCOPE_NEEDED[role])
-    problems = {key: [f"required for the role {role}"] for key in SCOPE_NEEDED[role] if not scope.get(key)}
-    problems.update({key: [f"not part of the role {role}'s scope"] for key in SCOPE_KEYS
-                     if scope.get(key) and key not in allowed})
-    return problems
+        problems = {"role": [f"must be one of: {', '.join(STAFF_ROLES)}"]}
+    else:
+        allowed = SCOPE_ALLOWED.get(role, SCOPE_NEEDED[role])
+        problems = {key: [f"required for the role {role}"] for key in SCOPE_NEEDED[role] if not scope.get(key)}
+        problems.update({key: [f"not part of the role {role}'s scope"] for key in SCOPE_KEYS
+                         if scope.get(key) and key not in allowed})
+    if iin_problem(iin):
+        problems["iin"] = [iin_problem(iin)]
+    if problems:
+        raise ValidationFailed("the staff user is not valid", problems)
+
+
+def check_representative_creates(principal, data, organisation_status):
+    """An organisation's representative creates only coordinators of its own sites (403), once it is
+    accredited (422)."""
+    if data["role"] != COORDINATOR or data.get("organisation_id") != principal.organisation_id \
+            or not data.get("site_id"):
+        raise Forbidden("a representative creates only coordinators of its own organisation's sites")
+    if organisation_status != ACCREDITED:
+        raise RuleViolation("the organisation must be accredited to add site coordinators")
 
 
 def is_representative(principal, representative_id):
@@ -239,20 +287,35 @@ def coordinated_site(role, site_id, organisation_site_ids):
 # Organisations: status changes and who sees what.
 
 PENDING, ACCREDITED, REJECTED, SUSPENDED, WITHDRAWN = ORGANISATION_STATUSES
-TRANSITIONS = {
-    "accredit": ((PENDING, SUSPENDED), ACCREDITED),
-    "reject": ((PENDING,), REJECTED),
-    "suspend": ((ACCREDITED,), SUSPENDED),
-    "withdraw": ((PENDING,), WITHDRAWN),
-}
+# What each decision makes an organisation; where from, OrganisationStatus.TRANSITIONS says.
+DECISIONS = {"accredit": ACCREDITED, "reject": REJECTED, "suspend": SUSPENDED, "withdraw": WITHDRAWN}
+REASONED_DECISIONS = ("reject", "suspend")
 # An application that ended without accreditation frees its BIN for the real organisation.
 BIN_FREED_BY = (REJECTED, WITHDRAWN)
 
 
-def next_status(current, decision):
-    """The status after `decision`, or None when the decision does not apply to `current`."""
-    allowed_from, to = TRANSITIONS[decision]
-    return to if current in allowed_from else None
+def check_decision(decision):
+    if decision not in DECISIONS:
+        raise ValidationFailed("unknown decision", {"decision": list(DECISIONS)})
+
+
+def decided_status(current, decision):
+    """The status after `decision`; 422 when the decision does not apply to `current`."""
+    status = DECISIONS[decision]
+    if status not in OrganisationStatus.TRANSITIONS[current]:
+        raise RuleViolation(f"an organisation that is {current} cannot be {decision}ed", {"status": [current]})
+    return status
+
+
+def check_bin_free(previous_status):
+    """A BIN applies again only once its last application ended without accreditation (409)."""
+    if previous_status is not None and previous_status not in BIN_FREED_BY:
+        raise Conflict("an organisation with this BIN has applied", {"bin": ["already registered"]})
+
+
+def check_sites_addable(status):
+    if status not in (PENDING, ACCREDITED):
+        raise RuleViolation(f"an organisation that is {status} cannot add sites", {"status": [status]})
 
 
 def may_decide(principal, organisation_region):
@@ -316,32 +379,30 @@ def mobile_signing_status(signed_at, expires_at, now):
     return MOBILE_EXPIRED if now >= expires_at else MOBILE_WAITING
 
 
-def mobile_signing_problem(status):
-    """Why the app may no longer fetch or answer a session in `status`, as (field, reason), or None:
-    a link is good for one signature, until it expires."""
+def check_mobile_signing_open(status):
+    """The app fetches and answers a session only while it waits: a link is good for one signature
+    (409 on `link`), until it expires (410 on `expiry_date`)."""
     if status == MOBILE_SIGNED:
-        return "link", "this signing link was already used: a link signs once, start again in the portal"
+        refuse(Conflict, "this signing link was already used: a link signs once, start again in the portal", "link")
     if status == MOBILE_EXPIRED:
-        return "expiry_date", "this signing link has expired: start again in the portal"
-    return None
+        refuse(Gone, "this signing link has expired: start again in the portal", "expiry_date")
 
 
-def mobile_answer_problem(answer, document_id):
-    """Why the app's PUT does not answer the one document it was given, as (field, reason), or None."""
+def check_mobile_answer(answer, document_id):
+    """The app's PUT answers the one document it was given (400 otherwise)."""
     if answer["signMethod"] != MOBILE_SIGN_METHOD:
-        return "signMethod", f"the document is signed as {MOBILE_SIGN_METHOD}"
+        refuse(ValidationFailed, f"the document is signed as {MOBILE_SIGN_METHOD}", "signMethod")
     documents = answer["documentsToSign"]
     if len(documents) != 1 or documents[0]["id"] != document_id:
-        return "documentsToSign", f"answer the one document given, id {document_id}"
-    return None
+        refuse(ValidationFailed, f"answer the one document given, id {document_id}", "documentsToSign")
 
 
-def mobile_signer_problem(purpose, role):
-    """Why a certificate of `role` may not sign a session of `purpose`, or None: a person signs in and
-    registers with their own key (a company's report is checked as any report, report_signature_problem)."""
+def check_mobile_signer(purpose, role):
+    """A person signs in and registers with their own key (403 otherwise); a company's report is
+    checked as any report (check_report_signature)."""
     if purpose in (MOBILE_LOGIN, MOBILE_REGISTER) and role != ROLE_INDIVIDUAL:
-        return "a person signs in and registers with their personal (individual) EDS, not an organisation's"
-    return None
+        refuse(Forbidden, "a person signs in and registers with their personal (individual) EDS, not an "
+                          "organisation's")
 
 
 # Enrolment: the programme is for full-time students of the university they name, so that university's
@@ -360,11 +421,10 @@ def may_decide_enrolment(principal, university_id):
     return principal.has(REGISTRAR) and principal.university_id == university_id
 
 
-def enrolment_decision_problems(decision, reason):
-    """Field errors of a decision: a refusal says why (the student reads it)."""
+def check_enrolment_decision(decision, reason):
+    """A refusal says why, the student reads it (400 on `reason`)."""
     if decision == REFUSE and not reason:
-        return {"reason": ["required to refuse"]}
-    return {}
+        raise ValidationFailed("a refusal says why", {"reason": ["required to refuse"]})
 
 
 def enrolment_change(status, reason, decision, new_reason):
@@ -395,39 +455,48 @@ class RosterRow:
 def read_roster(text):
     """The rows of a roster CSV: a header row naming `iin` (`decision`, confirm or refuse, and
     `reason` optional; other columns, such as a name, are ignored), comma- or semicolon-separated as
-    spreadsheets save it, and one row per student. Returns (rows, problem with the file or None);
-    each row carries its own problems (format, decision, reason, a repeated IIN)."""
+    spreadsheets save it, and one row per student. Each row carries its own problems (format,
+    decision, reason, a repeated IIN); a file that is not a roster is refused whole (400 on `csv`)."""
     text = text.lstrip("\ufeff")  # a spreadsheet's UTF-8 byte order mark
     first = text.split("\n", 1)[0]
     if not first.strip():
-        return [], "the first line must be a header row naming the iin column"
+        refuse(ValidationFailed, "the first line must be a header row naming the iin column", "csv")
     reader = csv.reader(io.StringIO(text), delimiter=";" if first.count(";") > first.count(",") else ",")
     header = [name.strip().lower() for name in next(reader)]
     if "iin" not in header:
-        return [], "the header row must name the iin column (decision and reason are optional)"
+        refuse(ValidationFailed, "the header row must name the iin column (decision and reason are optional)", "csv")
     rows, seen = [], {}
     for record in reader:
         if not any(cell.strip() for cell in record):
             continue
         if len(rows) == ROSTER_MAX_ROWS:
-            return [], f"at most {ROSTER_MAX_ROWS} rows a file: split the roster"
+            refuse(ValidationFailed, f"at most {ROSTER_MAX_ROWS} rows a file: split the roster", "csv")
         values = {name: cell.strip() for name, cell in zip(header, record)}
-        row = RosterRow(reader.line_num, values.get("iin", ""), (values.get("decision") or CONFIRM).lower(),
-                        values.get("reason") or None)
-        if not (len(row.iin) == 12 and row.iin.isdigit()):
-            row.problems["iin"] = ["an IIN is 12 digits"]
-        elif row.iin in seen:
-            row.problems["iin"] = [f"repeats row {seen[row.iin]}"]
-        else:
-            seen[row.iin] = row.row
-        if row.decision not in ENROLMENT_AFTER:
-            row.problems["decision"] = [f"must be one of: {CONFIRM}, {REFUSE}"]
-        else:
-            row.problems.update(enrolment_decision_problems(row.decision, row.reason))
-        rows.append(row)
+        rows.append(roster_row(reader.line_num, values, seen))
     if not rows:
-        return [], "the roster has no rows under its header"
-    return rows, None
+        refuse(ValidationFailed, "the roster has no rows under its header", "csv")
+    return rows
+
+
+def roster_row(line, values, seen):
+    """One line of a roster (`values` by column) with its own problems; `seen` holds the lines of the
+    IINs read so far, and gets this one's."""
+    row = RosterRow(line, values.get("iin", ""), (values.get("decision") or CONFIRM).lower(),
+                    values.get("reason") or None)
+    if not (len(row.iin) == 12 and row.iin.isdigit()):
+        row.problems["iin"] = ["an IIN is 12 digits"]
+    elif row.iin in seen:
+        row.problems["iin"] = [f"repeats row {seen[row.iin]}"]
+    else:
+        seen[row.iin] = row.row
+    if row.decision not in ENROLMENT_AFTER:
+        row.problems["decision"] = [f"must be one of: {CONFIRM}, {REFUSE}"]
+    else:
+        try:
+            check_enrolment_decision(row.decision, row.reason)
+        except ValidationFailed as exc:
+            row.problems.update(exc.fields)
+    return row
 
 
 def roster_outcome(row, university_id, student):
@@ -450,9 +519,9 @@ def roster_outcome(row, university_id, student):
 
 
 def roster_outcomes(rows, university_id, students):
-    """Every row's outcome at `university_id`, and the bad rows' problems by line:
-    ([(row, outcome or None)], {"<line>": problems}). `students` holds the registered students of the
-    rows' IINs as {iin: (university, enrolment status, reason)}."""
+    """Every row's outcome at `university_id`, [(row, outcome)], all or nothing: 422 with the bad
+    rows' problems by line under `rows`. `students` holds the registered students of the rows' IINs
+    as {iin: (university, enrolment status, reason)}."""
     outcomes, bad = [], {}
     for row in rows:
         outcome, problems = None, row.problems
@@ -461,4 +530,6 @@ def roster_outcomes(rows, university_id, students):
         if problems:
             bad[str(row.row)] = problems
         outcomes.append((row, outcome))
-    return outcomes, bad
+    if bad:
+        raise RuleViolation(f"{len(bad)} of {len(rows)} rows are not valid: nothing was applied", {"rows": bad})
+    return outcomes

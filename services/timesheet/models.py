@@ -9,6 +9,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from common.contracts.timesheet import AttendanceStatus, EntryStatus, PlacementStatus, ReportStatus
+from common.db import states_check
 from common.outbox import OutboxEventMixin, ProcessedEventMixin
 
 HOURS = Numeric(6, 2)
@@ -29,8 +31,10 @@ class ProcessedEvent(ProcessedEventMixin, Base):
 
 
 class Placement(Base):
-    """Read model fed by `placement.started` / `placement.withdrawn`."""
+    """Read model fed by `placement.started` / `placement.withdrawn`: the event's facts (its
+    `PlacementStarted` contract, `placement_id` as `id`), its status here, and when its hours completed."""
     __tablename__ = "placements"
+    __table_args__ = (states_check(PlacementStatus),)
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     student_id: Mapped[str] = mapped_column(ID, index=True)
@@ -65,6 +69,7 @@ class PlacementEnding(Base):
 class HourEntry(Base):
     """Hours worked on one day. Never edited or deleted: a correction is another entry."""
     __tablename__ = "hour_entries"
+    __table_args__ = (states_check(EntryStatus),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     placement_id: Mapped[str] = mapped_column(ForeignKey("placements.id"), index=True)
@@ -89,6 +94,7 @@ class HourEntry(Base):
 class Attendance(Base):
     """A student's check-in and check-out; the coordinator's approval turns it into an entry."""
     __tablename__ = "attendance"
+    __table_args__ = (states_check(AttendanceStatus),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     placement_id: Mapped[str] = mapped_column(ForeignKey("placements.id"), index=True)
@@ -123,6 +129,7 @@ class CheckInCodeUse(Base):
 class Report(Base):
     """A placement's completion report; one per placement, resubmitted after a rejection."""
     __tablename__ = "reports"
+    __table_args__ = (states_check(ReportStatus),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     placement_id: Mapped[str] = mapped_column(ForeignKey("placements.id"), unique=True)

@@ -1,28 +1,28 @@
 """Timesheet's rules: pure functions over values, no I/O.
 
-Each check raises the `common.errors` type the caller should see, naming the field at fault.
-Hours are `Decimal` in quarter-hour steps; "today" is the calendar day in Asia/Almaty.
+One convention: each `check_*` raises the `common.errors` type the caller should see (RuleViolation
+422 for what the programme forbids, Conflict 409 for what the current state forbids, NotFound for
+what is not the caller's), naming the field at fault. States are the enums of
+`common/contracts/timesheet.py`. Hours are `Decimal` in quarter-hour steps; "today" is the calendar
+day in Asia/Almaty.
 """
 import datetime as dt
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from common import programme
+from common.contracts.timesheet import AttendanceStatus, EntryStatus, PlacementStatus, ReportStatus
 from common.errors import Conflict, NotFound, RuleViolation
 
 QUARTER_HOUR = Decimal("0.25")
 MAX_HOURS_PER_DAY = Decimal(programme.MAX_HOURS_PER_DAY)
 LOCAL_TIME = ZoneInfo(programme.TIMEZONE)
 
-# Entry statuses: the student's answer to an entry.
-PENDING, CONFIRMED, DISPUTED = "pending", "confirmed", "disputed"
-# Report statuses; a submitted or accepted report freezes its placement's entries.
-SUBMITTED, ACCEPTED, REJECTED = "submitted", "accepted", "rejected"
-FROZEN = (SUBMITTED, ACCEPTED)
-# Placement statuses in the read model.
-ACTIVE, WITHDRAWN = "active", "withdrawn"
-# Attendance (check-in / check-out) statuses.
-OPEN, AWAITING, APPROVED, DECLINED = "open", "awaiting", "approved", "declined"
+PENDING, CONFIRMED, DISPUTED = EntryStatus
+SUBMITTED, ACCEPTED, REJECTED = ReportStatus
+FROZEN = (SUBMITTED, ACCEPTED)  # a submitted or accepted report freezes its placement's entries
+ACTIVE, WITHDRAWN = PlacementStatus
+OPEN, AWAITING, APPROVED, DECLINED = AttendanceStatus
 
 
 def local_today(now):
@@ -30,7 +30,7 @@ def local_today(now):
     return now.astimezone(LOCAL_TIME).date()
 
 
-def ensure_at_site(placement_site_id, coordinator_site_id):
+def check_at_site(placement_site_id, coordinator_site_id):
     """Coordinators log only for students placed at their own site; others' placements do not exist."""
     if not coordinator_site_id or placement_site_id != coordinator_site_id:
         raise NotFound("no such placement at your site", {"placement_id": ["not placed at your site"]})
@@ -42,12 +42,12 @@ def placement_status(ended):
     return WITHDRAWN if ended else ACTIVE
 
 
-def ensure_active(placement_status):
+def check_active(placement_status):
     if placement_status != ACTIVE:
         raise RuleViolation("the student has left this placement", {"placement_id": ["withdrawn"]})
 
 
-def ensure_not_frozen(report_status):
+def check_not_frozen(report_status):
     if report_status in FROZEN:
         raise Conflict(f"the completion report is {report_status}; its entries are frozen",
                        {"placement_id": [f"report {report_status}"]})
@@ -94,14 +94,41 @@ def check_correction(entry_total, hours):
 
 def check_answerable(entry_status, answer):
     """A student confirms a pending or disputed entry, and disputes a pending or confirmed one."""
-    allowed = {CONFIRMED: (PENDING, DISPUTED), DISPUTED: (PENDING, CONFIRMED)}[answer]
-    if entry_status not in allowed:
+    if answer not in EntryStatus.TRANSITIONS.get(entry_status, ()):
         raise Conflict(f"the entry is already {entry_status}", {"status": [entry_status]})
 
 
-def ensure_disputed(entry_status):
+def check_disputed(entry_status):
+    """The site answers a dispute only."""
     if entry_status != DISPUTED:
         raise Conflict("the entry is not disputed", {"status": [entry_status]})
+
+
+def check_awaiting_decision(attendance_status):
+    """The coordinator decides a check-out once."""
+    if attendance_status != AWAITING:
+        raise Conflict(f"the attendance is {attendance_status}", {"status": [attendance_status]})
+
+
+def check_checked_in(attendance_status):
+    if attendance_status != OPEN:
+        raise Conflict("already checked out", {"status": [attendance_status]})
+
+
+def check_not_checked_in(open_attendance, field):
+    """One check-in at a time: the open one is checked out first."""
+    if open_attendance is not None:
+        raise Conflict("you are already checked in", {field: ["check out first"]})
+
+
+def check_has_checked_in(open_attendance):
+    if open_attendance is None:
+        raise Conflict("you are not checked in", {"code": ["check in first"]})
+
+
+def check_same_site(checked_in_site_id, code_site_id):
+    if checked_in_site_id != code_site_id:
+        raise RuleViolation("you checked in at another site", {"code": ["another site's code"]})
 
 
 def reached(hours_confirmed, hours_required):
@@ -110,7 +137,7 @@ def reached(hours_confirmed, hours_required):
 
 def check_submittable(hours_confirmed, hours_required, open_disputes, report_status):
     """A report goes to the Operator only with the voucher's hours confirmed and no open dispute."""
-    ensure_not_frozen(report_status)
+    check_not_frozen(report_status)
     if open_disputes:
         raise RuleViolation(f"{open_disputes} disputed entries must be resolved first",
                             {"placement_id": ["open disputes"]})
@@ -122,6 +149,10 @@ def check_submittable(hours_confirmed, hours_required, open_disputes, report_sta
 def same_signature(kept, sent):
     """Whether two base64 CMS texts are the same signature (line breaks and spaces aside)."""
     return "".join(kept.split()) == "".join(sent.split())
+
+
+def review_status(decision):
+    return ACCEPTED if decision == "accept" else REJECTED
 
 
 def check_review(report_status, decision, reason, signed=True):

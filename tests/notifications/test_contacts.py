@@ -1,6 +1,7 @@
 """Notifications reach a student at the address and in the language they have now: registry announces
 a changed email or language, and notifications keeps the latest contact whatever order the
 registration and the change arrive in."""
+import datetime as dt
 import uuid
 
 import pytest
@@ -18,6 +19,9 @@ from tests.registry.pki import bearer, make_user, register_student
 def service_overrides():
     """One worker: notifications applies each queue's events in order, so a later one is a barrier."""
     return {"notifications": {"max_workers": 1}}
+
+
+at = dt.datetime.fromisoformat
 
 
 def contact_of(platform, student_id):
@@ -48,16 +52,17 @@ def test_a_changed_email_or_language_reaches_notifications(platform):
     assert [(e["email"], e["language"]) for e in contact_events(platform, student_id)] == [("new@example.kz", "ru")]
 
 
-def test_the_latest_contact_wins_in_whichever_order_the_events_arrive(platform):
+def test_the_latest_contact_wins_in_whichever_order_the_events_arrive(service):
     student_id = uuid.uuid4().hex
     registration = {"student_id": student_id, "full_name": "Student", "university_id": "u1", "region": "KZ-71",
                     "email": "first@example.kz", "language": "kk"}
     change = {"student_id": student_id, "full_name": "Student", "email": "later@example.kz", "language": "ru"}
-    platform.publish(STUDENT_CONTACTS_CHANGED, change, occurred_at="2026-09-02T10:00:00+00:00")
-    eventually(lambda: contact_of(platform, student_id) == ("later@example.kz", "ru"))
-    platform.publish(STUDENT_REGISTERED, registration, occurred_at="2026-09-01T10:00:00+00:00")
+    service.publish(STUDENT_CONTACTS_CHANGED, change, occurred_at=at("2026-09-02T10:00:00+00:00"))
+    eventually(lambda: contact_of(service, student_id) == ("later@example.kz", "ru"))
+    service.publish(STUDENT_REGISTERED, registration, occurred_at=at("2026-09-01T10:00:00+00:00"))
     # A later registration on the same queue is the barrier: once it is applied, so is the first.
     other = uuid.uuid4().hex
-    platform.publish(STUDENT_REGISTERED, {**registration, "student_id": other}, occurred_at="2026-09-03T10:00:00+00:00")
-    eventually(lambda: contact_of(platform, other) == ("first@example.kz", "kk"))
-    assert contact_of(platform, student_id) == ("later@example.kz", "ru")
+    service.publish(STUDENT_REGISTERED, {**registration, "student_id": other},
+                    occurred_at=at("2026-09-03T10:00:00+00:00"))
+    eventually(lambda: contact_of(service, other) == ("first@example.kz", "kk"))
+    assert contact_of(service, student_id) == ("later@example.kz", "ru")

@@ -1,15 +1,18 @@
 """Helpers for the payments tests: accepted reports, payout details, waiting, the ledger, and the
-bank's answers."""
+bank's answers. Each takes the `platform` or payments on its own (the `service` fixture)."""
 import uuid
 
 from kombu import Connection, Producer
+from kombu.utils import json as wire
 from nameko.standalone.events import get_event_exchange
 from sqlalchemy import select
 
 from common.auth import OPERATOR, STUDENT
 from common.contracts.timesheet import REPORT_ACCEPTED
+from common.errors import DomainError
 from services.payments.models import LedgerEntry, OutboxEvent, Payout
 from tests.harness import eventually
+from tests.interface import Answer, Interface
 
 
 def accepted_report(student_id, voucher_kind="h20", region="KZ-71", placement_id=None):
@@ -32,6 +35,10 @@ def accept(platform, student_id, **kwargs):
 
 def publish_many(platform, event_type, items):
     """Publish many events on one connection, as `platform.publish` does one (for volume tests)."""
+    if isinstance(platform, Interface):
+        for data in items:
+            platform.publish(event_type, data)
+        return
     exchange = get_event_exchange(event_type.source, {})
     with Connection(platform.amqp_uri) as connection:
         producer = Producer(connection, exchange=exchange, serializer="json")
@@ -56,7 +63,14 @@ STUDENT_IIN = "000101500011"  # a valid IIN (check digit), born 1 January 2000
 
 
 def give_details(platform, student_id, details):
-    """PUT the student's payout details, confirmed as by their EDS signature (a step-up)."""
+    """PUT the student's payout details, confirmed as by their EDS signature (a step-up). Payments on
+    its own answers without the gateway's step-up check (tests/security/test_step_up.py has it)."""
+    if isinstance(platform, Interface):
+        try:
+            return Answer(200, wire.loads(wire.dumps(platform.call(student(platform, student_id),
+                                                                   "set_payout_details", details))))
+        except DomainError as exc:
+            return Answer(exc.status, exc.to_body())
     return platform.http.put("/api/v1/me/payout-details", json=details,
                              headers={**student(platform, student_id), **platform.step_up(student_id, details)})
 

@@ -5,8 +5,9 @@ import pytest
 from sqlalchemy import func, select
 
 from common.auth import MINISTRY
+from common.clock import utcnow
 from common.contracts.timesheet import REPORT_ACCEPTED
-from services.payments import repository, rules
+from services.payments import domain, repository, rules
 from services.payments.models import Payout
 from tests.harness import eventually
 from services.payments.models import BankFile
@@ -22,41 +23,42 @@ def service_overrides():
     return {"payments": {"PAYOUT_SCHEDULE": rules.DAILY, "PAYOUT_BATCH_AT": ""}}
 
 
-def count(platform, status):
-    with platform.session("payments") as session:
+def count(service, status):
+    with service.session("payments") as session:
         return session.scalar(select(func.count()).select_from(Payout).where(Payout.status == status))
 
 
-def test_a_day_batch_of_a_thousand_payouts(platform):
+def test_a_day_batch_of_a_thousand_payouts(service):
     students = [f"st-{n:04d}" for n in range(STUDENTS)]
     ibans = [rules.kz_iban("601", f"A{n:012d}") for n in range(STUDENTS)]
-    assert give_iban(platform, students[0], ibans[0]).status_code == 200
-    with platform.session("payments") as session, session.begin():  # the rest as that call stores them
+    assert give_iban(service, students[0], ibans[0]).status_code == 200
+    with service.session("payments") as session, session.begin():  # the rest as that call stores them
         for student_id, iban in zip(students[1:], ibans[1:]):
-            repository.save_details(session, student_id, {
+            details = repository.details_row(session, student_id)
+            repository.add(session, domain.set_details(details, {
                 "method": rules.IBAN, "iban": iban, "bank_code": "601", "bank_name": "Halyk Bank",
-                "bic": "HSBKKZKX", "iin": STUDENT_IIN, "holder_name": "Student " + student_id}, by=student_id)
-    publish_many(platform, REPORT_ACCEPTED, [accepted_report(student_id, kind, REGIONS[n % len(REGIONS)])
-                                             for n, student_id in enumerate(students) for kind in ("h20", "h50")])
-    eventually(lambda: count(platform, rules.READY) == 2 * STUDENTS, timeout=180, interval=0.5)
-    batch = platform.http.post("/api/v1/payout-batches", json={}, headers=operator(platform))
+                "bic": "HSBKKZKX", "iin": STUDENT_IIN, "holder_name": "Student " + student_id}, student_id, utcnow()))
+    publish_many(service, REPORT_ACCEPTED, [accepted_report(student_id, kind, REGIONS[n % len(REGIONS)])
+                                            for n, student_id in enumerate(students) for kind in ("h20", "h50")])
+    eventually(lambda: count(service, rules.READY) == 2 * STUDENTS, timeout=180, interval=0.5)
+    batch = service.http.post("/api/v1/payout-batches", json={}, headers=operator(service))
     assert batch.status_code == 201, batch.text
     assert batch.json()["payouts"] == 1000 and batch.json()["amount_kzt"] == STUDENTS * 70_000
-    eventually(lambda: count(platform, rules.PAID) == 1000, timeout=180, interval=0.5)
+    eventually(lambda: count(service, rules.PAID) == 1000, timeout=180, interval=0.5)
 
-    with platform.session("payments") as session:
+    with service.session("payments") as session:
         assert set(session.scalars(select(Payout.batch_id))) == {batch.json()["id"]}
         [bank_file] = session.scalars(select(BankFile)).all()
     assert bank_file.payouts == 1000 and bank_file.problems == [] and bank_file.group_status == "ACCP"
-    assert platform.bank.validate(bank_file.document.encode())[0] == 200
-    ledger = platform.http.get("/api/v1/ledger", headers=operator(platform)).json()
+    assert service.bank.validate(bank_file.document.encode())[0] == 200
+    ledger = service.http.get("/api/v1/ledger", headers=operator(service)).json()
     assert ledger["balanced"] and ledger["accounts"]["paid_out"] == STUDENTS * 70_000
     assert ledger["accounts"]["student_payable"] == ledger["accounts"]["at_bank"] == 0
-    platform.bank.advance(1)
-    eventually(lambda: platform.http.get("/api/v1/bank", headers=operator(platform)).json()["statements"])
-    run = platform.http.post("/api/v1/reconciliations", headers=operator(platform)).json()
+    service.bank.advance(1)
+    eventually(lambda: service.http.get("/api/v1/bank", headers=operator(service)).json()["statements"])
+    run = service.http.post("/api/v1/reconciliations", headers=operator(service)).json()
     assert run["clean"] and run["checked"] == 1000 and run["bank_paid_kzt"] == STUDENTS * 70_000
-    totals = platform.http.get("/api/v1/payouts/totals", headers=platform.auth(MINISTRY)).json()
+    totals = service.http.get("/api/v1/payouts/totals", headers=service.auth(MINISTRY)).json()
     assert sum(region["paid_kzt"] for region in totals) == STUDENTS * 70_000
     assert {region["region"] for region in totals} == set(REGIONS)
 
@@ -67,9 +69,9 @@ def test_a_day_batch_of_a_thousand_payouts(platform):
         f"<CtrlSum>{STUDENTS * 70_000}.00</CtrlSum>", "<CtrlSum>20000.00</CtrlSum>")
     start = stranger.index("<EndToEndId>") + len("<EndToEndId>")
     stranger = stranger[:start] + "NOT-OURS-1" + stranger[stranger.index("</EndToEndId>"):]
-    assert platform.bank.http.post(platform.bank.url + "/payments", data=stranger.encode()).status_code == 202
-    platform.bank.advance(1)
-    eventually(lambda: len(platform.http.get("/api/v1/bank", headers=operator(platform)).json()["statements"]) == 2)
-    run = platform.http.post("/api/v1/reconciliations", headers=operator(platform)).json()
+    assert service.bank.http.post(service.bank.url + "/payments", data=stranger.encode()).status_code == 202
+    service.bank.advance(1)
+    eventually(lambda: len(service.http.get("/api/v1/bank", headers=operator(service)).json()["statements"]) == 2)
+    run = service.http.post("/api/v1/reconciliations", headers=operator(service)).json()
     assert not run["clean"]
     assert [(m["key"], m["kind"]) for m in run["mismatches"]] == [("NOT-OURS-1", "unknown_entry")]

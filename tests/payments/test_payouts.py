@@ -1,5 +1,6 @@
-"""Payouts over the real broker and the bank simulator, through the gateway: who sees what, details
-kept per payout, and one payout however often the report repeats itself."""
+"""Payouts against the bank simulator: who sees what and details kept per payout (over the real broker,
+through the gateway and its step-up), and one payout however often the report repeats itself (payments
+on its own, its sender running)."""
 from sqlalchemy import func, select
 
 from common.auth import COORDINATOR, MINISTRY
@@ -76,23 +77,23 @@ def test_a_payout_waits_for_details_and_keeps_those_it_was_sent_with(platform):
     assert audit == [rules.mask_iban(IBAN), rules.mask_iban(OTHER_IBAN)]
 
 
-def test_one_payout_however_often_the_report_repeats_itself(platform):
-    assert give_iban(platform, "st-6", IBAN).status_code == 200
+def test_one_payout_however_often_the_report_repeats_itself(service):
+    assert give_iban(service, "st-6", IBAN).status_code == 200
     report = accepted_report("st-6")
-    first = platform.publish(REPORT_ACCEPTED, report)
+    first = service.publish(REPORT_ACCEPTED, report)
     for _ in range(2):
-        platform.publish(REPORT_ACCEPTED, report, event_id=first["event_id"])
-    platform.publish(REPORT_ACCEPTED, report)  # the same acceptance under another event id
+        service.publish(REPORT_ACCEPTED, report, event_id=first["event_id"])
+    service.publish(REPORT_ACCEPTED, report)  # the same acceptance under another event id
 
     def both_events_seen():
-        with platform.session("payments") as session:
+        with service.session("payments") as session:
             return session.scalar(select(func.count()).select_from(ProcessedEvent)) == 2
 
     eventually(both_events_seen)
-    paid = wait_for_status(platform, report["placement_id"], rules.PAID)
-    assert len(platform.bank.payments()) == 1
-    with platform.session("payments") as session:
+    paid = wait_for_status(service, report["placement_id"], rules.PAID)
+    assert len(service.bank.payments()) == 1
+    with service.session("payments") as session:
         assert session.scalar(select(func.count()).select_from(Payout)) == 1
-    assert ledger_kinds(platform, paid.id) == ["accepted", "sent", "paid"]
-    assert events_of(platform, paid.id).count("payout.paid") == 1
-    assert payout_of(platform, report["placement_id"]).status == rules.PAID
+    assert ledger_kinds(service, paid.id) == ["accepted", "sent", "paid"]
+    assert events_of(service, paid.id).count("payout.paid") == 1
+    assert payout_of(service, report["placement_id"]).status == rules.PAID

@@ -83,35 +83,35 @@ def service_overrides(line):
     return {"payments": {"BANK_URL": line.url, "BANK_TIMEOUT_SECONDS": TIMEOUT, "BANK_MAX_ATTEMPTS": 1}}
 
 
-def test_operator_retry_after_an_unanswered_file_the_bank_paid_ends_paid_once(platform, line):
+def test_operator_retry_after_an_unanswered_file_the_bank_paid_ends_paid_once(service, line):
     line.lose_next_answer = line.mailbox_closed = True
-    assert give_iban(platform, "st-19", IBAN).status_code == 200
-    placement = accept(platform, "st-19")
+    assert give_iban(service, "st-19", IBAN).status_code == 200
+    placement = accept(service, "st-19")
 
-    failed = wait_for_status(platform, placement, rules.FAILED)
+    failed = wait_for_status(service, placement, rules.FAILED)
     assert "did not answer" in failed.reason and failed.reason_code is None
-    assert len(platform.bank.payments()) == 1, "the bank took the first file and pays it"
-    assert ledger_kinds(platform, failed.id) == ["accepted"]
+    assert len(service.bank.payments()) == 1, "the bank took the first file and pays it"
+    assert ledger_kinds(service, failed.id) == ["accepted"]
 
-    retried = platform.http.post(f"/api/v1/payouts/{failed.id}/retry", headers=operator(platform))
+    retried = service.http.post(f"/api/v1/payouts/{failed.id}/retry", headers=operator(service))
     assert retried.status_code == 200, retried.text
-    sent = wait_for_status(platform, placement, rules.SENT)
+    sent = wait_for_status(service, placement, rules.SENT)
     assert sent.round == 1 and sent.file_id == failed.file_id, "the same file went again"
     line.mailbox_closed = False  # the bank's answers about that file arrive
 
-    paid = wait_for_status(platform, placement, rules.PAID)
-    assert paid.bank_status == "ACCP" and ledger_kinds(platform, paid.id) == ["accepted", "sent", "paid"]
-    assert len(platform.bank.payments()) == 1, "paid once"
-    with platform.session("payments") as session:
+    paid = wait_for_status(service, placement, rules.PAID)
+    assert paid.bank_status == "ACCP" and ledger_kinds(service, paid.id) == ["accepted", "sent", "paid"]
+    assert len(service.bank.payments()) == 1, "paid once"
+    with service.session("payments") as session:
         [bank_file] = session.scalars(select(BankFile)).all()
     assert bank_file.status == "received" and bank_file.attempts == 1  # counted afresh by the retry
     posted = line.files_posted
     time.sleep(1)  # many sender rounds
     assert line.files_posted == posted == 2, "nothing is sent or asked again"
 
-    platform.bank.advance(1)
-    statements = eventually(lambda: platform.http.get("/api/v1/bank", headers=operator(platform)).json()["statements"])
+    service.bank.advance(1)
+    statements = eventually(lambda: service.http.get("/api/v1/bank", headers=operator(service)).json()["statements"])
     assert statements[0]["clean"]
-    run = platform.http.post("/api/v1/reconciliations", headers=operator(platform)).json()
+    run = service.http.post("/api/v1/reconciliations", headers=operator(service)).json()
     assert run["clean"] and run["bank_paid_kzt"] == run["ledger_paid_kzt"] == 20_000
-    assert payout_of(platform, placement).status == rules.PAID
+    assert payout_of(service, placement).status == rules.PAID

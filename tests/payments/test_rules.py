@@ -4,17 +4,19 @@ from decimal import Decimal
 
 import pytest
 
+from common.contracts.payments import PayoutStatus
+from common.errors import Conflict, RuleViolation, ValidationFailed
 from services.payments import rules
 
 REGISTRY_EXAMPLE_IBAN = "KZ86125KZT5004100100"  # the SWIFT IBAN registry's example for Kazakhstan
 
 
 def test_kz_iban_checks():
-    assert rules.iban_problem(REGISTRY_EXAMPLE_IBAN) is None
+    assert rules.check_iban(REGISTRY_EXAMPLE_IBAN) == REGISTRY_EXAMPLE_IBAN
     assert rules.bank_of_iban(REGISTRY_EXAMPLE_IBAN) == ("125", "National Bank of Kazakhstan", "NBRKKZKX")
     kaspi = rules.kz_iban("722", "S000012345678")
-    assert rules.iban_problem(kaspi.lower()) is None
-    assert rules.iban_problem(" ".join([kaspi[i:i + 4] for i in range(0, 20, 4)])) is None
+    assert rules.check_iban(kaspi.lower()) == kaspi
+    assert rules.check_iban(" ".join([kaspi[i:i + 4] for i in range(0, 20, 4)])) == kaspi
     assert rules.bank_of_iban(kaspi)[1:] == ("Kaspi Bank", "CASPKZKA")
 
 
@@ -26,7 +28,9 @@ def test_kz_iban_checks():
     (rules.kz_iban("000", "KZT5004100100"), "not a known Kazakh bank"),
 ])
 def test_bad_ibans_are_named(iban, problem):
-    assert problem in rules.iban_problem(iban)
+    with pytest.raises(ValidationFailed) as refused:
+        rules.check_iban(iban)
+    assert problem in refused.value.fields["iban"][0]
 
 
 def test_masks_show_only_the_ends():
@@ -103,3 +107,18 @@ def test_a_statement_is_checked_entry_by_entry_and_by_its_balances():
 def test_the_api_documents_every_accepted_bank_code():
     from common.contracts.payments import IBAN_RULES
     assert all(f"{code} {name}" in IBAN_RULES for code, (name, _) in rules.KZ_BANKS.items())
+
+
+def test_a_payout_moves_only_along_its_table_and_is_retried_only_when_it_may_be():
+    PayoutStatus.check_transition(rules.SENT, rules.PAID, "payout")
+    PayoutStatus.check_transition(rules.FAILED, rules.PAID, "payout")  # the bank paid one given up on
+    for current, new in ((rules.PAID, rules.SENDING), (rules.AWAITING_DETAILS, rules.SENT),
+                         (rules.RETURNED, rules.PAID)):
+        with pytest.raises(RuleViolation):
+            PayoutStatus.check_transition(current, new, "payout")
+    rules.check_retryable(rules.FAILED, student_must_act_first=False, details_changed=False)
+    rules.check_retryable(rules.RETURNED, student_must_act_first=True, details_changed=True)
+    with pytest.raises(Conflict, match="only a failed or returned payout"):
+        rules.check_retryable(rules.PAID, student_must_act_first=False, details_changed=True)
+    with pytest.raises(Conflict, match="not given new payout details"):
+        rules.check_retryable(rules.FAILED, student_must_act_first=True, details_changed=False)

@@ -12,6 +12,7 @@ from common.errors import Unauthenticated
 from services.registry import eds, rules
 from tests.registry import gost_pki, nca_pack
 from tests.registry.nca_pack import TEST_BIN, VALID_AT
+from tests.registry.support import refused
 
 pytestmark = nca_pack.needs_pack
 TEXT = "Student Voucher: sign-in, nonce NCA-PACK-0123456789"
@@ -62,8 +63,9 @@ def test_the_companys_keys_name_their_role_and_bin(verify):
         "employee_valid": (rules.ROLE_LEGAL_EMPLOYEE, TEST_BIN)}
     # an ordinary employee cannot sign the organisation's application; the head can
     employee = roles["employee_valid"]
-    assert "ordinary employee" in rules.application_signature_problem(employee.role, employee.bin, TEST_BIN)
-    assert rules.application_signature_problem(roles["head_valid"].role, TEST_BIN, TEST_BIN) is None
+    assert "ordinary employee" in refused(rules.check_application_signature, employee.role, employee.bin,
+                                          TEST_BIN).message
+    assert refused(rules.check_application_signature, roles["head_valid"].role, TEST_BIN, TEST_BIN) is None
 
 
 def test_the_information_system_key_never_signs_in(verify):

@@ -2,42 +2,12 @@
 and site coordinators; admins create staff; everything lands in the audit log."""
 import datetime as dt
 
-import jwt
-from sqlalchemy import select
-
-from common.contracts.registry import (ORGANISATION_ACCREDITED, ORGANISATION_REJECTED, ORGANISATION_SUSPENDED,
-                                       SITE_ADDED)
-from services.registry.models import OutboxEvent
+from common.contracts.registry import ORGANISATION_ACCREDITED, ORGANISATION_SUSPENDED, SITE_ADDED
 from services.registry.repository import bootstrap_admin
-from tests.harness import SIGNING_KEY, eventually
-from tests.registry.gost_pki import LEGAL_EMPLOYEE, LEGAL_HEAD, LEGAL_SIGNING_RIGHT
+from tests.harness import eventually
+from tests.registry.gost_pki import LEGAL_EMPLOYEE, LEGAL_SIGNING_RIGHT
 from tests.registry.pki import bearer, challenge, eds_login, make_user, random_iin, sign_nonce
-
-SCHOOL_SITE = {"name": "School No. 12", "address": "Abai ave 10", "city": "Astana",
-               "directions": ["tutoring", "inclusive_education"], "online": False}
-
-
-def apply(platform, representative, bin_, region="KZ-71", sites=(SCHOOL_SITE,), name="School No. 12"):
-    nonce = challenge(platform.http)
-    return platform.http.post("/api/v1/organisations", json={
-        "nonce": nonce, "signature": sign_nonce(representative, nonce), "bin": bin_, "name": name,
-        "kind": "school", "region": region, "address": "Abai ave 10", "phone": "+77172000000",
-        "email": "school@example.kz", "sites": list(sites)})
-
-
-def head(bin_, name="ОМАРОВ ЕРЛАН", usages=LEGAL_HEAD):
-    """The first head of the organisation with `bin_` (a legal entity's GOST certificate)."""
-    return make_user(name=name, usages=usages, bin_=bin_)
-
-
-def claims(token):
-    return jwt.decode(token, SIGNING_KEY.public_key, algorithms=["EdDSA"])
-
-
-def outbox(platform, event_type):
-    with platform.session("registry") as session:
-        return [row.envelope["data"] for row in session.scalars(
-            select(OutboxEvent).where(OutboxEvent.event_type == event_type.name).order_by(OutboxEvent.created_at))]
+from tests.registry.support import SCHOOL_SITE, apply, claims, head, outbox
 
 
 def test_an_organisation_applies_and_only_its_region_accredits_it(platform):
@@ -123,42 +93,6 @@ def test_an_organisation_applies_and_only_its_region_accredits_it(platform):
                           region="KZ-71"), json={"reason": "inspection found no supervisor"})
     assert suspended.json()["status"] == "suspended"
     assert outbox(platform, ORGANISATION_SUSPENDED)[0]["reason"] == "inspection found no supervisor"
-
-
-def test_rejection_needs_a_reason_and_lists_filter_by_region_and_status(platform):
-    http = platform.http
-    # an employee certificate names its organisation's BIN (OU): it applies only for that one
-    foreign = apply(platform, head("070941024691"), "950341000052", region="KZ-75")
-    assert foreign.status_code == 403 and "another organisation" in foreign.json()["error"]["message"]
-    first = apply(platform, head("950341000052"), "950341000052", region="KZ-75").json()
-    second = apply(platform, head("961141000023"), "961141000023", region="KZ-75", sites=()).json()
-    apply(platform, head("070941024691"), "070941024691", region="KZ-35")
-    mio = platform.auth("mio_officer", region="KZ-75")
-    no_reason = http.post(f"/api/v1/organisations/{first['id']}/reject", headers=mio, json={})
-    assert no_reason.status_code == 400 and "reason" in no_reason.json()["error"]["fields"]
-    rejected = http.post(f"/api/v1/organisations/{first['id']}/reject", headers=mio,
-                         json={"reason": "not a participating kind of organisation"})
-    assert (rejected.json()["status"], rejected.json()["reason"]) == (
-        "rejected", "not a participating kind of organisation")
-    assert outbox(platform, ORGANISATION_REJECTED) == [{"organisation_id": first["id"], "region": "KZ-75",
-                                                        "reason": "not a participating kind of organisation"}]
-    assert http.post(f"/api/v1/organisations/{first['id']}/accredit", headers=mio).status_code == 422
-    # the rejection freed the BIN: the real organisation applies, signed by its employee with signing right
-    again = apply(platform, head("950341000052", "ЖАНОВ АСАН", LEGAL_SIGNING_RIGHT), "950341000052", region="KZ-75")
-    assert (again.status_code, again.json()["status"]) == (201, "pending") and again.json()["id"] != first["id"]
-    assert http.post("/api/v1/organisations/nope/accredit", headers=mio).status_code == 404
-
-    ministry = platform.auth("ministry")
-    everything = http.get("/api/v1/organisations", headers=ministry).json()
-    assert everything["total"] == 4
-    in_region = http.get("/api/v1/organisations", headers=ministry, params={"region": "KZ-75"}).json()
-    assert {o["id"] for o in in_region["items"]} == {first["id"], second["id"], again.json()["id"]}
-    page = http.get("/api/v1/organisations", headers=ministry,
-                    params={"region": "KZ-75", "status": "rejected", "limit": 1, "offset": 0}).json()
-    assert ([o["id"] for o in page["items"]], page["total"]) == ([first["id"]], 1)
-    assert http.get("/api/v1/organisations", headers=ministry, params={"limit": 0}).status_code == 400
-    # a student sees only accredited organisations: none yet
-    assert http.get("/api/v1/organisations", headers=platform.auth("student")).json()["total"] == 0
 
 
 def test_only_the_head_or_a_signing_employee_of_that_bin_applies_and_a_withdrawal_frees_it(platform):

@@ -5,6 +5,7 @@ import pytest
 
 from common.auth import Principal
 from services.registry import rules
+from tests.registry.support import refused
 
 # Published IINs (examples in the READMEs of the open-source validators kz-iin-validator and
 # py-kz-validators) and BINs (Halyk Bank's branches, from its published requisites).
@@ -66,19 +67,21 @@ def test_invalid_bins_say_why(bin_, problem):
 
 
 def test_staff_scope_by_role():
-    assert rules.staff_scope_problems("mio_officer", {"region": "KZ-71"}) == {}
-    assert rules.staff_scope_problems("mio_officer", {}) == {"region": ["required for the role mio_officer"]}
-    assert rules.staff_scope_problems("coordinator", {"organisation_id": "o", "site_id": "s"}) == {}
-    assert "site_id" in rules.staff_scope_problems("registrar", {"university_id": "u", "site_id": "s"})
-    assert "region" in rules.staff_scope_problems("admin", {"region": "KZ-71"})
-    assert "role" in rules.staff_scope_problems("student", {})
+    iin = next(iter(PUBLISHED_IINS))
+    assert refused(rules.check_staff, "mio_officer", {"region": "KZ-71"}, iin) is None
+    assert refused(rules.check_staff, "mio_officer", {}, iin).fields == {
+        "region": ["required for the role mio_officer"]}
+    assert refused(rules.check_staff, "coordinator", {"organisation_id": "o", "site_id": "s"}, iin) is None
+    assert "site_id" in refused(rules.check_staff, "registrar", {"university_id": "u", "site_id": "s"}, iin).fields
+    assert "region" in refused(rules.check_staff, "admin", {"region": "KZ-71"}, iin).fields
+    assert "role" in refused(rules.check_staff, "student", {}, iin).fields
 
 
 def test_organisation_decisions_and_who_may_take_them():
-    assert rules.next_status("pending", "accredit") == "accredited"
-    assert rules.next_status("suspended", "accredit") == "accredited"
-    assert rules.next_status("accredited", "reject") is None
-    assert rules.next_status("pending", "suspend") is None
+    assert rules.decided_status("pending", "accredit") == "accredited"
+    assert rules.decided_status("suspended", "accredit") == "accredited"
+    assert refused(rules.decided_status, "accredited", "reject").fields == {"status": ["accredited"]}
+    assert refused(rules.decided_status, "pending", "suspend").fields == {"status": ["pending"]}
     mio = Principal("m", ("mio_officer",), {"region": "KZ-71"})
     assert rules.may_decide(mio, "KZ-71") and not rules.may_decide(mio, "KZ-75")
     assert not rules.may_decide(Principal("a", ("admin",)), "KZ-71")
@@ -117,19 +120,22 @@ def test_a_certificates_role_comes_from_its_extended_key_usage(key, usages, has_
 
 
 def test_who_may_sign_what():
-    assert rules.student_signature_problem(rules.ROLE_INDIVIDUAL) is None
-    assert "personal" in rules.student_signature_problem(rules.ROLE_LEGAL_HEAD)
-    assert rules.staff_signature_problem(rules.ROLE_LEGAL_EMPLOYEE, "950341000052", "950341000052") is None
-    assert rules.staff_signature_problem(rules.ROLE_INDIVIDUAL, None, "950341000052") is None
-    assert rules.staff_signature_problem(rules.ROLE_LEGAL_EMPLOYEE, "961141000023", None) is None  # an officer
-    assert "another organisation" in rules.staff_signature_problem(
-        rules.ROLE_LEGAL_HEAD, "961141000023", "950341000052")
-    assert rules.application_signature_problem(rules.ROLE_LEGAL_SIGNING_RIGHT, "950341000052", "950341000052") is None
-    assert "personal" in rules.application_signature_problem(rules.ROLE_INDIVIDUAL, None, "950341000052")
-    assert "ordinary employee" in rules.application_signature_problem(
-        rules.ROLE_LEGAL_EMPLOYEE, "950341000052", "950341000052")
-    assert "another organisation" in rules.application_signature_problem(
-        rules.ROLE_LEGAL_HEAD, "961141000023", "950341000052")
+    assert refused(rules.check_student_signature, rules.ROLE_INDIVIDUAL) is None
+    assert "personal" in refused(rules.check_student_signature, rules.ROLE_LEGAL_HEAD).message
+    assert refused(rules.check_staff_signature, rules.ROLE_LEGAL_EMPLOYEE, "950341000052", "950341000052") is None
+    assert refused(rules.check_staff_signature, rules.ROLE_INDIVIDUAL, None, "950341000052") is None
+    assert refused(rules.check_staff_signature, rules.ROLE_LEGAL_EMPLOYEE, "961141000023",
+                   None) is None  # an officer
+    assert "another organisation" in refused(
+        rules.check_staff_signature, rules.ROLE_LEGAL_HEAD, "961141000023", "950341000052").message
+    assert refused(rules.check_application_signature, rules.ROLE_LEGAL_SIGNING_RIGHT, "950341000052",
+                   "950341000052") is None
+    assert "personal" in refused(rules.check_application_signature, rules.ROLE_INDIVIDUAL, None,
+                                 "950341000052").message
+    assert "ordinary employee" in refused(
+        rules.check_application_signature, rules.ROLE_LEGAL_EMPLOYEE, "950341000052", "950341000052").message
+    assert "another organisation" in refused(
+        rules.check_application_signature, rules.ROLE_LEGAL_HEAD, "961141000023", "950341000052").message
 
 
 def test_the_sign_in_text_names_the_platform_the_purpose_the_nonce_and_the_time():
@@ -151,19 +157,20 @@ def test_a_mobile_signing_is_answered_once_before_it_expires():
     assert rules.mobile_signing_status(None, later, now) == "waiting"
     assert rules.mobile_signing_status(None, now, now) == "expired"  # its last instant is gone
     assert rules.mobile_signing_status(now, now - dt.timedelta(seconds=1), later) == "signed"  # signed in time
-    assert rules.mobile_signing_problem("waiting") is None
-    assert rules.mobile_signing_problem("signed")[0] == "link"
-    assert rules.mobile_signing_problem("expired")[0] == "expiry_date"
+    assert refused(rules.check_mobile_signing_open, "waiting") is None
+    assert list(refused(rules.check_mobile_signing_open, "signed").fields) == ["link"]
+    assert list(refused(rules.check_mobile_signing_open, "expired").fields) == ["expiry_date"]
 
 
 def test_the_app_answers_the_one_document_it_was_given_as_cms_with_a_key_that_may_sign_it():
     answer = {"signMethod": "CMS", "documentsToSign": [{"id": "sign-in"}]}
-    assert rules.mobile_answer_problem(answer, "sign-in") is None
-    assert rules.mobile_answer_problem({**answer, "signMethod": "XML"}, "sign-in")[0] == "signMethod"
-    assert rules.mobile_answer_problem(answer, "report-1")[0] == "documentsToSign"
+    assert refused(rules.check_mobile_answer, answer, "sign-in") is None
+    assert list(refused(rules.check_mobile_answer, {**answer, "signMethod": "XML"}, "sign-in").fields) == [
+        "signMethod"]
+    assert list(refused(rules.check_mobile_answer, answer, "report-1").fields) == ["documentsToSign"]
     two = {**answer, "documentsToSign": [{"id": "sign-in"}, {"id": "sign-in"}]}
-    assert rules.mobile_answer_problem(two, "sign-in")[0] == "documentsToSign"
+    assert list(refused(rules.check_mobile_answer, two, "sign-in").fields) == ["documentsToSign"]
     for purpose in ("login", "register"):
-        assert rules.mobile_signer_problem(purpose, rules.ROLE_INDIVIDUAL) is None
-        assert "personal" in rules.mobile_signer_problem(purpose, rules.ROLE_LEGAL_HEAD)
-    assert rules.mobile_signer_problem("report", rules.ROLE_LEGAL_EMPLOYEE) is None  # as any report, by BIN
+        assert refused(rules.check_mobile_signer, purpose, rules.ROLE_INDIVIDUAL) is None
+        assert "personal" in refused(rules.check_mobile_signer, purpose, rules.ROLE_LEGAL_HEAD).message
+    assert refused(rules.check_mobile_signer, "report", rules.ROLE_LEGAL_EMPLOYEE) is None  # as any report, by BIN

@@ -95,6 +95,9 @@ class SeasonUnderFaults(Season):
         return super().call(method, path, expect=expect, eventual=tuple(eventual) + self.UNAVAILABLE,
                             headers=headers, **kwargs)
 
+    def accept_unflagged(self, _):
+        """Every report is reviewed one by one here, so the faults land at known points of the review."""
+
     def review(self, student):
         self.call("POST", f"/api/v1/reports/{student.report_id}/review", headers=self.operator,
                   json={"decision": "accept"}, expect=(200, 409))

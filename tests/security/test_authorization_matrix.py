@@ -50,6 +50,7 @@ GET /api/v1/coverage.xlsx                                  403      403   403   
 GET /api/v1/coverage/weekly                                403      403   403    403 403 200  200 200  200      403       403        403      200   200  401
 GET /api/v1/credits/flagged                                403      403   403    403 403 403  403 403  403      200       403        403      403   200  401
 GET /api/v1/credits/requests                               403      403   403    403 403 403  403 403  403      403       200        200      403   403  401
+GET /api/v1/credits/requests.csv                           403      403   403    403 403 403  403 403  403      403       200        200      403   403  401
 GET /api/v1/credits/requests/{request_id}                  200      404   403    403 403 403  403 403  403      200       200        404      403   200  401
 GET /api/v1/demo/people                                    404      404   404    404 404 404  404 404  404      404       404        404      404   404  404
 GET /api/v1/enrolments                                     403      403   403    403 403 403  403 403  403      403       200        200      403   403  401
@@ -92,7 +93,7 @@ GET /api/v1/universities                                   200      200   200   
 GET /api/v1/vouchers                                       200      200   200    200 200 200  200 200  200      200       200        200      200   200  200
 GET /metrics                                               200      200   200    200 200 200  200 200  200      200       200        200      200   200  200
 POST /api/v1/students/{student_id}/enrolment              403      403   403    403 403 403  403 403  403      403       200        404      403   403  401
-POST /api/v1/enrolments/roster                             403      403   403    403 403 403  403 403  403      403       415        415      403   403  401
+POST /api/v1/enrolments/roster                             403      403   403    403 403 403  403 403  403      403       200        422      403   403  401
 PATCH /api/v1/students/me                                  200      404   403    403 403 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/applications/outcomes                         403      403   200    200 200 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/applications/{application_id}/interview       422      404   403    403 403 403  403 403  403      403       403        403      403   403  401
@@ -144,6 +145,8 @@ PATCH /api/v1/staff/{staff_id}                             403      403   403   
 POST /api/v1/applications/{application_id}/withdraw        422      404   403    403 403 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/credits/requests/{request_id}/confirm         403      403   403    403 403 403  403 403  403      403       200        404      403   403  401
 POST /api/v1/credits/requests/{request_id}/reject          403      403   403    403 403 403  403 403  403      403       409        404      403   403  401
+POST /api/v1/credits/requests/decisions                    403      403   403    403 403 403  403 403  403      403       200        422      403   403  401
+POST /api/v1/credits/requests/confirmations                403      403   403    403 403 403  403 403  403      403       200        200      403   403  401
 POST /api/v1/hours/confirm                                 200      200   403    403 403 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/hours/{entry_id}/confirm                      409      404   403    403 403 403  403 403  403      403       403        403      403   403  401
 POST /api/v1/organisations/{organisation_id}/reject        403      403   403    403 403 422  403 422  403      403       403        403      403   403  401
@@ -216,6 +219,13 @@ def body_for(key, ids):
         "POST /api/v1/reports/reviews": {"report_ids": [ids.get("report_id")]},
         "POST /api/v1/credits/requests/{request_id}/confirm": {"discipline": "Pedagogy", "order_number": "12-a"},
         "POST /api/v1/credits/requests/{request_id}/reject": {"reason": "not our student"},
+        "POST /api/v1/credits/requests/confirmations": {"discipline": "Pedagogy", "order_number": "12-a",
+                                                        "requests": [{"request_id": ids.get("request_id")}]},
+        # files (text/csv): the world's student confirmed again, its re-count confirmed again as it was
+        "POST /api/v1/enrolments/roster": f"iin,decision\n{ids.get('student_iin')},confirm\n".encode(),
+        "POST /api/v1/credits/requests/decisions": (
+            "request_id;decision;order_number;order_date;discipline;reason\n"
+            f"{ids.get('request_id')};confirm;12-a;;Pedagogy;\n").encode(),
         "PUT /api/v1/me/payout-details": PAYOUT_DETAILS,
         "POST /api/v1/me/payout-details/challenge": PAYOUT_DETAILS,
         "POST /api/v1/me/payout-details/step-up": {"nonce": "0" * 32, "signature": "AAAA", "details": PAYOUT_DETAILS},
@@ -263,7 +273,8 @@ def build_world(platform):
     """The records every row is asked about, made through the API; the callers' headers; their ids."""
     http = platform.http
     university_id, other_university_id = universities(platform)
-    registered = ok(register_student(http, make_user(name="НҰРЛАНОВА АЙГЕРІМ"), university_id, REGION), 201)
+    person = make_user(name="НҰРЛАНОВА АЙГЕРІМ")
+    registered = ok(register_student(http, person, university_id, REGION), 201)
     student_id, other_student_id = registered["user_id"], uuid.uuid4().hex
     platform.confirm_enrolment(student_id, university_id)
     platform.enrol(other_student_id, other_university_id)
@@ -328,7 +339,7 @@ def build_world(platform):
            "report_id": report["id"], "payout_id": payout["id"], "request_id": recount["id"],
            "notification_id": notification["id"], "staff_id": staff["id"], "student_id": student_id,
            "attendance_id": uuid.uuid4().hex, "university_id": university_id, "code": "0" * 16,
-           "site_id": site_id, "signing_id": uuid.uuid4().hex, "link_key": "0" * 43}
+           "site_id": site_id, "student_iin": person.iin, "signing_id": uuid.uuid4().hex, "link_key": "0" * 43}
     return headers, ids
 
 
@@ -336,6 +347,9 @@ def call(platform, key, headers, ids):
     method, template = key.split(" ", 1)
     body = body_for(key, ids)
     path = template.format(**ids)
+    if isinstance(body, bytes):
+        return platform.http.request(method, path, headers={**headers, "Content-Type": "text/csv"},
+                                     data=body).status_code
     return platform.http.request(method, path, headers=headers, json=body if body is not None else None).status_code
 
 
@@ -355,7 +369,8 @@ def table(rows):
 def assert_rows_refused_one_by_one(platform, headers, ids):
     """The batch routes answer 200 with a status per row: someone else's rows are each 404."""
     for key, caller in (("POST /api/v1/hours/days", "coord2"), ("POST /api/v1/hours/confirm", "student2"),
-                        ("POST /api/v1/applications/outcomes", "coord2")):
+                        ("POST /api/v1/applications/outcomes", "coord2"),
+                        ("POST /api/v1/credits/requests/confirmations", "registrar2")):
         answer = platform.http.post(key.split(" ")[1], json=body_for(key, ids), headers=headers[caller]).json()
         assert [row["status"] for row in answer["results"]] == [404], (key, answer)
 

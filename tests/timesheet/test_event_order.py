@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from common.contracts.placement import PLACEMENT_STARTED, PLACEMENT_WITHDRAWN
 from common.db import make_engine
-from services.timesheet import repository, rules
+from services.timesheet import domain, repository, rules
 from services.timesheet.models import Placement
 from services.timesheet.service import TimesheetService
 from tests.consumers import at, envelope, orders_with_a_duplicate
@@ -66,7 +66,7 @@ def test_a_start_and_an_ending_handled_at_once_end_withdrawn(database_factory):
     ended = []
     try:
         with Session(engine) as starting:
-            repository.save_started_placement(starting, data)
+            starting.add(domain.learn_started(*repository.placement_and_ending(starting, placement_id), data))
             starting.flush()
             # An OS thread: SQLite's wait for the writer's lock would block every green thread.
             ending = real_threading.Thread(target=end_as_a_redelivering_consumer, args=(engine, placement_id, ended))
@@ -88,7 +88,9 @@ def end_as_a_redelivering_consumer(engine, placement_id, ended):
     for attempt in range(3):
         with Session(engine) as session:
             try:
-                repository.mark_withdrawn(session, placement_id, at(5))
+                if repository.placement_ending(session, placement_id) is None:
+                    repository.add(session, domain.ending(placement_id, at(5)))
+                domain.withdraw(repository.find_placement(session, placement_id, lock=True))
                 session.commit()
                 ended.append(attempt)
                 return

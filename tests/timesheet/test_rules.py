@@ -18,11 +18,11 @@ def test_today_is_the_calendar_day_in_almaty():
 
 
 def test_only_the_coordinators_site():
-    rules.ensure_at_site("site-1", "site-1")
+    rules.check_at_site("site-1", "site-1")
     with pytest.raises(NotFound):
-        rules.ensure_at_site("site-1", "site-2")
+        rules.check_at_site("site-1", "site-2")
     with pytest.raises(NotFound):
-        rules.ensure_at_site("site-1", None)
+        rules.check_at_site("site-1", None)
 
 
 @pytest.mark.parametrize("hours", ["0.25", "1", "2.5", "7.75", "8"])
@@ -72,10 +72,10 @@ def test_a_correction_never_takes_an_entry_below_zero():
 
 def test_submitted_and_accepted_reports_freeze_entries():
     for status in (None, rules.REJECTED):
-        rules.ensure_not_frozen(status)
+        rules.check_not_frozen(status)
     for status in (rules.SUBMITTED, rules.ACCEPTED):
         with pytest.raises(Conflict, match="frozen"):
-            rules.ensure_not_frozen(status)
+            rules.check_not_frozen(status)
 
 
 def test_the_students_answers():

@@ -8,9 +8,10 @@ mock. Each delivered event too (`tests/consumers.py`).
 `Interface` answers as the `platform` fixture does, so a test that needs no other service reads the
 same at either layer: `http.get/post(path, json=, params=, headers=)` runs the gateway's route for
 `path` (its request validation: early 400s; its handler) against this one service, answering
-`status_code` and `json()`; `auth(roles, **scope)` is who calls (passed as `headers`); `publish`
-delivers an event to the service's consumer at once; `session(name)` reads its database. A route
-whose handler calls another service fails here: that test belongs on the platform.
+`status_code` and `json()` (a file: `status_code`, `headers`, `content`); `auth(roles, **scope)` is
+who calls (passed as `headers`); `publish` delivers an event to the service's consumer at once;
+`session(name)` reads its database. A route whose handler calls another service fails here: that test
+belongs on the platform.
 """
 import datetime as dt
 import json
@@ -22,7 +23,7 @@ from nameko.testing.services import worker_factory
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.test import EnvironBuilder
-from werkzeug.wrappers import Request
+from werkzeug.wrappers import Request, Response
 
 from common.auth import Principal
 from common.contracts.base import shared
@@ -42,6 +43,14 @@ class Answer:
 
     def json(self):
         return self.body
+
+
+class FileAnswer:
+    """A file the gateway would send as the handler made it (a PDF, say): status, headers, bytes."""
+
+    def __init__(self, response):
+        self.status_code, self.headers = response.status_code, response.headers
+        self.content = response.get_data()
 
 
 class Routes:
@@ -76,6 +85,8 @@ class Routes:
                                       **self.interface.gateway)
             request = Request(EnvironBuilder(path=path, method=method).get_environ())
             result = spec.handler(gateway, request, **kwargs)
+            if isinstance(result, Response):
+                return FileAnswer(result)
             if spec.response is not None and not spec.dumped:
                 result = shaped(shared(spec.response, spec.many), result)
             return Answer(spec.status, wire.loads(wire.dumps(result)))

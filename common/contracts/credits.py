@@ -1,18 +1,28 @@
 """Credits' RPC payloads and the events it publishes: a university's re-count of the programme's credits."""
+import enum
+
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from common.contracts.base import (Contract, EventType, PageQuery, direction_field, page_of, text_field,
                                    voucher_kind_field)
+from common.domain import State
 
 SOURCE = "credits"
 
-# A re-count request's life: the university's queue holds `pending` ones; the registrar confirms or
-# rejects them; `refused` ones would have taken the student past the programme's maximum.
-PENDING = "pending"
-CONFIRMED = "confirmed"
-REJECTED = "rejected"
-REFUSED = "refused"
-REQUEST_STATUSES = (PENDING, CONFIRMED, REJECTED, REFUSED)
+
+class RequestStatus(State):
+    """A re-count request's life, declared once: the university's queue holds `pending` ones; the
+    registrar confirms or rejects them; `refused` ones (flagged to the Operator) would have taken the
+    student past the programme's yearly maximum. A decided or refused request stays so."""
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+    REFUSED = "refused"
+    TRANSITIONS = enum.nonmember({PENDING: {CONFIRMED, REJECTED, REFUSED}})
+
+
+PENDING, CONFIRMED, REJECTED, REFUSED = RequestStatus
+REQUEST_STATUSES = tuple(RequestStatus)
 
 # A payout's state as payments reports it; `awaiting` until payments says anything.
 PAYMENT_STATUSES = ("awaiting", "sent", "paid", "failed")
@@ -104,15 +114,20 @@ class DecisionsFileIn(Contract):
     text = fields.String(required=True, validate=validate.Length(max=MAX_DECISIONS_FILE_BYTES))
 
 
-class RecountRequestOut(Contract):
+class RecountFacts(Contract):
+    """What a re-count is about, declared once: its API answer and its `credits.recounted` event both carry these."""
+    placement_id = fields.String(required=True)
+    student_id = fields.String(required=True)
+    university_id = fields.String(required=True)
+    credits = fields.Integer(required=True, metadata={"description": "credits due for the voucher"})
+
+
+class RecountRequestOut(RecountFacts):
     id = fields.String()
-    placement_id = fields.String()
     programme_year = fields.Integer(allow_none=True,
                                     metadata={"description": "the programme year its credits count in"})
     report_id = fields.String()
-    student_id = fields.String()
     student_name = fields.String()
-    university_id = fields.String()
     region = fields.String()
     organisation_id = fields.String()
     organisation_name = fields.String()
@@ -121,7 +136,6 @@ class RecountRequestOut(Contract):
     direction = fields.String()
     voucher_kind = fields.String()
     hours = fields.Decimal(as_string=True)
-    credits = fields.Integer(metadata={"description": "credits due for the voucher"})
     status = fields.String(metadata={"enum": list(REQUEST_STATUSES)})
     reason = fields.String(allow_none=True, metadata={"description": "why it was rejected or refused"})
     flagged = fields.Boolean(metadata={"description": "refused and flagged to the Operator"})
@@ -221,12 +235,8 @@ class CertificateFile(Contract):
 # Events
 
 
-class CreditsRecounted(Contract):
+class CreditsRecounted(RecountFacts):
     request_id = fields.String(required=True)
-    placement_id = fields.String(required=True)
-    student_id = fields.String(required=True)
-    university_id = fields.String(required=True)
-    credits = fields.Integer(required=True)
     total_credits = fields.Integer(required=True)
 
 

@@ -19,12 +19,12 @@ def attachment(document, media_type):
 class CoverageRoutes:
 
     @route("GET", "/api/v1/coverage", summary="Coverage by region × direction against the annual target",
-           tag="coverage", query=CoverageQuery, response=CoverageOut)
+           tag="coverage", query=CoverageQuery, response=CoverageOut, dumped=True)
     def get_coverage(self, request, query):
         return self.coverage.coverage(query)
 
     @route("GET", "/api/v1/coverage/weekly", summary="Coverage per ISO week, with students placed to date",
-           tag="coverage", query=CoverageQuery, response=WeeklyOut)
+           tag="coverage", query=CoverageQuery, response=WeeklyOut, dumped=True)
     def coverage_weekly(self, request, query):
         return self.coverage.weekly(query)
 

@@ -16,9 +16,11 @@ IMPORT_TIMEOUT_SECONDS = 60  # a file of thousands of decisions is one transacti
 
 
 class CreditsRoutes:
+    """Credits dumps its JSON answers through their response contracts (`dumped=True`). The queue's CSV
+    and the certificate's PDF are files; the import of a CSV of decisions is an upload route."""
 
     @route("GET", "/api/v1/credits/requests", summary="The registrar's university's re-count queue",
-           tag="credits", query=RecountQuery, response=RecountPage)
+           tag="credits", query=RecountQuery, response=RecountPage, dumped=True)
     def list_recount_requests(self, request, query):
         return self.credits.university_queue(query)
 
@@ -52,35 +54,35 @@ class CreditsRoutes:
     @route("POST", "/api/v1/credits/requests/confirmations",
            summary="Confirm many re-counts under one order (its number, date and the discipline for all or "
                    "per request); each row confirmed or refused on its own (registrar)",
-           tag="credits", body=BulkConfirmIn, response=BulkConfirmOut, errors=(403,))
+           tag="credits", body=BulkConfirmIn, response=BulkConfirmOut, errors=(403,), dumped=True)
     def confirm_recounts(self, request, body):
         return rows_in_language(self.credits.confirm_recounts(body), request)
 
     @route("GET", "/api/v1/credits/requests/<request_id>", summary="One re-count request", tag="credits",
-           response=RecountRequestOut, errors=(404,))
+           response=RecountRequestOut, errors=(404,), dumped=True)
     def get_recount_request(self, request, request_id):
         return self.credits.get_request(request_id)
 
     @route("POST", "/api/v1/credits/requests/<request_id>/confirm",
            summary="Confirm a re-count: the discipline and the order/decree (registrar)", tag="credits",
-           body=ConfirmRecountIn, response=RecountRequestOut, errors=(404, 409, 422))
+           body=ConfirmRecountIn, response=RecountRequestOut, errors=(404, 409, 422), dumped=True)
     def confirm_recount(self, request, request_id, body):
         return self.credits.confirm_recount(request_id, body)
 
     @route("POST", "/api/v1/credits/requests/<request_id>/reject",
            summary="Reject a re-count with a reason (registrar)", tag="credits",
-           body=RejectRecountIn, response=RecountRequestOut, errors=(404, 409))
+           body=RejectRecountIn, response=RecountRequestOut, errors=(404, 409), dumped=True)
     def reject_recount(self, request, request_id, body):
         return self.credits.reject_recount(request_id, body)
 
     @route("GET", "/api/v1/credits/flagged",
            summary="Requests refused for going past the programme's maximum (Operator)", tag="credits",
-           query=PageQuery, response=RecountPage)
+           query=PageQuery, response=RecountPage, dumped=True)
     def list_flagged_requests(self, request, query):
         return self.credits.flagged_requests(query)
 
     @route("GET", "/api/v1/students/me/credits", summary="The student's credits and each request's status",
-           tag="credits", response=StudentCreditsOut)
+           tag="credits", response=StudentCreditsOut, dumped=True)
     def my_credits(self, request):
         return self.credits.student_credits()
 
@@ -95,6 +97,6 @@ class CreditsRoutes:
         })
 
     @route("GET", "/api/v1/certificates/<code>", summary="Check a certificate's verification code",
-           tag="credits", public=True, response=CertificateVerification, errors=(404,))
+           tag="credits", public=True, response=CertificateVerification, errors=(404,), dumped=True)
     def verify_certificate(self, request, code):
         return self.credits.verify_certificate(code)

@@ -1,4 +1,6 @@
-"""Coverage's pure rules: who may read which region, days and ISO weeks, and the shape of the figures."""
+"""Coverage's pure rules: who may read which region, days and ISO weeks, what a repeated or late fact
+changes, and the shape of the figures. No database, no clock (the caller passes `now`); a refusal
+raises the platform's error (Forbidden)."""
 import csv
 import datetime as dt
 import io
@@ -46,6 +48,12 @@ def week_start(day):
     return day - dt.timedelta(days=day.weekday())
 
 
+def dated(occurred_at):
+    """When a fact counts: its Asia/Almaty day and that day's ISO week's Monday."""
+    day = local_day(occurred_at)
+    return {"day": day, "week_start": week_start(day)}
+
+
 def iso_week(day):
     year, week, _ = day.isocalendar()
     return f"{year}-W{week:02d}"
@@ -58,6 +66,21 @@ def year_bounds(year):
 
 def this_year(now):
     return programme.programme_year(now)
+
+
+# Facts: each keyed by its own identity, so a repeated fact changes nothing
+
+def fact_key(metric, key):
+    return f"{metric}:{key}"
+
+
+def hours_done(known, hours, occurred_at):
+    """A placement's hours done (`known`: the fact so far, with `value` and `day`), from `hours.completed`
+    and `report.submitted` in either order: the larger count, dated by the earlier of the two."""
+    when = dated(occurred_at)
+    if when["day"] >= known.day:
+        when = {"day": known.day, "week_start": known.week_start}
+    return {"value": max(known.value, Decimal(hours)), **when}
 
 
 # Figures

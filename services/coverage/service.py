@@ -1,6 +1,10 @@
 """Coverage: the Ministry's read model of the programme's reach, fed only by events (nameko entrypoints
-only). Figures by region × direction and by ISO week, against the annual target, and as CSV or XLSX."""
+only). Figures by region × direction and by ISO week, against the annual target, and as CSV or XLSX.
 
+Coverage keeps facts and counts them: it has no aggregate, no state machine and no outbox. Each
+consumer adds its fact in `handles`' own transaction (first arrival wins); each entrypoint authorises
+the reader for a region and answers with a view (`views.py`) dumped through its contract once.
+"""
 from common.auth import Caller
 from common.clock import utcnow
 from common.contracts import credits as credit_events
@@ -8,13 +12,13 @@ from common.contracts import payments as payment_events
 from common.contracts import placement as placement_events
 from common.contracts import registry as registry_events
 from common.contracts import timesheet as timesheet_events
-from common.contracts.coverage import CoverageFile, CoverageQuery
+from common.contracts.coverage import CoverageQuery
 from common.db import Database
 from common.outbox import handles
 from common.rpc import rpc
 from common.service import HealthMixin
 from common.validation import load
-from services.coverage import repository, rules, spreadsheet
+from services.coverage import repository, rules, views
 
 
 class CoverageService(HealthMixin):
@@ -35,11 +39,20 @@ class CoverageService(HealthMixin):
 
     @handles(timesheet_events.HOURS_COMPLETED)
     def on_hours_completed(self, event):
-        repository.record_hours(self.db, event.data["placement_id"], event.data["hours"], event.occurred_at)
+        self._hours_done(event)
 
     @handles(timesheet_events.REPORT_SUBMITTED)
     def on_report_submitted(self, event):
-        repository.record_hours(self.db, event.data["placement_id"], event.data["hours"], event.occurred_at)
+        self._hours_done(event)
+
+    def _hours_done(self, event):
+        placement_id, hours = event.data["placement_id"], event.data["hours"]
+        known = repository.fact(self.db, rules.HOURS_DONE, placement_id, lock=True)
+        if known is None:
+            repository.add_fact(self.db, rules.HOURS_DONE, placement_id, placement_id, hours, event.occurred_at)
+            return
+        for name, value in rules.hours_done(known, hours, event.occurred_at).items():
+            setattr(known, name, value)
 
     @handles(timesheet_events.REPORT_ACCEPTED)
     def on_report_accepted(self, event):
@@ -62,33 +75,22 @@ class CoverageService(HealthMixin):
 
     @rpc
     def coverage(self, query):
-        return self._coverage(*self._scope(query))
+        return views.coverage(self.db, *self._scope(query))
 
     @rpc
     def weekly(self, query):
-        return self._weekly(*self._scope(query))
+        return views.weekly(self.db, *self._scope(query))
 
     @rpc
     def coverage_csv(self, query):
-        year, region, direction = self._scope(query)
-        return CoverageFile().dump({"filename": rules.download_name(year, region, "csv"),
-                                    "content": rules.csv_text(self._coverage(year, region, direction))})
+        return views.coverage_csv(self.db, *self._scope(query))
 
     @rpc
     def coverage_xlsx(self, query):
-        """The CSV's table and the weekly series as a workbook (its bytes)."""
-        year, region, direction = self._scope(query)
-        workbook = spreadsheet.workbook_bytes(self._coverage(year, region, direction),
-                                              self._weekly(year, region, direction))
-        return CoverageFile().dump({"filename": rules.download_name(year, region, "xlsx"), "content": workbook})
-
-    def _coverage(self, year, region, direction):
-        return rules.coverage(year, region, direction, repository.coverage_counts(self.db, year, region, direction))
-
-    def _weekly(self, year, region, direction):
-        return rules.weekly(year, region, direction, repository.weekly_counts(self.db, year, region, direction))
+        return views.coverage_xlsx(self.db, *self._scope(query))
 
     def _scope(self, query):
+        """The year, the region the caller may read (or None: national) and the direction asked for."""
         filters = load(CoverageQuery, query)
         region = rules.readable_region(self.caller(), filters.get("region"))
         return filters.get("year") or rules.this_year(utcnow()), region, filters.get("direction")

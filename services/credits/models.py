@@ -3,9 +3,11 @@ events (universities, students' current university, payouts), its outbox and the
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Index, Integer, Numeric, String
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, DateTime, Index, Integer, Numeric, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from common.contracts.credits import RequestStatus
+from common.db import states_check
 from common.outbox import OutboxEventMixin, ProcessedEventMixin
 
 
@@ -57,7 +59,10 @@ class Payout(Base):
 class RecountRequest(Base):
     """One per placement, ever: a completed voucher's credits awaiting, or given, a university's decision."""
     __tablename__ = "recount_requests"
-    __table_args__ = (Index("ix_recount_requests_queue", "university_id", "status", "received_at"),)
+    __table_args__ = (Index("ix_recount_requests_queue", "university_id", "status", "received_at"),
+                      states_check(RequestStatus),
+                      # Refused for the yearly cap is what the Operator is shown as flagged, and only that.
+                      CheckConstraint("flagged = (status = 'refused')", name="flagged_when_refused"))
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     placement_id: Mapped[str] = mapped_column(String(64), unique=True)

@@ -1,6 +1,8 @@
-"""The programme's rules for re-counting credits: pure functions, no I/O.
+"""The programme's rules for re-counting credits: pure functions, no I/O, no clock.
 
 Requests are passed in as objects with `status` and `credits` (the models, or anything shaped so).
+Each check raises the error the platform answers with: RuleViolation (422) for what the programme
+forbids (past the yearly cap), Conflict (409) for what the request's state forbids (decided already).
 """
 import base64
 import csv
@@ -12,11 +14,10 @@ from zoneinfo import ZoneInfo
 from marshmallow import ValidationError
 
 from common import programme
-from common.auth import ADMIN, OPERATOR, REGISTRAR, STUDENT
 from common.clock import as_utc
 from common.contracts.base import shared
 from common.contracts.credits import (CONFIRM, CONFIRMED, MAX_DECISIONS_FILE_ROWS, ORDER_FIELDS, PENDING,
-                                      REJECTED, DecisionRowIn)
+                                      REJECTED, DecisionRowIn, RequestStatus)
 from common.errors import Conflict, NotFound, RuleViolation, ValidationFailed
 
 CODE_GROUP = 4
@@ -59,19 +60,19 @@ def of_year(requests, year):
     return [r for r in requests if year_of(r) == year]
 
 
-def refusal_reason(claimed, due):
-    """Why a request for `due` more credits must be refused, or None when it fits the programme's
-    yearly cap (`claimed`: the credits of the same programme year)."""
+def check_within_cap(claimed, due):
+    """A request for `due` more credits fits the programme's yearly cap (`claimed`: the credits of the
+    same programme year), or is refused (422) with the numbers."""
     total = claimed + due
-    if total <= programme.MAX_CREDITS:
-        return None
-    return (f"the programme re-counts at most {programme.MAX_CREDITS} credits per student a programme year; "
-            f"{claimed} are already re-counted or awaiting a university, and {due} more would make {total}")
+    if total > programme.MAX_CREDITS:
+        reason = (f"the programme re-counts at most {programme.MAX_CREDITS} credits per student a programme year; "
+                  f"{claimed} are already re-counted or awaiting a university, and {due} more would make {total}")
+        raise RuleViolation(reason, {"credits": [reason]})
 
 
-def ensure_pending(status):
-    """A registrar decides a request once; a decided or refused one cannot be decided again."""
-    if status != PENDING:
+def check_decidable(status, new):
+    """A registrar decides a request once; a decided or refused one cannot be decided again (409)."""
+    if new not in RequestStatus.TRANSITIONS.get(status, ()):
         raise Conflict(f"this request is already {status}", {"status": [status]})
 
 
@@ -112,19 +113,6 @@ def normalise_code(code):
     """A code as a person may type it (lower case, spaces) in its canonical form."""
     compact = "".join(ch for ch in code.upper() if ch.isalnum())
     return "-".join(compact[i:i + CODE_GROUP] for i in range(0, len(compact), CODE_GROUP))
-
-
-def can_see(principal, request):
-    """Who may see a request: the Operator and admins, the student it belongs to, and the registrar of
-    the university that holds it. Anyone else with one of those roles is told it does not exist."""
-    if principal.has(OPERATOR, ADMIN):
-        return True
-    if principal.has(REGISTRAR) and principal.university_id == request.university_id:
-        return True
-    return principal.has(STUDENT) and principal.user_id == request.student_id
-
-
-VIEWER_ROLES = (OPERATOR, ADMIN, REGISTRAR, STUDENT)
 
 
 # Decisions on many requests at once
@@ -203,17 +191,9 @@ def read_decisions(text, max_rows=MAX_DECISIONS_FILE_ROWS):
     is a dict with its `row` (the header is row 1); `problems` maps a row to {column: [reasons]}; rows
     whose decision columns are all empty are skipped. A file that is not such a CSV at all (no header
     with the decision columns, too many rows) is refused whole (400)."""
-    text = text.removeprefix(BYTE_ORDER_MARK)
-    first_line = text.partition("\n")[0]
-    delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
     decisions, problems, skipped, first_rows = [], {}, 0, {}
     try:
-        lines = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-        header = [name.strip().lower() for name in next(lines, [])]
-        missing = [name for name in ("request_id",) + DECISION_COLUMNS if name not in header]
-        if missing:
-            raise ValidationFailed("the file is not a CSV of the re-count queue: its header row lacks columns",
-                                   {"file": [f"missing columns: {', '.join(missing)}"]})
+        header, lines = queue_csv(text)
         for row, cells in enumerate(lines, start=2):
             if row - 1 > max_rows:
                 raise ValidationFailed(f"the file has more than {max_rows} rows: split it",
@@ -238,6 +218,21 @@ def read_decisions(text, max_rows=MAX_DECISIONS_FILE_ROWS):
     return decisions, problems, skipped
 
 
+def queue_csv(text):
+    """The header (its names in lower case) and the rows of a CSV in the queue's layout, split on
+    semicolons or, as another spreadsheet may save it, commas; one without the decision columns is refused."""
+    text = text.removeprefix(BYTE_ORDER_MARK)
+    first_line = text.partition("\n")[0]
+    delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
+    lines = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    header = [name.strip().lower() for name in next(lines, [])]
+    missing = [name for name in ("request_id",) + DECISION_COLUMNS if name not in header]
+    if missing:
+        raise ValidationFailed("the file is not a CSV of the re-count queue: its header row lacks columns",
+                               {"file": [f"missing columns: {', '.join(missing)}"]})
+    return header, lines
+
+
 def read_decision(values):
     """One row's decision through the row's contract, and its problems by column."""
     given = {name: values[name] for name in ("request_id",) + DECISION_COLUMNS if values.get(name)}
@@ -260,7 +255,8 @@ def row_problem(error):
     return {"request_id" if isinstance(error, NotFound) else "decision": [error.message]}
 
 
-def file_refused(problems):
-    """The error for a file with bad rows: every row's problems, nothing applied."""
-    return RuleViolation(f"{len(problems)} row(s) of the file are wrong: nothing was applied",
-                         {"rows": {str(row): problems[row] for row in sorted(problems)}})
+def check_no_problems(problems):
+    """A file with bad rows is refused whole: every row's problems named, nothing applied."""
+    if problems:
+        raise RuleViolation(f"{len(problems)} row(s) of the file are wrong: nothing was applied",
+                            {"rows": {str(row): problems[row] for row in sorted(problems)}})

@@ -1,5 +1,6 @@
-"""Coverage over the real broker: events in, the Ministry's figures out — by region × direction, per ISO
-week, as CSV and as an Excel workbook — the same when events come twice or out of order, and only for those who may read them."""
+"""Coverage on its own (`service`): events in, the Ministry's figures out — by region × direction, per ISO
+week, as CSV and as an Excel workbook — the same when events come twice or out of order, and only for
+those who may read them. The helpers take the `platform` too."""
 import csv
 import datetime as dt
 import io
@@ -22,7 +23,7 @@ ASTANA, ALMATY = "KZ-71", "KZ-75"
 
 
 def at(day):
-    return f"{day}T06:00:00+00:00"
+    return dt.datetime.fromisoformat(f"{day}T06:00:00+00:00")
 
 
 def new_id():
@@ -82,8 +83,9 @@ def publish_a_season(platform):
         "site_name": "Site", "direction": "tutoring", "voucher_kind": "h20", "hours": "21.5",
         "accepted_at": "2026-09-22T06:00:00+00:00", "accepted_by": "op"}, occurred_at=at("2026-09-22"))
     payout = paid(p1, ASTANA, 20_000)
-    first = platform.publish(PAYOUT_PAID, payout, occurred_at=at("2026-09-23"))
-    platform.publish(PAYOUT_PAID, payout, event_id=first["event_id"], occurred_at=at("2026-09-23"))
+    first = new_id()
+    platform.publish(PAYOUT_PAID, payout, event_id=first, occurred_at=at("2026-09-23"))
+    platform.publish(PAYOUT_PAID, payout, event_id=first, occurred_at=at("2026-09-23"))  # redelivered
     platform.publish(PAYOUT_PAID, payout, occurred_at=at("2026-09-23"))
     platform.publish(CREDITS_RECOUNTED, {"request_id": "rq1", "placement_id": p1, "student_id": s1,
                                          "university_id": "u1", "credits": 2, "total_credits": 2},
@@ -100,11 +102,11 @@ NATIONAL = {"students_registered": 3, "students_placed": 2, "placements": 3, "ho
             "reports_accepted": 1, "paid_kzt": 40_000, "credits_recounted": 2}
 
 
-def test_events_in_figures_out_by_region_direction_and_week(platform):
-    ministry = platform.auth("ministry")
-    distinct_events = publish_a_season(platform)
-    eventually(lambda: count(platform, ProcessedEvent) == distinct_events)
-    document = eventually(lambda: (d := get(platform, COVERAGE, ministry).json())["totals"] == NATIONAL and d)
+def test_events_in_figures_out_by_region_direction_and_week(service):
+    ministry = service.auth("ministry")
+    distinct_events = publish_a_season(service)
+    eventually(lambda: count(service, ProcessedEvent) == distinct_events)
+    document = eventually(lambda: (d := get(service, COVERAGE, ministry).json())["totals"] == NATIONAL and d)
 
     assert document["target_students"] == 50_000 and document["target_percent"] == "0.00"
     assert len(document["regions"]) == 20
@@ -117,12 +119,12 @@ def test_events_in_figures_out_by_region_direction_and_week(platform):
     assert (cells["tutoring"]["placements"], cells["elderly_care"]["placements"]) == (1, 1)
     assert cells["tutoring"]["direction_name"] == "Репетиторство для детей"
 
-    tutoring = get(platform, COVERAGE, ministry, direction="tutoring").json()["totals"]
+    tutoring = get(service, COVERAGE, ministry, direction="tutoring").json()["totals"]
     assert tutoring["students_registered"] is None and tutoring["placements"] == 2
     assert tutoring["paid_kzt"] == 40_000
-    assert get(platform, COVERAGE, ministry, year=2025).json()["totals"]["students_registered"] == 1
+    assert get(service, COVERAGE, ministry, year=2025).json()["totals"]["students_registered"] == 1
 
-    weeks = get(platform, COVERAGE + "/weekly", ministry).json()["items"]
+    weeks = get(service, COVERAGE + "/weekly", ministry).json()["items"]
     assert [(w["week"], w["students_registered"], w["students_placed"], w["placements"],
              w["students_placed_to_date"]) for w in weeks] == [
         ("2026-W36", 2, 0, 0, 0), ("2026-W37", 1, 1, 1, 1), ("2026-W38", 0, 1, 2, 2), ("2026-W39", 0, 0, 0, 2),
@@ -131,7 +133,7 @@ def test_events_in_figures_out_by_region_direction_and_week(platform):
     assert (weeks[2]["hours_done"], weeks[3]["reports_accepted"], weeks[3]["paid_kzt"],
             weeks[4]["credits_recounted"]) == ("21.50", 1, 40_000, 2)
 
-    download = get(platform, COVERAGE + ".csv", ministry)
+    download = get(service, COVERAGE + ".csv", ministry)
     assert download.status_code == 200 and download.headers["Content-Type"].startswith("text/csv")
     assert 'filename="coverage-2026.csv"' in download.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(download.content.decode("utf-8-sig"))))
@@ -141,11 +143,11 @@ def test_events_in_figures_out_by_region_direction_and_week(platform):
                                                                                                     "20000", "")
     assert rows[-1]["region_name"] == "Итого" and rows[-1]["paid_kzt"] == "40000"
 
-    workbook = download_workbook(platform, ministry, 'filename="coverage-2026.xlsx"')
+    workbook = download_workbook(service, ministry, 'filename="coverage-2026.xlsx"')
     assert workbook_figures(workbook) == json_figures(document)
     assert workbook_weeks(workbook) == json_weeks(weeks)
-    tutoring_only = download_workbook(platform, ministry, "coverage-2026.xlsx", direction="tutoring")
-    assert workbook_figures(tutoring_only) == json_figures(get(platform, COVERAGE, ministry,
+    tutoring_only = download_workbook(service, ministry, "coverage-2026.xlsx", direction="tutoring")
+    assert workbook_figures(tutoring_only) == json_figures(get(service, COVERAGE, ministry,
                                                                direction="tutoring").json())
 
 
@@ -198,24 +200,24 @@ def as_number(value):
     return None if value is None else Decimal(str(value)).normalize()
 
 
-def test_who_may_read_coverage(platform):
-    distinct_events = publish_a_season(platform)
-    eventually(lambda: count(platform, ProcessedEvent) == distinct_events)
-    assert get(platform, COVERAGE, platform.auth("admin")).json()["totals"] == NATIONAL
+def test_who_may_read_coverage(service):
+    distinct_events = publish_a_season(service)
+    eventually(lambda: count(service, ProcessedEvent) == distinct_events)
+    assert get(service, COVERAGE, service.auth("admin")).json()["totals"] == NATIONAL
 
-    officer = platform.auth("mio_officer", region=ALMATY)
-    own = get(platform, COVERAGE, officer).json()
+    officer = service.auth("mio_officer", region=ALMATY)
+    own = get(service, COVERAGE, officer).json()
     assert own["region"] == ALMATY and [r["region"] for r in own["regions"]] == [ALMATY]
     assert own["totals"]["placements"] == 1 and own["totals"]["paid_kzt"] == 20_000
-    assert get(platform, COVERAGE + "/weekly", platform.auth("nvs_officer", region=ALMATY)).status_code == 200
-    assert get(platform, COVERAGE + ".csv", officer).headers["Content-Disposition"].endswith('-KZ-75.csv"')
-    own_workbook = download_workbook(platform, officer, 'coverage-2026-KZ-75.xlsx"')
+    assert get(service, COVERAGE + "/weekly", service.auth("nvs_officer", region=ALMATY)).status_code == 200
+    assert get(service, COVERAGE + ".csv", officer).headers["Content-Disposition"].endswith('-KZ-75.csv"')
+    own_workbook = download_workbook(service, officer, 'coverage-2026-KZ-75.xlsx"')
     assert workbook_figures(own_workbook) == json_figures(own)
     for path in (COVERAGE, COVERAGE + "/weekly", COVERAGE + ".csv", COVERAGE + ".xlsx"):
-        assert get(platform, path, officer, region=ASTANA).status_code == 403
-        assert get(platform, path, platform.auth("nvs_officer")).status_code == 403
+        assert get(service, path, officer, region=ASTANA).status_code == 403
+        assert get(service, path, service.auth("nvs_officer")).status_code == 403
         for role in ("student", "operator", "coordinator", "registrar"):
-            assert get(platform, path, platform.auth(role, region=ASTANA)).status_code == 403
-        assert get(platform, path, {}).status_code == 401
-    bad = get(platform, COVERAGE, platform.auth("ministry"), region="KZ-00", year=1990)
+            assert get(service, path, service.auth(role, region=ASTANA)).status_code == 403
+        assert get(service, path, None).status_code == 401  # no token
+    bad = get(service, COVERAGE, service.auth("ministry"), region="KZ-00", year=1990)
     assert bad.status_code == 400 and set(bad.json()["error"]["fields"]) == {"region", "year"}

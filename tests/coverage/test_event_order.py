@@ -3,7 +3,8 @@ import uuid
 
 from common.contracts.placement import PLACEMENT_STARTED
 from common.contracts.timesheet import HOURS_COMPLETED, REPORT_ACCEPTED, REPORT_SUBMITTED
-from services.coverage import repository
+from services.coverage import views
+from services.coverage.models import Fact
 from services.coverage.service import CoverageService
 from tests.consumers import at, envelope, orders_with_a_duplicate
 
@@ -34,11 +35,11 @@ def test_a_placements_figures_are_the_same_in_every_order(consumers):
         events = scenario(uuid.uuid4().hex, uuid.uuid4().hex)
         coverage.deliver(*(events[name] for name in order))
         with coverage.read() as session:
-            figures.append((repository.coverage_counts(session, 2026, None, None),
-                            repository.weekly_counts(session, 2026, None, None)))
+            figures.append((views.coverage_counts(session, 2026, None, None),
+                            views.weekly_counts(session, 2026, None, None)))
         with coverage.read() as session, session.begin():  # the next order starts from nothing
             for table in ("facts", "placements", "students"):
-                session.execute(repository.Fact.__table__.metadata.tables[table].delete())
+                session.execute(Fact.__table__.metadata.tables[table].delete())
     first = figures[0]
     assert first[0]["placed_total"] == 1 and first[0]["facts"]
     assert all(each == first for each in figures)

@@ -2,6 +2,7 @@
 import datetime as dt
 import io
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from openpyxl import load_workbook
@@ -34,6 +35,15 @@ def test_days_are_almaty_days_and_weeks_iso_weeks():
     assert rules.week_start(dt.date(2026, 9, 6)) == dt.date(2026, 8, 31)
     assert rules.iso_week(dt.date(2026, 8, 31)) == "2026-W36"
     assert rules.iso_week(dt.date(2025, 12, 29)) == "2026-W01"
+
+
+def test_hours_done_keep_the_larger_count_dated_by_the_earlier_event():
+    submitted = SimpleNamespace(value=Decimal("21.5"), day=dt.date(2026, 9, 21), week_start=dt.date(2026, 9, 21))
+    completed_before = rules.hours_done(submitted, "20", dt.datetime(2026, 9, 20, 6, tzinfo=dt.timezone.utc))
+    assert completed_before == {"value": Decimal("21.5"), "day": dt.date(2026, 9, 20),
+                                "week_start": dt.date(2026, 9, 14)}
+    later_and_more = rules.hours_done(submitted, "22", dt.datetime(2026, 9, 28, 6, tzinfo=dt.timezone.utc))
+    assert later_and_more == {"value": Decimal("22"), "day": dt.date(2026, 9, 21), "week_start": dt.date(2026, 9, 21)}
 
 
 def test_the_figures_are_per_programme_year_across_the_new_year():

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from common.contracts.credits import CONFIRMED, PENDING, REJECTED
-from common.errors import NotFound, ValidationFailed
+from common.errors import NotFound, RuleViolation, ValidationFailed
 from services.credits import rules
 
 ID_A, ID_B, ID_C = "a" * 32, "b" * 32, "c" * 32
@@ -83,7 +83,10 @@ def test_each_bad_row_is_named_with_its_column_and_reason():
         7: {"request_id": ["decided again: also on row 2"]},
         8: {"reason": ["must be printable text, not blank"]},
     }
-    refused = rules.file_refused(problems)
+    with pytest.raises(RuleViolation) as file_refused:
+        rules.check_no_problems(problems)
+    rules.check_no_problems({})  # no bad row: the file is applied
+    refused = file_refused.value
     assert refused.status == 422 and refused.message == "7 row(s) of the file are wrong: nothing was applied"
     assert list(refused.fields["rows"]) == ["2", "3", "4", "5", "6", "7", "8"]
     assert rules.row_problem(NotFound("no such re-count request")) == {"request_id": ["no such re-count request"]}

@@ -7,8 +7,8 @@ import pytest
 from common import programme
 from common.auth import Principal
 from common.contracts.credits import CONFIRMED, PENDING, REFUSED, REJECTED
-from common.errors import Conflict
-from services.credits import rules
+from common.errors import Conflict, RuleViolation
+from services.credits import access, rules
 
 
 def request(status, credits, student_id="s1", university_id="u1"):
@@ -32,21 +32,25 @@ def test_only_confirmed_credits_count_and_pending_ones_are_claimed():
 
 @pytest.mark.parametrize("claimed, due", [(0, 2), (0, 5), (2, 5), (5, 2), (0, 7)])
 def test_up_to_the_maximum_is_allowed(claimed, due):
-    assert rules.refusal_reason(claimed, due) is None
+    assert rules.check_within_cap(claimed, due) is None
 
 
 @pytest.mark.parametrize("claimed, due, total", [(7, 2, 9), (7, 5, 12), (5, 5, 10), (6, 2, 8)])
 def test_past_the_maximum_is_refused_with_the_numbers(claimed, due, total):
-    reason = rules.refusal_reason(claimed, due)
+    with pytest.raises(RuleViolation) as refused:
+        rules.check_within_cap(claimed, due)
+    reason = refused.value.message
+    assert refused.value.fields == {"credits": [reason]}
     assert f"at most {programme.MAX_CREDITS} credits" in reason
     assert f"{claimed} are already" in reason and f"would make {total}" in reason
 
 
 def test_only_a_pending_request_can_be_decided():
-    rules.ensure_pending(PENDING)
+    for decision in (CONFIRMED, REJECTED, REFUSED):
+        rules.check_decidable(PENDING, decision)
     for status in (CONFIRMED, REJECTED, REFUSED):
         with pytest.raises(Conflict) as error:
-            rules.ensure_pending(status)
+            rules.check_decidable(status, CONFIRMED)
         assert status in error.value.message
 
 
@@ -89,10 +93,10 @@ def test_who_sees_a_request():
     def principal(role, user_id="x", **scope):
         return Principal(user_id=user_id, roles=(role,), scope=scope)
 
-    assert rules.can_see(principal("operator"), held)
-    assert rules.can_see(principal("registrar", university_id="u1"), held)
-    assert not rules.can_see(principal("registrar", university_id="u2"), held)
-    assert not rules.can_see(principal("registrar"), held)
-    assert rules.can_see(principal("student", user_id="s1"), held)
-    assert not rules.can_see(principal("student", user_id="s2"), held)
-    assert not rules.can_see(principal("coordinator"), held)
+    assert access.can_see(principal("operator"), held)
+    assert access.can_see(principal("registrar", university_id="u1"), held)
+    assert not access.can_see(principal("registrar", university_id="u2"), held)
+    assert not access.can_see(principal("registrar"), held)
+    assert access.can_see(principal("student", user_id="s1"), held)
+    assert not access.can_see(principal("student", user_id="s2"), held)
+    assert not access.can_see(principal("coordinator"), held)

@@ -11,7 +11,8 @@ from common.auth import OPERATOR
 from common.contracts.timesheet import REPORT_ACCEPTED, REPORT_REJECTED, REPORT_SUBMITTED
 from tests.harness import eventually
 from tests.timesheet.support import (
-    TODAY, complete_hours, coordinator, days_ago, error_of, log, operator, outbox, place, student, submit_signed,
+    TODAY, complete_hours, coordinator, days_ago, error_of, log, operator, organisation_of, outbox, place, student,
+    submit_signed,
 )
 
 

@@ -4,25 +4,42 @@ tenge (`BANK_DEBTOR_IBAN`) if it has none, and keeps running as long as the simu
 
 Settings: `BANK_SIMULATOR_ADDRESS` (`127.0.0.1:8090`), `BANK_SIMULATOR_DB` (`var/bank.db`; its
 accounts, files and messages survive a restart), `BANK_AUTH` (`user:password`, optional), and the
-debtor's `BANK_DEBTOR_IBAN` / `BANK_DEBTOR_NAME`.
+debtor's `BANK_DEBTOR_IBAN` / `BANK_DEBTOR_NAME`. `BANK_SIMULATOR_CLOCK` (`YYYY-MM-DDTHH:MM`, optional)
+starts bank time there rather than now: a benchmark that starts after the 15:00 cutoff would
+otherwise see its payouts settle the next business day.
 """
+import datetime as dt
 import os
 import subprocess
 import sys
 import time
 
+from zoneinfo import ZoneInfo
+
 import requests
 
 OPERATOR_ACCOUNT = "OPERATOR"
 OPENING_BALANCE_TIYN = 10 ** 15  # ten trillion tenge: the simulator's account never runs dry
+BANK_TIME = ZoneInfo("Asia/Almaty")
+
+
+def start_clock(now=None):
+    """A first bank moment for `--clock`: 09:00 in Asia/Almaty on today's date there, or the next
+    Monday on a weekend, so a file sent now settles today, before the 15:00 cutoff."""
+    day = (now or dt.datetime.now(BANK_TIME)).date()
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    return f"{day.isoformat()}T09:00"
 
 
 def main():
     host, port = os.environ.get("BANK_SIMULATOR_ADDRESS", "127.0.0.1:8090").rsplit(":", 1)
     database = os.environ.get("BANK_SIMULATOR_DB", "var/bank.db")
     auth = os.environ.get("BANK_AUTH") or None
+    clock = os.environ.get("BANK_SIMULATOR_CLOCK") or None
     command = [sys.executable, "-m", "mockbank", "--host", host, "--port", port, "--db", database,
-               "--timezone", "Asia/Almaty", "--quiet"] + (["--auth", auth] if auth else [])
+               "--timezone", "Asia/Almaty", "--quiet"] + (["--auth", auth] if auth else []) \
+        + (["--clock", clock] if clock else [])
     simulator = subprocess.Popen(command)
     url = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}"
     http = requests.Session()

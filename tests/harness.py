@@ -27,6 +27,7 @@ from common.db import make_engine
 from common.errors import ValidationFailed
 from common.validation import load
 from gateway.service import GatewayService
+from ops.bank_simulator import start_clock as bank_start_clock
 from services.coverage.service import CoverageService
 from services.credits.models import ProcessedEvent as CreditsProcessed
 from services.credits.service import CreditsService
@@ -206,15 +207,6 @@ class Platform:
         dispatch = event_dispatcher({"AMQP_URI": self.amqp_uri})
         dispatch(event_type.source, event_type.name, envelope)
         return envelope
-
-
-def bank_start_clock(now=None):
-    """The simulator's first bank moment: 09:00 in Asia/Almaty on today's date there, or the next
-    Monday on a weekend, so a file sent now settles today, before the 15:00 cutoff."""
-    day = (now or dt.datetime.now(ALMATY)).date()
-    while day.weekday() >= 5:
-        day += dt.timedelta(days=1)
-    return f"{day.isoformat()}T09:00"
 
 
 class MockBankProcess:

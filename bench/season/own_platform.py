@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from common.auth import SigningKey
 from common.migrations import upgrade
+from ops.bank_simulator import start_clock as bank_start_clock
 from services.registry.repository import seed_reference_data
 from tests.processes import ROOT, SERVICES, ServiceProcesses, wait_until
 from tests.registry.pki import session_pki
@@ -58,6 +59,10 @@ class OwnPlatform:
             gateway_port=self.gateway_port, extra_env={
                 **self.signing_key.settings(), "DEPLOYMENT": "local",
                 "LOGIN_RATE_TRUSTED_PROXIES": "1",  # the driver is the edge: see driver.client_address
+                # Ten days of attendance are logged within minutes, so every report would trip the two
+                # timing flags (hours back-filled, many entries in a minute), as in a region whose sites
+                # type paper timesheets in: such a region raises the other three.
+                "REVIEW_RISK_FLAGS": "corrected_after_dispute,same_surname,minimum_time_site",
                 "EDS_TRUST_STORE": pki.trust_store_path, "EDS_CRL_FILE": pki.crl_path,
                 "BANK_URL": f"http://127.0.0.1:{bank_port}"})
         for service in SERVICES:
@@ -93,7 +98,8 @@ class OwnPlatform:
 
     def start_bank(self, port):
         env = {**os.environ, "BANK_SIMULATOR_ADDRESS": f"127.0.0.1:{port}", "PYTHONPATH": ROOT,
-               "BANK_SIMULATOR_DB": os.path.join(self.log_dir, "bank.db")}
+               "BANK_SIMULATOR_DB": os.path.join(self.log_dir, "bank.db"),
+               "BANK_SIMULATOR_CLOCK": bank_start_clock()}  # before the cutoff, so payouts settle today
         log = open(os.path.join(self.log_dir, "bank_simulator.log"), "w")
         self.bank = subprocess.Popen([sys.executable, "-m", "ops.bank_simulator"], env=env, cwd=ROOT, stdout=log,
                                      stderr=subprocess.STDOUT)

@@ -245,12 +245,12 @@ class Report(Aggregate):
         return ReportSignature(report_id=row.id, submission=row.submissions, document=document,
                                signature=signature, evidence=evidence)
 
-    def assess(self, entries, site_placements, site_reports, sample_rate):
-        """The risk flags of the current submission (its entries, its signer, its site); an unflagged
-        one may be sampled for manual review."""
+    def assess(self, entries, site_placements, site_reports, sample_rate, raised=risk.RISK_FLAGS):
+        """The risk flags (among those `raised`) of the current submission (its entries, its signer,
+        its site); an unflagged one may be sampled for manual review."""
         row, placement = self.row, self.placement
         found = risk.flags_of(entries, placement.student_name, row.signer_name, site_placements,
-                              [(placement.hours_required, risk.days_worked(entries)), *site_reports])
+                              [(placement.hours_required, risk.days_worked(entries)), *site_reports], raised)
         row.flags = [ReportFlag(code=item["code"], reason=item["reason"]) for item in found]
         row.flag_count = len(found)
         row.sampled = not found and risk.sampled(row.id, row.submissions, sample_rate)

@@ -93,12 +93,27 @@ def days_worked(entries):
     return sum(1 for hours in per_day.values() if hours > 0)
 
 
-def flags_of(entries, student_name, signer_name, site_placements, site_reports):
-    """All flags of a report, in the order of `RISK_FLAGS`."""
+def flags_of(entries, student_name, signer_name, site_placements, site_reports, raised=RISK_FLAGS):
+    """The flags of a report among those the deployment `raised`, in the order of `RISK_FLAGS`."""
     found = (logged_on_few_days(entries), many_at_one_minute(entries), corrected_after_dispute(entries),
              same_surname_at_small_site(student_name, signer_name, site_placements),
              site_all_in_minimum_time(site_reports))
-    return [item for item in found if item is not None]
+    return [item for item in found if item is not None and item["code"] in raised]
+
+
+def raised_flags(setting):
+    """The flags a deployment raises (`REVIEW_RISK_FLAGS`: codes, comma-separated; unset or empty:
+    all; `none`: none). A region whose sites keep paper timesheets and type them in weekly would leave
+    out the two timing flags, which every one of its reports would trip."""
+    if setting is None or not str(setting).strip():
+        return RISK_FLAGS
+    if str(setting).strip() == "none":
+        return ()
+    codes = tuple(code.strip() for code in str(setting).split(",") if code.strip())
+    unknown = sorted(set(codes) - set(RISK_FLAGS))
+    if unknown:
+        raise ValueError(f"REVIEW_RISK_FLAGS names unknown flags {unknown}: the flags are {', '.join(RISK_FLAGS)}")
+    return codes
 
 
 def sampled(report_id, submission, rate):

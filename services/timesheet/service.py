@@ -348,7 +348,8 @@ class TimesheetService(HealthMixin):
             report = repository.report(self.db, placement, lock=True)
             repository.add_report(self.db, *report.submit(coordinator.user_id, confirmed, utcnow()))
             repository.add(self.db, report.sign(pdf, data["signature"], evidence))
-            flags = report.assess(*repository.risk_facts(self.db, placement), self._sample_rate())
+            flags = report.assess(*repository.risk_facts(self.db, placement), self._sample_rate(),
+                                  risk.raised_flags(self.config.get("REVIEW_RISK_FLAGS")))
             self.db.flush()
             log.info("report %s submission %s assessed: flags %s, sampled for manual review: %s", report.row.id,
                      report.row.submissions, ",".join(item["code"] for item in flags) or "none", report.row.sampled)

@@ -82,6 +82,17 @@ def test_all_flags_of_a_report():
     assert risk.flags_of([entry(1), entry(2), entry(3, "4")], "Ахметова Айгерім", "БЕКОВА ДАНА", 2, [(20, 3)]) == []
 
 
+def test_a_deployment_raises_the_flags_it_names():
+    entries = [entry(day, "4", logged_on=9, minute=30) for day in range(1, 6)]
+    without_timing = risk.raised_flags(" corrected_after_dispute, same_surname,minimum_time_site ")
+    found = risk.flags_of(entries, "Ахметова Айгерім", "АХМЕТОВА ДАНА", 2, [(20, 5)], without_timing)
+    assert [item["code"] for item in found] == [risk.SAME_SURNAME]
+    assert risk.raised_flags(None) == risk.raised_flags("") == risk.RISK_FLAGS
+    assert risk.flags_of(entries, "Ахметова Айгерім", "АХМЕТОВА ДАНА", 2, [(20, 5)], risk.raised_flags("none")) == []
+    with pytest.raises(ValueError, match=r"unknown flags \['same_day'\]"):
+        risk.raised_flags("same_minute,same_day")
+
+
 def test_the_sample_is_a_share_of_submissions_decided_by_their_identity():
     picks = [risk.sampled(f"report-{n}", 1, 0.05) for n in range(4000)]
     assert 120 < sum(picks) < 280  # about 5 %

@@ -11,6 +11,7 @@ from common.amqp import KeptOpenPublisher, PromptQueueConsumer
 from gateway.http import service_unavailable
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
+BULK_TIMEOUT_SECONDS = 60.0  # hundreds of rows (a bulk decision, an imported file) in one transaction
 TIMEOUT_CONFIG_KEY = "RPC_TIMEOUT_SECONDS"
 
 

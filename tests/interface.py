@@ -105,6 +105,7 @@ class ServiceProxy:
         def call(*args):
             answer = self.interface.call(self.caller, entrypoint, *wire.loads(wire.dumps(args)))
             return wire.loads(wire.dumps(answer))
+        call.within = lambda seconds: call  # the gateway's deadline: a worker here answers at once
         return call
 
 

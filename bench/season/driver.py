@@ -189,7 +189,6 @@ class Season:
         self.sessions = []
         self.sessions_lock = threading.Lock()
         self.setup_problems = []
-        self.bulk_accepted = set()  # reports the Operator accepted in bulk
         self.phases = []
         self.phase = None
         self.used_iins = set()
@@ -373,8 +372,7 @@ class Season:
         self.run_phase("confirmations (bulk)", self.live(), self.confirm)
         self.run_phase("completion reports", self.live(), self.report)
         self.run_phase("review: unflagged bulk", [None], self.accept_unflagged)
-        self.run_phase("review: one by one", [s for s in self.live() if s.report_id not in self.bulk_accepted],
-                       self.review)
+        self.run_phase("review: one by one", self.awaiting_review(), self.review)
         self.run_phase("payout details", self.live(), self.payout_details)
         self.run_phase("payouts via the bank", [None], self.wait_for_payouts)
         self.run_phase("credit confirms (bulk)", self.registrar_queues(), self.confirm_credits)
@@ -508,12 +506,15 @@ class Season:
 
     def accept_unflagged(self, _):
         """The Operator accepts the submitted reports no risk flag or sample sets aside, in bulk."""
-        while True:
-            answer = self.call("POST", f"{API}/reports/reviews", headers=self.operator, eventual=(503,),
-                               json={"filter": {}, "limit": MAX_BULK_REVIEW})
-            self.bulk_accepted.update(row["report_id"] for row in answer["results"] if row["status"] == 200)
-            if not answer["accepted"]:
-                return
+        while self.call("POST", f"{API}/reports/reviews", headers=self.operator, eventual=(503,),
+                        json={"filter": {}, "limit": MAX_BULK_REVIEW})["accepted"]:
+            pass
+
+    def awaiting_review(self):
+        """The students whose reports the Operator's queue still holds (flagged, sampled, or accepted in
+        a bulk request whose answer was lost), as the Operator lists it."""
+        waiting = {item["id"] for item in self.all_pages(f"{API}/reports", self.operator, status="submitted")}
+        return [student for student in self.live() if student.report_id in waiting]
 
     def review(self, student):
         """A report set aside (flagged or sampled): looked at and accepted on its own."""

@@ -8,11 +8,11 @@ from common.contracts.credits import (MAX_DECISIONS_FILE_BYTES, BulkConfirmIn, B
                                       StudentCreditsOut)
 from common.errors import ValidationFailed
 from gateway.http import route, rows_in_language
+from gateway.rpc import BULK_TIMEOUT_SECONDS
 
 PDF_TYPE = "application/pdf"
 CSV_TYPE = "text/csv"
 CERTIFICATE_CODE_HEADER = "X-Certificate-Code"
-IMPORT_TIMEOUT_SECONDS = 60  # a file of thousands of decisions is one transaction
 
 
 class CreditsRoutes:
@@ -49,14 +49,14 @@ class CreditsRoutes:
             text = body.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise ValidationFailed("the file is not UTF-8 text: save it as CSV UTF-8", {"file": ["not UTF-8"]})
-        return self.credits.import_decisions.within(IMPORT_TIMEOUT_SECONDS)({"text": text})
+        return self.credits.import_decisions.within(BULK_TIMEOUT_SECONDS)({"text": text})
 
     @route("POST", "/api/v1/credits/requests/confirmations",
            summary="Confirm many re-counts under one order (its number, date and the discipline for all or "
                    "per request); each row confirmed or refused on its own (registrar)",
            tag="credits", body=BulkConfirmIn, response=BulkConfirmOut, errors=(403,), dumped=True)
     def confirm_recounts(self, request, body):
-        return rows_in_language(self.credits.confirm_recounts(body), request)
+        return rows_in_language(self.credits.confirm_recounts.within(BULK_TIMEOUT_SECONDS)(body), request)
 
     @route("GET", "/api/v1/credits/requests/<request_id>", summary="One re-count request", tag="credits",
            response=RecountRequestOut, errors=(404,), dumped=True)

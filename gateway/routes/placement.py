@@ -6,6 +6,7 @@ import functools
 from common.contracts import placement as contracts
 from gateway.http import route as gateway_route
 from gateway.http import rows_in_language
+from gateway.rpc import BULK_TIMEOUT_SECONDS
 
 TAG = "placement"
 route = functools.partial(gateway_route, dumped=True)
@@ -87,7 +88,7 @@ class PlacementRoutes:
            summary="Record many interviews' outcomes at once; each row decided or refused on its own "
                    "(coordinator)", tag=TAG, body=contracts.OutcomesIn, response=contracts.OutcomesOut)
     def decide_many(self, request, body):
-        return rows_in_language(self.placement.decide_many(body), request)
+        return rows_in_language(self.placement.decide_many.within(BULK_TIMEOUT_SECONDS)(body), request)
 
     # Placements
 

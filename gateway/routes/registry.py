@@ -10,6 +10,7 @@ from common.auth import REGISTRAR, read_token, verifying_keys
 from common.errors import ValidationFailed
 from gateway.http import UnsupportedMediaType, bearer_token, route
 from gateway.ratelimit import LoginRateLimit
+from gateway.rpc import BULK_TIMEOUT_SECONDS
 
 
 class RegistryRoutes:
@@ -99,7 +100,7 @@ class RegistryRoutes:
     def import_roster(self, request):
         # who may send one is known before the file is read (registry checks it again)
         read_token(verifying_keys(self.config), bearer_token(request)).require(REGISTRAR)
-        return self.registry.import_roster({"csv": roster_text(request)})
+        return self.registry.import_roster.within(BULK_TIMEOUT_SECONDS)({"csv": roster_text(request)})
 
     # Organisations and sites
 

@@ -9,6 +9,7 @@ from common.contracts.registry import SignatureVerdictOut, SignatureVerifyIn
 from common.errors import Conflict
 from gateway.http import route, rows_in_language
 from gateway.qr import qr_svg
+from gateway.rpc import BULK_TIMEOUT_SECONDS
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 TAG = "timesheet"
@@ -43,7 +44,7 @@ class TimesheetRoutes:
                    "(coordinator; Idempotency-Key)",
            tag=TAG, body=contracts.DayIn, response=contracts.DayOut, dumped=True)
     def log_day(self, request, body):
-        return rows_in_language(self.timesheet.log_day(body, idempotency_key(request)), request)
+        return rows_in_language(self.timesheet.log_day.within(BULK_TIMEOUT_SECONDS)(body, idempotency_key(request)), request)
 
     @route("GET", "/api/v1/hours", summary="Hour entries in the caller's scope", tag=TAG,
            query=contracts.EntryQuery, response=contracts.EntryPage, dumped=True)
@@ -61,7 +62,7 @@ class TimesheetRoutes:
                    "(student)",
            tag=TAG, body=contracts.ConfirmManyIn, response=contracts.ConfirmManyOut, dumped=True)
     def confirm_entries(self, request, body):
-        return rows_in_language(self.timesheet.confirm_entries(body), request)
+        return rows_in_language(self.timesheet.confirm_entries.within(BULK_TIMEOUT_SECONDS)(body), request)
 
     @route("POST", "/api/v1/hours/<entry_id>/confirm", summary="Confirm an entry (student)", tag=TAG,
            body=contracts.ConfirmIn, response=contracts.EntryOut, errors=(404, 409), dumped=True)
@@ -110,7 +111,7 @@ class TimesheetRoutes:
                    "refused on its own (coordinator)",
            tag=TAG, body=contracts.AttendanceDecisionsIn, response=contracts.AttendanceDecisionsOut, dumped=True)
     def decide_attendance_many(self, request, body):
-        return rows_in_language(self.timesheet.decide_attendance_many(body), request)
+        return rows_in_language(self.timesheet.decide_attendance_many.within(BULK_TIMEOUT_SECONDS)(body), request)
 
     @route("GET", "/api/v1/attendance/code",
            summary="The site's check-in code for its door screen: a QR code renewed every window, and its "
@@ -170,7 +171,7 @@ class TimesheetRoutes:
                    "(Operator)",
            tag=TAG, body=contracts.BulkReviewIn, response=contracts.BulkReviewOut, errors=(403, 422), dumped=True)
     def review_reports(self, request, body):
-        return rows_in_language(self.timesheet.review_reports(body), request)
+        return rows_in_language(self.timesheet.review_reports.within(BULK_TIMEOUT_SECONDS)(body), request)
 
     @route("GET", "/api/v1/reports", summary="Completion reports: the Operator's queue", tag=TAG,
            query=contracts.ReportQuery, response=contracts.ReportPage, dumped=True)

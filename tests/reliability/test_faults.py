@@ -1,6 +1,6 @@
 """Nothing lost, nothing doubled while the platform breaks under load.
 
-240 students (`FAULT_TEST_STUDENTS`; it runs the same with 1,000) go through the whole path (bench/season's
+160 students (`FAULT_TEST_STUDENTS`; it runs the same with 1,000) go through the whole path (bench/season's
 driver, over HTTP) against the platform run as OS processes, two copies of each
 service competing for the same queues, on a RabbitMQ of the test's own. While the Operator accepts
 their reports, in turn: both payments processes are SIGKILLed (their supervisors start them again),
@@ -41,7 +41,7 @@ from tests.processes import SERVICES, BrokerNode, ServiceProcesses
 from tests.registry.pki import session_config
 
 # Enough that every fault lands mid-review with work queued on both sides of it; more only adds minutes.
-STUDENTS = int(os.environ.get("FAULT_TEST_STUDENTS", 240))
+STUDENTS = int(os.environ.get("FAULT_TEST_STUDENTS", 160))
 COPIES = 2
 CLIENTS = int(os.environ.get("FAULT_TEST_CLIENTS", 24))
 OUTBOXES = {"registry": RegistryOutbox, "placement": PlacementOutbox, "timesheet": TimesheetOutbox,

@@ -192,3 +192,18 @@ def test_a_kept_signature_verifies_again_at_its_signing_time_after_expiry_and_re
     swapped = gost_pki.gost_cms(other, document, detached=True, signing_time=signed_at)
     assert "another certificate" in refusal(eds.verify_again, swapped, document, evidence,
                                             trust_store=trust_store, verifiers=verifiers)
+
+
+def test_what_a_ca_signed_is_verified_once_and_only_fingerprints_are_kept(pki, monkeypatch):
+    verifiers = eds.Verifiers(eds.load_verifiers().verifiers, remembered=2)
+    users = [pki.make_user() for _ in range(3)]
+    issuer = pki.intermediate.certificate
+    checked = []
+    check = verifiers._check_signed_by
+    monkeypatch.setattr(verifiers, "_check_signed_by", lambda *args: checked.append(args) or check(*args))
+    assert all(verifiers.signed_by(user.certificate, issuer) for user in users)
+    assert verifiers.signed_by(users[2].certificate, issuer) and len(checked) == 3  # remembered
+    assert verifiers.signed_by(users[0].certificate, issuer) and len(checked) == 4  # forgotten: the oldest
+    assert not verifiers.signed_by(users[0].certificate, users[1].certificate)
+    assert len(verifiers._answers) == 2
+    assert all(isinstance(part, bytes) for key in verifiers._answers for part in key)

@@ -11,7 +11,9 @@ from common.amqp import KeptOpenPublisher, PromptQueueConsumer
 from gateway.http import service_unavailable
 
 DEFAULT_TIMEOUT_SECONDS = 10.0
-BULK_TIMEOUT_SECONDS = 60.0  # hundreds of rows (a bulk decision, an imported file) in one transaction
+# Hundreds of rows (a bulk decision, an imported file) in one transaction. The request still expires
+# unread after the default: one that waited that long in the queue behind others is sent again.
+BULK_TIMEOUT_SECONDS = 60.0
 TIMEOUT_CONFIG_KEY = "RPC_TIMEOUT_SECONDS"
 
 

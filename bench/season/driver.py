@@ -511,8 +511,9 @@ class Season:
             pass
 
     def awaiting_review(self):
-        """The students whose reports the Operator's queue still holds (flagged, sampled, or accepted in
-        a bulk request whose answer was lost), as the Operator lists it."""
+        """The students whose reports the Operator's queue still holds after the bulk acceptance (flagged
+        or sampled), as the Operator lists it: a report accepted by a bulk request whose answer was lost
+        on the way is not there to review again."""
         waiting = {item["id"] for item in self.all_pages(f"{API}/reports", self.operator, status="submitted")}
         return [student for student in self.live() if student.report_id in waiting]
 

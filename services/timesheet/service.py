@@ -91,7 +91,7 @@ class TimesheetService(HealthMixin):
 
     def _log(self, coordinator, sheet, placement_id, hours, note):
         entry = sheet.log(coordinator, placement_id, hours, note, utcnow())
-        repository.add(self.db, entry)
+        repository.stage(self.db, entry)
         return entry
 
     @rpc

@@ -40,7 +40,6 @@ from common import programme
 from common.auth import (ADMIN, COORDINATOR, MAX_ACCESS_TTL_SECONDS, MIO_OFFICER, OPERATOR, REGISTRAR,
                          STEP_UP_HEADER, issue_step_up, issue_token)
 from common.contracts.payments import PayoutDetailsIn
-from common.contracts.placement import MAX_OUTCOMES
 from common.contracts.timesheet import MAX_BULK_REVIEW
 from common.validation import load
 from services.payments.rules import kz_iban
@@ -51,6 +50,7 @@ from tests.registry.pki import random_iin, session_pki, sign_document, sign_nonc
 API = "/api/v1"
 ATTENDANCE_DAYS = 10  # about ten hour entries per student
 STUDENTS_PER_SITE = 200
+OUTCOMES_PAGE = 50  # a coordinator's page of outcomes (the API takes 200): a few seconds of work each
 PAGE = 200  # the largest page the lists give
 CREDITS_PAGE = 200  # a registrar's page of the queue, confirmed in one request under one order
 ROSTER_ROWS = 2_000  # rows in one roster file
@@ -232,7 +232,7 @@ class Season:
 
     def run_phase(self, name, tasks, work):
         """`work(task)` for every task on the pool of clients, with a progress bar; a task that fails
-        marks its student (when it has one) and the run goes on."""
+        marks its student (a site's: all its students) and the run goes on."""
         self.phase = PhaseStats(name, started=time.monotonic())
         self.phases.append(self.phase)
         bar = ProgressBar(self.progress, name, len(tasks), self.phase)
@@ -245,6 +245,8 @@ class Season:
                     task.failed = f"{name}: {exc}"
                 elif not isinstance(task, Student):
                     self.setup_problems.append(f"{name}: {exc}")
+                    for student in getattr(task, "students", []):
+                        student.failed = student.failed or f"{name} (their site): {exc}"
             finally:
                 bar.advance()
 
@@ -433,13 +435,14 @@ class Season:
 
     def accept(self, site):
         """The site's coordinator accepts its interviewed students, a page of outcomes a request (sent
-        again after the gateway gave up: an outcome already recorded answers as it is)."""
+        again after the gateway gave up: an outcome already recorded answers as it is). Pages of 200
+        from every site at once kept placement past the gateway's deadline, and each retry added to it."""
         students = {s.application_id: s for s in site.students if s.application_id and not s.failed}
         ids = list(students)
-        for start in range(0, len(ids), MAX_OUTCOMES):
+        for start in range(0, len(ids), OUTCOMES_PAGE):
             answer = self.call("POST", f"{API}/applications/outcomes", headers=site.coordinator, eventual=(503,),
                                json={"decisions": [{"application_id": application_id, "outcome": "accepted"}
-                                                   for application_id in ids[start:start + MAX_OUTCOMES]]})
+                                                   for application_id in ids[start:start + OUTCOMES_PAGE]]})
             for row in answer["results"]:
                 student = students[row["application_id"]]
                 if row["status"] == 200:

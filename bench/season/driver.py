@@ -58,6 +58,7 @@ SAMPLE_STUDENTS = 300  # students who check their own payout and credits at the 
 STAFF_TTL = MAX_ACCESS_TTL_SECONDS
 KINDS = programme.VOUCHER_KINDS
 LOCAL_TIME = ZoneInfo(programme.TIMEZONE)
+HTTP_TIMEOUT = 90  # past the gateway's longest deadline (bulk routes: 60 s), so its 503 arrives
 EVENTUAL = (403, 404, 409, 422)  # what a step answers while an event has not reached its service yet
 
 
@@ -212,7 +213,7 @@ class Season:
         while True:
             started = time.perf_counter()
             try:
-                response = http.request(method, base_url + path, headers=headers, timeout=60, **kwargs)
+                response = http.request(method, base_url + path, headers=headers, timeout=HTTP_TIMEOUT, **kwargs)
                 status = response.status_code
             except requests.RequestException as exc:
                 response, status = exc, None

@@ -4,9 +4,12 @@ Kazakhstan's EDS keys since 2024 are GOST 34.10-2015 keys on the 512-bit curve
 id-tc26-gost-3410-12-512-paramSetA (RFC 7836), hashed with Streebog-512 (RFC 6986). KalkanCrypt
 writes everything little-endian: a public key is x then y (64 bytes each), a signature r then s
 (64 bytes each), and the digest is read as a little-endian integer. `cryptography` has no GOST, so
-both are here: Streebog with the usual precomputed LPS tables, the curve in Jacobian coordinates
-on gmpy2 with fixed-window tables for the base point and for keys that verify often (CA keys).
+both are here: the curve in Jacobian coordinates on gmpy2 with fixed-window tables for the base
+point and for keys that verify often (CA keys); Streebog from OpenSSL's GOST provider where Debian's
+libengine-gost-openssl is installed (`./platform` and the image install it), otherwise in Python
+with the usual precomputed LPS tables.
 """
+import ctypes
 import functools
 import secrets
 import struct
@@ -108,7 +111,15 @@ def _pair_tables(tables):
                  for low, high in zip(tables[0::2], tables[1::2]))
 
 
-P0, P1, P2, P3 = _pair_tables(_lps_tables())
+P0 = P1 = P2 = P3 = None  # made by the first digest in Python: processes hashing in OpenSSL never need them
+
+
+def _make_pair_tables():
+    global P0, P1, P2, P3
+    if P0 is None:
+        P0, P1, P2, P3 = _pair_tables(_lps_tables())
+
+
 _pack_words = struct.Struct("<8Q").pack
 _unpack_pairs = struct.Struct("<32H").unpack
 
@@ -134,9 +145,10 @@ def _compress(h, n, message):
     return state ^ key ^ h ^ message
 
 
-def streebog512(data):
+def python_streebog512(data):
     """The Streebog-512 digest of `data`, in the byte order KalkanCrypt and RFC 6986 implementations
     write it (the standard's printed value reversed)."""
+    _make_pair_tables()
     data = bytes(data)
     h = n = sigma = 0
     full = len(data) - len(data) % BLOCK
@@ -153,6 +165,41 @@ def streebog512(data):
     h = _compress(h, 0, n)
     h = _compress(h, 0, sigma)
     return h.to_bytes(BLOCK, "little")
+
+
+def load_openssl_streebog512():
+    """Streebog-512 from OpenSSL's GOST provider, in the same byte order as python_streebog512 and
+    some 700 times faster (0.1 ms against 80 ms for a 13 KB report); None where the provider is
+    missing. The provider lives in a library context of its own, so nothing else in the process
+    that uses OpenSSL (hashlib, ssl, psycopg2) sees it."""
+    try:
+        libcrypto = ctypes.CDLL("libcrypto.so.3")
+    except OSError:
+        return None
+    libcrypto.OSSL_LIB_CTX_new.restype = ctypes.c_void_p
+    libcrypto.OSSL_PROVIDER_load.restype = ctypes.c_void_p
+    libcrypto.OSSL_PROVIDER_load.argtypes = (ctypes.c_void_p, ctypes.c_char_p)
+    libcrypto.EVP_MD_fetch.restype = ctypes.c_void_p
+    libcrypto.EVP_MD_fetch.argtypes = (ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p)
+    libcrypto.EVP_Digest.argtypes = (ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p,
+                                     ctypes.POINTER(ctypes.c_uint), ctypes.c_void_p, ctypes.c_void_p)
+    context = libcrypto.OSSL_LIB_CTX_new()
+    if not context or not libcrypto.OSSL_PROVIDER_load(context, b"gostprov"):
+        return None
+    algorithm = libcrypto.EVP_MD_fetch(context, b"md_gost12_512", None)
+    if not algorithm:
+        return None
+
+    def streebog512(data):
+        data, digest, length = bytes(data), ctypes.create_string_buffer(BLOCK), ctypes.c_uint()
+        if libcrypto.EVP_Digest(data, len(data), digest, ctypes.byref(length), algorithm, None) != 1:
+            raise RuntimeError("OpenSSL's GOST provider could not hash")
+        return digest.raw
+    return streebog512
+
+
+streebog512 = load_openssl_streebog512() or python_streebog512
+STREEBOG = "OpenSSL GOST provider" if streebog512 is not python_streebog512 else "Python"
 
 
 # The curve id-tc26-gost-3410-12-512-paramSetA (RFC 7836), short Weierstrass with a = -3

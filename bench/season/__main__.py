@@ -17,6 +17,7 @@ import time
 
 from bench.season.driver import Season
 from bench.season.own_platform import BUSIEST, MANAGEMENT_URL, POSTGRES_URL, OwnPlatform
+from common import gost
 from common.auth import SigningKey
 from tests.processes import ROOT
 
@@ -63,7 +64,7 @@ def main(argv=None):
         if own:
             own.stop()
     heading = (f"season of {args.students} students, {args.clients} clients, {len(urls)} gateway(s), "
-               f"copies={args.copies}, {dt.datetime.now():%Y-%m-%d %H:%M}")
+               f"copies={args.copies}, Streebog: {gost.STREEBOG}, {dt.datetime.now():%Y-%m-%d %H:%M}")
     output = heading + "\n" + report.text()
     print(output)
     os.makedirs(RESULTS, exist_ok=True)

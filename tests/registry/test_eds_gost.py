@@ -41,16 +41,31 @@ def refusal(call, *args, **kwargs):
     return caught.value.message
 
 
-def test_streebog_512_matches_rfc_6986():
+OPENSSL_STREEBOG = gost.load_openssl_streebog512()
+STREEBOGS = [pytest.param(gost.python_streebog512, id="python"),
+             pytest.param(OPENSSL_STREEBOG, id="openssl", marks=pytest.mark.skipif(
+                 OPENSSL_STREEBOG is None, reason="OpenSSL's GOST provider (libengine-gost-openssl) is not installed"))]
+
+
+@pytest.mark.parametrize("streebog512", STREEBOGS)
+def test_streebog_512_matches_rfc_6986(streebog512):
     m1 = b"012345678901234567890123456789012345678901234567890123456789012"
-    assert gost.streebog512(m1)[::-1].hex() == (
+    assert streebog512(m1)[::-1].hex() == (
         "486f64c1917879417fef082b3381a4e211c324f074654c38823a7b76f830ad00"
         "fa1fbae42b1285c0352f227524bc9ab16254288dd6863dccd5b9f54a1ad0541b")
     m2 = bytes.fromhex("fbe2e5f0eee3c820fbeafaebef20fffbf0e1e0f0f520e0ed20e8ece0ebe5f0f2f120fff0eeec20f120"
                        "faf2fee5e2202ce8f6f3ede220e8e6eee1e8f0f2d1202ce8f0f2e5e220e5d1")[::-1]  # printed reversed
-    assert gost.streebog512(m2)[::-1].hex() == (
+    assert streebog512(m2)[::-1].hex() == (
         "28fbc9bada033b1460642bdcddb90c3fb3e56c497ccd0f62b8a2ad4935e85f03"
         "7613966de4ee00531ae60f3b5a47f8dae06915d5f2f194996fcabf2622e6881e")
+
+
+@pytest.mark.skipif(OPENSSL_STREEBOG is None, reason="OpenSSL's GOST provider is not installed")
+def test_openssl_and_python_streebog_agree_at_every_block_boundary_and_are_used():
+    data = bytes(range(256)) * 60
+    for length in [*range(0, 200), 13_000, len(data)]:
+        assert OPENSSL_STREEBOG(data[:length]) == gost.python_streebog512(data[:length]), length
+    assert gost.STREEBOG == "OpenSSL GOST provider"
 
 
 def test_gost_signatures_verify_and_refuse_any_change():

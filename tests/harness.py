@@ -126,11 +126,12 @@ class Platform:
         return config
 
     def start(self, *services):
+        pool = eventlet.GreenPool()
         for service in services or SERVICES + ("gateway",):
             cls = GatewayService if service == "gateway" else SERVICE_CLASSES[service]
-            container = self.container_factory(cls, self.config(service))
-            container.start()
-            self.containers[service] = container
+            self.containers[service] = self.container_factory(cls, self.config(service))
+            pool.spawn(self.containers[service].start)  # each waits on the broker and its database; at once
+        pool.waitall()
         if not services:
             self.seed()
 

@@ -31,9 +31,9 @@ class PostgresDatabases:
     """Per-test databases cloned from a template migrated once per session (fast: no DDL per test).
 
     Cloning and dropping wait on PostgreSQL's disk, from 0.04 to 0.4 s a database as its background
-    writes come and go, and a platform test needs seven. So a real OS thread (not a greenthread:
-    psycopg2 would block the hub) clones the next test's databases and drops the last test's while
-    the tests run; a test takes a clone that is ready, or makes one itself if none is."""
+    writes come and go, and a platform test needs seven. So an OS thread clones the next test's
+    databases and drops the last test's while the tests run (a greenthread would advance only while
+    a test waits on I/O); a test takes a clone that is ready, or makes one itself if none is."""
 
     def __init__(self, admin_url):
         self.admin_url = admin_url

@@ -96,6 +96,8 @@ class Document:
         font_dir = FONT_DIR if self.characters - REPERTOIRE else repertoire_fonts()
         for style, name in FONT_FILES.items():
             pdf.add_font(FONT, style, os.path.join(font_dir, name))
+        for font in pdf.fonts.values():  # fpdf2's TTFFont: its fontTools font is cut to the used glyphs at output
+            font.ttfont.recalcBBoxes = False  # they carry their bounds already: recomputing them was a quarter of a render
         pdf.add_page()
         pdf.set_font(FONT, "B", 16)
         pdf.multi_cell(0, 9, self.title, new_x="LMARGIN", new_y="NEXT")

@@ -4,6 +4,7 @@ import datetime as dt
 import io
 import logging
 
+from fontTools import ttLib
 from pypdf import PdfReader
 
 from common import pdf
@@ -51,3 +52,19 @@ def test_text_beyond_the_platforms_letters_prints_with_the_whole_font(caplog):
     assert "Սարգսյան" in text_of(content)
     # The whole font's glyphs are cut at output too, but from its full tables: a larger embedding.
     assert min(embedded_fonts(content)) > max(embedded_fonts(document(KAZAKH).render()))
+
+
+def test_the_embedded_glyphs_carry_their_true_bounds():
+    """The cut font is written without recomputing glyph bounds (a quarter of a render): the bounds it
+    carries are those the outlines give."""
+    content = document(KAZAKH).render()
+    for page in PdfReader(io.BytesIO(content)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            descriptor = font.get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+            glyphs = ttLib.TTFont(io.BytesIO(descriptor["/FontFile2"].get_object().get_data()))["glyf"]
+            drawn = [name for name in glyphs.keys() if glyphs[name].numberOfContours]
+            assert len(drawn) > 20
+            for name in drawn:
+                stored = (glyphs[name].xMin, glyphs[name].yMin, glyphs[name].xMax, glyphs[name].yMax)
+                glyphs[name].recalcBounds(glyphs)
+                assert stored == (glyphs[name].xMin, glyphs[name].yMin, glyphs[name].xMax, glyphs[name].yMax), name

@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 
 from common.clock import utcnow
 from common.contracts.payments import BatchStatus, FileStatus, PayoutStatus
-from common.db import find
+from common.db import find, serialise
 from common.unit_of_work import track
 from services.payments import domain, rules
 from services.payments.models import (BankFile, BankMessage, BankStatement, LedgerEntry, Payout, PayoutBatch,
@@ -28,10 +28,19 @@ def details_of(session, student_id):
     return session.get(PayoutDetails, student_id)
 
 
+def details_for_payout(session, student_id):
+    """The student's details, if any, once a save of them under way has committed. A payout made (or
+    retried) without this, while the student saves details, would see none, and that save would not
+    see the payout yet: the payout would wait for details that came (`details_row` takes turns too)."""
+    serialise(session, "payments.details", student_id)
+    return details_of(session, student_id)
+
+
 def details_row(session, student_id):
     """The student's details row, locked; made empty first if there is none. Two first saves at once
     (a request retried while its first try still runs) meet on the primary key: the second waits
     for the first and then updates its row."""
+    serialise(session, "payments.details", student_id)
     details = session.get(PayoutDetails, student_id, with_for_update=True)
     if details is not None:
         return details

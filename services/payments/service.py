@@ -46,7 +46,7 @@ class PaymentsService(HealthMixin):
                 log.warning("placement %s: the student already has a %s payout; not paying twice",
                             report["placement_id"], report["voucher_kind"])
             return None  # else the same acceptance, published again under another event id
-        has_details = repository.details_of(self.db, report["student_id"]) is not None
+        has_details = repository.details_for_payout(self.db, report["student_id"]) is not None
         repository.add_payout(self.db, domain.Payout.earn(report, has_details, self.sender.settings.batched))
         return self.sender.wake  # once the payout is committed
 
@@ -99,7 +99,7 @@ class PaymentsService(HealthMixin):
                 raise NotFound("no such payout")
             bank_file = repository.bank_file(self.db, payout.row.file_id)
             failures = repository.file_members(self.db, bank_file, rules.FAILED, lock=False) if bank_file else []
-            payout.retry(repository.details_of(self.db, payout.row.student_id), bank_file, failures,
+            payout.retry(repository.details_for_payout(self.db, payout.row.student_id), bank_file, failures,
                          by=operator.user_id)
         self.sender.wake()
         return views.payout(payout)

@@ -1,13 +1,20 @@
 """Payouts against the bank simulator: who sees what and details kept per payout (over the real broker,
 through the gateway and its step-up), and one payout however often the report repeats itself (payments
 on its own, its sender running)."""
+import os
+
+import eventlet
+import pytest
+from eventlet.event import Event
 from sqlalchemy import func, select
 
 from common.auth import COORDINATOR, MINISTRY
 from common.contracts.timesheet import REPORT_ACCEPTED
-from services.payments import rules
+from services.payments import domain, rules
 from services.payments.models import Payout, PayoutDetailsChange, ProcessedEvent
+from services.payments.service import PaymentsService
 from tests.harness import eventually
+from tests.interface import Interface
 from tests.payments.support import (accept, accepted_report, events_of, give_details, give_iban, ledger_kinds,
                                     operator, payout_of, student, wait_for_status)
 
@@ -97,3 +104,31 @@ def test_one_payout_however_often_the_report_repeats_itself(service):
     assert ledger_kinds(service, paid.id) == ["accepted", "sent", "paid"]
     assert events_of(service, paid.id).count("payout.paid") == 1
     assert payout_of(service, report["placement_id"]).status == rules.PAID
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_POSTGRES_URL"),
+                    reason="two transactions at once need PostgreSQL: set TEST_POSTGRES_URL")
+def test_details_saved_while_the_payout_is_made_reach_it(service, monkeypatch):
+    """The student saves details just as the accepted report's payout is made: the payout has read
+    that there are none and is not committed yet. It still goes to the bank with them, rather than
+    wait for details that came."""
+    report, made = accepted_report("st-9"), Event()
+
+    def earn_then_pause(cls, *args):
+        payout = earn(*args)
+        made.send()
+        eventlet.sleep(0.5)  # the student's save runs now, or waits its turn
+        return payout
+
+    earn = domain.Payout.earn
+    monkeypatch.setattr(domain.Payout, "earn", classmethod(earn_then_pause))
+    consumer = eventlet.spawn(service.publish, REPORT_ACCEPTED, report)
+    made.wait()
+    student_side = Interface(PaymentsService, service.engine.url.render_as_string(hide_password=False),
+                             **service.dependencies)  # a worker of its own, on a connection of its own
+    try:
+        assert give_iban(student_side, "st-9", IBAN).status_code == 200
+    finally:
+        student_side.close()
+    consumer.wait()
+    assert wait_for_status(service, report["placement_id"], rules.PAID).destination["iban"] == IBAN

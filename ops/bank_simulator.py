@@ -10,6 +10,7 @@ otherwise see its payouts settle the next business day.
 """
 import datetime as dt
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -41,6 +42,9 @@ def main():
                "--timezone", "Asia/Almaty", "--quiet"] + (["--auth", auth] if auth else []) \
         + (["--clock", clock] if clock else [])
     simulator = subprocess.Popen(command)
+    # Stopped (SIGTERM, as `./platform stop` and the benchmarks stop it), it stops the simulator too:
+    # by default Python would end at once, without the `finally` below, and leave it running.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     url = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}"
     http = requests.Session()
     if auth:
@@ -52,6 +56,7 @@ def main():
     finally:
         if simulator.poll() is None:
             simulator.terminate()
+            simulator.wait(timeout=10)
 
 
 def wait_until_up(http, url, simulator, seconds=30):

@@ -21,19 +21,18 @@ from tests.security.test_authorization_matrix import CALLERS, MATRIX, parse
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 PUBLIC_EXAMPLES = 25
 EXAMPLES_PER_CALLER = 5
+ANSWERS = parse(MATRIX)  # the authorisation matrix: each operation's answer to each kind of caller
+
+
+def refused(operation, caller):
+    return ANSWERS[f"{operation.method.upper()} {operation.path}"][CALLERS.index(caller)] == 403
 
 
 def operations_of(operations, caller, callers):
     """The operations the matrix does not refuse to `caller` (a column of it), and those it refuses to
     all the `callers`."""
-    answers = parse(MATRIX)
-    columns = [CALLERS.index(name) for name in callers]
-
-    def refused(operation, column):
-        return answers[f"{operation.method.upper()} {operation.path}"][column] == 403
-
     return [operation for operation in operations
-            if not refused(operation, CALLERS.index(caller)) or all(refused(operation, c) for c in columns)]
+            if not refused(operation, caller) or all(refused(operation, other) for other in callers)]
 
 
 def fuzz(platform, operations, headers, examples):

@@ -24,14 +24,16 @@ def text_of(content):
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
 
 
-def embedded_fonts(content):
-    """Each embedded font file's size in bytes."""
-    sizes = []
+def embedded_font_files(content):
     for page in PdfReader(io.BytesIO(content)).pages:
         for font in page["/Resources"]["/Font"].values():
             descriptor = font.get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"]
-            sizes.append(len(descriptor["/FontFile2"].get_object().get_data()))
-    return sizes
+            yield descriptor["/FontFile2"].get_object().get_data()
+
+
+def embedded_fonts(content):
+    """Each embedded font file's size in bytes."""
+    return [len(data) for data in embedded_font_files(content)]
 
 
 def test_kazakh_text_prints_with_the_cut_font_and_the_same_content_gives_the_same_bytes(caplog):
@@ -57,14 +59,11 @@ def test_text_beyond_the_platforms_letters_prints_with_the_whole_font(caplog):
 def test_the_embedded_glyphs_carry_their_true_bounds():
     """The cut font is written without recomputing glyph bounds (a quarter of a render): the bounds it
     carries are those the outlines give."""
-    content = document(KAZAKH).render()
-    for page in PdfReader(io.BytesIO(content)).pages:
-        for font in page["/Resources"]["/Font"].values():
-            descriptor = font.get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"]
-            glyphs = ttLib.TTFont(io.BytesIO(descriptor["/FontFile2"].get_object().get_data()))["glyf"]
-            drawn = [name for name in glyphs.keys() if glyphs[name].numberOfContours]
-            assert len(drawn) > 20
-            for name in drawn:
-                stored = (glyphs[name].xMin, glyphs[name].yMin, glyphs[name].xMax, glyphs[name].yMax)
-                glyphs[name].recalcBounds(glyphs)
-                assert stored == (glyphs[name].xMin, glyphs[name].yMin, glyphs[name].xMax, glyphs[name].yMax), name
+    for data in embedded_font_files(document(KAZAKH).render()):
+        glyphs = ttLib.TTFont(io.BytesIO(data))["glyf"]
+        drawn = [name for name in glyphs.keys() if glyphs[name].numberOfContours]
+        assert len(drawn) > 20
+        for name in drawn:
+            stored = (glyphs[name].xMin, glyphs[name].yMin, glyphs[name].xMax, glyphs[name].yMax)
+            glyphs[name].recalcBounds(glyphs)
+            assert stored == (glyphs[name].xMin, glyphs[name].yMin, glyphs[name].xMax, glyphs[name].yMax), name

@@ -59,14 +59,16 @@ def find(session, model, id_, lock=False):
     return session.get(model, id_, with_for_update=lock, populate_existing=lock)
 
 
-def serialise(session, *key):
+def serialise(session, *key, shared=False):
     """Makes transactions naming the same `key` take turns until each ends: for two writes about one
     thing that land in different rows (a placement's start and its ending), where neither would see
-    the other's uncommitted row. PostgreSQL: a transaction-level advisory lock. SQLite runs one writer
-    at a time, and a writer whose reads went stale fails and is retried."""
+    the other's uncommitted row. `shared`: such transactions take turns only with those that are not,
+    not with each other (many registrations, one roster import). PostgreSQL: a transaction-level
+    advisory lock. SQLite runs one writer at a time, and a writer whose reads went stale fails and is
+    retried."""
     if session.get_bind().dialect.name == "postgresql":
         digest = hashlib.blake2b(":".join(key).encode(), digest_size=8).digest()
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+        session.execute(text(f"SELECT pg_advisory_xact_lock{'_shared' if shared else ''}(:key)"),
                         {"key": int.from_bytes(digest, "big", signed=True)})
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import delete, select, update
 from common import programme
 from common.auth import ADMIN, Principal
 from common.clock import utcnow
-from common.db import find
+from common.db import find, serialise
 from common.errors import Unauthenticated
 from common.ids import new_id
 from common.outbox import record_event
@@ -219,6 +219,23 @@ def student(session, student_id, lock=False):
 def roster_entry(session, university_id, iin):
     """The roster's word on an IIN at the university before its holder arrived, or None."""
     return session.get(RosterEntry, (university_id, iin))
+
+
+def roster_entry_on_arrival(session, university_id, iin):
+    """`roster_entry` for a student arriving at the university (registering, or moving there), once a
+    roster import of the university under way has committed: the import may name this IIN while its
+    holder arrives, and neither would see the other's new row (`roster_turn`). The student's changed
+    row is written after the turn, as the import locks rows after it: else the two could wait on
+    each other."""
+    with session.no_autoflush:
+        serialise(session, "registry.roster", university_id, shared=True)
+        return roster_entry(session, university_id, iin)
+
+
+def roster_turn(session, university_id):
+    """Before a roster import reads the university's students: arrivals under way commit first, and
+    new ones wait for the import (`roster_entry_on_arrival`)."""
+    serialise(session, "registry.roster", university_id)
 
 
 def students_by_iin(session, iins):

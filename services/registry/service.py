@@ -129,7 +129,7 @@ class RegistryService(HealthMixin):
             person = rules.person_from_iin(identity.iin, test=identity.test_ca)
             student = repository.track(self.db, domain.Student.register(identity, person, data, utcnow()))
             repository.add(self.db, student.row)  # the agreement refers to the student's row
-            student.arrive(repository.roster_entry(self.db, student.row.university_id, student.row.iin), utcnow())
+            student.arrive(repository.roster_entry_on_arrival(self.db, student.row.university_id, student.row.iin), utcnow())
             self._join(student, identity, data, text)
             repository.audit(self.db, domain.student_principal(student.row), "student.register", student.row)
             return self._token(student.row, identity.full_name)
@@ -248,7 +248,7 @@ class RegistryService(HealthMixin):
             student = repository.track(self.db, domain.Student(row))
             before = snapshot(row)
             if student.update(changes, utcnow()):  # a transfer: the new university confirms
-                student.arrive(repository.roster_entry(self.db, row.university_id, row.iin), utcnow())
+                student.arrive(repository.roster_entry_on_arrival(self.db, row.university_id, row.iin), utcnow())
             repository.audit(self.db, principal, "student.update", row, before)
             return views.student(row)
 
@@ -286,6 +286,7 @@ class RegistryService(HealthMixin):
         principal = self.caller().require(REGISTRAR)
         rows = rules.read_roster(load(RosterIn, payload)["csv"])
         with self.unit_of_work():
+            repository.roster_turn(self.db, principal.university_id)
             students = repository.students_by_iin(self.db, {row.iin for row in rows if not row.problems})
             outcomes = rules.roster_outcomes(rows, principal.university_id, {
                 iin: (s.university_id, s.enrolment_status, s.enrolment_reason) for iin, s in students.items()})

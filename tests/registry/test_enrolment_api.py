@@ -1,9 +1,19 @@
 """Enrolment before placement, across the platform: a registered student browses but cannot apply
 until the registrar of their university confirms them (one by one or by a roster CSV, all or
 nothing); a transfer makes it pending at the new university; the student reads their state."""
+import os
+
+import eventlet
+import pytest
+from eventlet.event import Event
+from sqlalchemy import select
+
 from common.auth import REGISTRAR
-from services.registry.models import RosterEntry
+from services.registry import repository
+from services.registry.models import RosterEntry, Student
+from services.registry.service import RegistryService
 from tests.placement.support import accredit, publish_project
+from tests.interface import Interface
 from tests.registry.pki import bearer, make_user, random_iin, register_student
 
 REGION = "KZ-71"
@@ -118,3 +128,35 @@ def test_one_by_one_a_refusal_says_why_another_university_cannot_decide_and_a_tr
     assert platform.http.get(f"/api/v1/applications/{application.json()['id']}",
                              headers=me).json()["status"] == "applied"
     assert platform.http.post(decide, json={"decision": "confirm"}, headers=registrar).status_code == 404
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_POSTGRES_URL"),
+                    reason="two transactions at once need PostgreSQL: set TEST_POSTGRES_URL")
+def test_a_roster_imported_while_its_student_registers_confirms_them(service, monkeypatch):
+    """The registrar's roster names an IIN just as its holder registers: the registration has looked
+    for the roster's word and is not committed yet. The student still ends confirmed, not pending
+    with the roster's word kept for an arrival that already happened."""
+    university, _ = universities(service)
+    user, looked = make_user(name="СЕРИКОВА АЙЖАН БОЛАТОВНА"), Event()
+
+    def look_then_pause(*args):
+        entry = look(*args)
+        looked.send()
+        eventlet.sleep(0.5)  # the roster's import runs now, or waits its turn
+        return entry
+
+    look = repository.roster_entry_on_arrival
+    monkeypatch.setattr(repository, "roster_entry_on_arrival", look_then_pause)
+    registering = eventlet.spawn(register_student, service.http, user, university, REGION)
+    looked.wait()
+    registrar_side = Interface(RegistryService, service.engine.url.render_as_string(hide_password=False),
+                               gateway=service.gateway, **service.dependencies)  # a connection of its own
+    try:
+        answer = registrar_side.call(service.auth(REGISTRAR, university_id=university), "import_roster",
+                                     {"csv": f"iin\n{user.iin}\n"})
+    finally:
+        registrar_side.close()
+    assert registering.wait().status_code == 201
+    assert answer["counts"] == {"confirmed": 1}  # the import waited for the registration
+    with service.read() as session:
+        assert session.scalar(select(Student.enrolment_status).where(Student.iin == user.iin)) == "confirmed"

@@ -96,8 +96,10 @@ class Document:
         font_dir = FONT_DIR if self.characters - REPERTOIRE else repertoire_fonts()
         for style, name in FONT_FILES.items():
             pdf.add_font(FONT, style, os.path.join(font_dir, name))
-        for font in pdf.fonts.values():  # fpdf2's TTFFont: its fontTools font is cut to the used glyphs at output
-            font.ttfont.recalcBBoxes = False  # they carry their bounds already: recomputing them was a quarter of a render
+        # fpdf2 cuts each font's fontTools font to the glyphs used when it writes the PDF; the glyphs
+        # carry their bounds already, and recomputing them was a quarter of a render
+        for font in pdf.fonts.values():
+            font.ttfont.recalcBBoxes = False
         pdf.add_page()
         pdf.set_font(FONT, "B", 16)
         pdf.multi_cell(0, 9, self.title, new_x="LMARGIN", new_y="NEXT")

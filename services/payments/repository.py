@@ -32,15 +32,20 @@ def details_for_payout(session, student_id):
     """The student's details, if any, once a save of them under way has committed. A payout made (or
     retried) without this, while the student saves details, would see none, and that save would not
     see the payout yet: the payout would wait for details that came (`details_row` takes turns too)."""
-    serialise(session, "payments.details", student_id)
+    details_turn(session, student_id)
     return details_of(session, student_id)
+
+
+def details_turn(session, student_id):
+    """Payouts made or retried, and saves of the student's details, one at a time per student."""
+    serialise(session, "payments.details", student_id)
 
 
 def details_row(session, student_id):
     """The student's details row, locked; made empty first if there is none. Two first saves at once
     (a request retried while its first try still runs) meet on the primary key: the second waits
     for the first and then updates its row."""
-    serialise(session, "payments.details", student_id)
+    details_turn(session, student_id)
     details = session.get(PayoutDetails, student_id, with_for_update=True)
     if details is not None:
         return details

@@ -129,7 +129,8 @@ class RegistryService(HealthMixin):
             person = rules.person_from_iin(identity.iin, test=identity.test_ca)
             student = repository.track(self.db, domain.Student.register(identity, person, data, utcnow()))
             repository.add(self.db, student.row)  # the agreement refers to the student's row
-            student.arrive(repository.roster_entry_on_arrival(self.db, student.row.university_id, student.row.iin), utcnow())
+            roster_entry = repository.roster_entry_on_arrival(self.db, student.row.university_id, student.row.iin)
+            student.arrive(roster_entry, utcnow())
             self._join(student, identity, data, text)
             repository.audit(self.db, domain.student_principal(student.row), "student.register", student.row)
             return self._token(student.row, identity.full_name)

@@ -41,11 +41,6 @@ export function uuid() {
     : Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-export function today() {
-  const now = new Date();
-  return new Date(now.getTime() - now.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
-}
-
 export function download(blob, filename) {
   const url = URL.createObjectURL(blob);
   const link = h("a", { href: url, download: filename, class: "hidden" });

@@ -84,6 +84,13 @@ function almaty(value) {
     minute: parts.minute };
 }
 
+// Today in Asia/Almaty as YYYY-MM-DD: the platform's work dates are Almaty's, so "today's check-in" is
+// the same day for the browser as for the platform, whatever the computer's zone.
+export function today() {
+  const { year, month, day } = almaty(new Date().toISOString());
+  return [year, month, day].map((part) => String(part).padStart(2, "0")).join("-");
+}
+
 function spelled({ year, month, day }) {
   const name = MONTHS[current][month - 1];
   if (current === "kk") return `${year} жылғы ${day} ${name}`;

@@ -4,7 +4,9 @@ screen renews its code every window, and a code two windows old is refused. The 
 put in the page as a sign-in leaves them (signing in by EDS has its own tests). The screen's screenshot
 goes to tests/artifacts/portal/coordinator-check-in-screen.png (docs/screenshots/coordinator-check-in.png
 comes from it)."""
+import datetime as dt
 import json
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -42,7 +44,21 @@ def current_code(platform, site_id, organisation_id="org-door"):
                                 headers=coordinator_headers(platform, organisation_id, site_id)))
 
 
-def test_a_student_checks_in_and_out_by_typing_the_code(platform, portal):
+@pytest.fixture
+def abroad(portal):
+    """The browser in a time zone whose date is not Almaty's now, as a phone set to another zone: the
+    portal's "today" must still be the platform's (Asia/Almaty), or today's check-in is not found."""
+    now = dt.datetime.now(dt.timezone.utc)
+    almaty = now.astimezone(ZoneInfo("Asia/Almaty")).date()
+    zone = next(zone for zone in ("Pacific/Honolulu", "Pacific/Kiritimati")  # a day apart: one of them differs
+                if now.astimezone(ZoneInfo(zone)).date() != almaty)
+    portal.driver.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": zone})
+    yield portal
+    portal.driver.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": ""})
+
+
+def test_a_student_checks_in_and_out_by_typing_the_code(platform, abroad):
+    portal = abroad
     placement = place(platform, "site-door", "Айгерім Сәрсенова", "org-door")
     portal.open("kk", size=PHONE, test_signer=False)
     page = check_in_page(portal, platform, placement)

@@ -2,9 +2,9 @@
 // code); the coordinator's screen shows the code, renewed every window, prints a day's codes, and
 // approves the day's check-ins at once.
 import { ApiError, get, post } from "../api.js";
-import { h, replace, today } from "../dom.js";
+import { h, replace } from "../dom.js";
 import { form, showError } from "../forms.js";
-import { date, dateTime, t, term, time } from "../i18n.js";
+import { date, dateTime, t, term, time, today } from "../i18n.js";
 import { actionButton, notice, status, table } from "../components.js";
 
 const SCAN_EVERY_MS = 250;

@@ -1,11 +1,11 @@
 // The site coordinator: projects and interview slots, applicants, the day's attendance sheet for the
 // whole site, disputed hours, and completion reports.
 import { ApiError, api, get, post } from "../api.js";
-import { h, replace, today, uuid } from "../dom.js";
+import { h, replace, uuid } from "../dom.js";
 import { signedDocument } from "../eds.js";
 import { mobileSigned } from "../egov-mobile.js";
 import { clearErrors, filled, form, showError, succeeded } from "../forms.js";
-import { date, dateTime, number, t, term } from "../i18n.js";
+import { date, dateTime, number, t, term, today } from "../i18n.js";
 import {
   actionButton, directionNames, directionOptions, notice, pagedList, progressBar, section, status, table, voucherOptions,
 } from "../components.js";
